@@ -1,0 +1,33 @@
+"""multiact: one activation-function API for every array library.
+
+``multiact.gelu(x)`` runs PyTorch's kernel on a tensor, JAX's on a JAX array, NumPy's on an
+ndarray, and an array-API implementation on anything else (CuPy, Dask, array-api-strict),
+returning the same kind of array, on the same device, with the same dtype. PyTorch's
+semantics (names, defaults, special values) are the reference on every backend.
+
+>>> import numpy as np
+>>> import multiact
+>>> multiact.relu(np.array([1.0, -2.0, 3.0, -5.0]))
+array([1., 0., 3., 0.])
+"""
+
+from __future__ import annotations
+
+from ._checks import AxisError
+from ._dispatch import backend_for
+from ._functional import *  # noqa: F403
+from ._functional import __all__ as _functions
+from ._registry import ACTIVATIONS, Activation, lookup
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["ACTIVATIONS", "Activation", "AxisError", "backend_for", "lookup", *_functions]
+
+
+def __getattr__(name: str) -> object:
+    # `multiact.nn` without importing it first, as torch.nn works after `import torch`.
+    if name == "nn":
+        import importlib
+
+        return importlib.import_module("multiact.nn")
+    raise AttributeError(f"module 'multiact' has no attribute {name!r}")

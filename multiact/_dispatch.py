@@ -1,0 +1,123 @@
+"""Choosing the backend for an array: by ``type(x)``, cached, importing nothing new.
+
+A framework is only looked for if the caller has already imported it (``sys.modules``), so
+``import multiact`` costs nothing and a NumPy user never loads PyTorch. The first call with a
+new array type pays for an ``isinstance`` walk; later calls cost one dict lookup, inlined in
+the generated public functions (``_BACKENDS[type(x)]``).
+
+JAX needs ``isinstance`` rather than ``issubclass``: its tracers (one class per transform:
+``jit``, ``grad``, ``vmap``...) are ``jax.Array`` instances through a metaclass hook, but not
+subclasses of it. Each tracer class is resolved once and then cached like any other type.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from . import _checks
+from ._registry import ACTIVATIONS
+
+__all__ = ["backend_for", "backend_module", "resolve"]
+
+#: type(x) -> backend. Filled by ``resolve``; bounded by the number of array classes seen.
+_BACKENDS: dict[type, Any] = {}
+
+_NATIVE = ("numpy", "torch", "jax")
+_NOT_ARRAYS = (str, bytes, bool, int, float, complex, list, tuple, dict, set, type(None))
+
+
+def backend_module(name: str) -> ModuleType:
+    """The module implementing backend ``name``: ``numpy``, ``torch``, ``jax`` or ``generic``."""
+    if name == "generic":
+        return importlib.import_module("multiact._generic")
+    if name not in _NATIVE:
+        raise ValueError(f"unknown backend {name!r}; expected one of {(*_NATIVE, 'generic')}")
+    return importlib.import_module(f"multiact.backends.{name}")
+
+
+def _find(x: object) -> Any:
+    modules = sys.modules
+    np = modules.get("numpy")
+    if np is not None:
+        if isinstance(x, np.ndarray):
+            return backend_module("numpy")
+        if isinstance(x, np.generic):
+            return _numpy_scalars()
+    torch = modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        return backend_module("torch")
+    jax = modules.get("jax")
+    if jax is not None and isinstance(x, getattr(jax, "Array", ())):
+        return backend_module("jax")
+    if isinstance(x, _NOT_ARRAYS):
+        return None
+    generic = backend_module("generic")
+    try:
+        generic.namespace(x)
+    except TypeError:
+        return None
+    return generic
+
+
+def resolve(fn: str, x: object) -> Any:
+    """The backend for ``x`` (called on a cache miss); ``fn`` names the caller for errors."""
+    backend = _find(x)
+    if backend is None:
+        raise _checks.not_an_array_error(fn, x)
+    _BACKENDS[type(x)] = backend
+    return backend
+
+
+def backend_for(x: object) -> str:
+    """The name of the backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax`` or ``generic``.
+
+    >>> import numpy as np
+    >>> multiact.backend_for(np.ones(3))
+    'numpy'
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = resolve("backend_for", x)
+    return backend.NAME
+
+
+class _NumpyScalarBackend:
+    """NumPy scalars (``np.float32(1.5)``), computed as 0-d arrays and returned as scalars.
+
+    That is what NumPy's own ufuncs do; like them, the scalar cannot be modified in place.
+    """
+
+    NAME = "numpy"
+
+    def __init__(self, arrays: ModuleType) -> None:
+        self._arrays = arrays
+        self.dtype_kind = arrays.dtype_kind
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        kernel = getattr(self._arrays, name)
+        activation = ACTIVATIONS[name]
+        names = [p.name for p in activation.params]
+        inplace_at = names.index("inplace") if "inplace" in names else None
+        asarray = sys.modules["numpy"].asarray
+
+        def call(x: Any, *args: Any) -> Any:
+            if inplace_at is not None and args[inplace_at]:
+                raise _checks.immutable_error(name, x)
+            return kernel(asarray(x), *args)[()]
+
+        setattr(self, name, call)
+        return call
+
+
+_SCALARS: list[_NumpyScalarBackend] = []
+
+
+def _numpy_scalars() -> _NumpyScalarBackend:
+    if not _SCALARS:
+        _SCALARS.append(_NumpyScalarBackend(backend_module("numpy")))
+    return _SCALARS[0]
