@@ -33,8 +33,8 @@ def ulp(values: np.ndarray, dtype: str) -> np.ndarray:
     """The spacing of ``dtype`` at ``values`` (subnormal spacing below the smallest normal)."""
     eps, tiny = _EPS_TINY[dtype]
     magnitude = np.maximum(np.abs(np.asarray(values, dtype=np.float64)), tiny)
-    exponent = np.floor(np.log2(magnitude))
-    return eps * np.exp2(exponent)
+    _, exponent = np.frexp(magnitude)  # magnitude = m * 2**exponent, 0.5 <= m < 1
+    return np.ldexp(eps, exponent - 1)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ NAME = "generic"
 
 #: type(x) -> its array-API namespace; array_namespace costs about 1 us a call.
 _NAMESPACES: dict[type, Any] = {}
-#: dtype -> kind letter, as dtype_kind reports it.
-_KINDS: dict[Any, str] = {}
+#: (array type, dtype) -> kind letter. Keyed with the type too: array-api-strict warns when
+#: its dtypes are compared with NumPy's, as a shared dict lookup would.
+_KINDS: dict[tuple[type, Any], str] = {}
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # Beyond |x| = 100 the tanh-GELU's inner polynomial saturates tanh in every dtype; clipping
@@ -46,9 +47,10 @@ def namespace(x: Any) -> Any:
 def dtype_kind(x: Any) -> str:
     """``'f'``, ``'i'``, ``'u'``, ``'b'``, ``'c'`` (NumPy's dtype kinds) or ``'?'``."""
     dtype = x.dtype
+    key = (type(x), dtype)
     try:
-        return _KINDS[dtype]
-    except (KeyError, TypeError):
+        return _KINDS[key]
+    except KeyError:
         pass
     xp = namespace(x)
     for kind, category in (
@@ -62,7 +64,7 @@ def dtype_kind(x: Any) -> str:
             break
     else:
         kind = "?"
-    _KINDS[dtype] = kind
+    _KINDS[key] = kind
     return kind
 
 
@@ -101,7 +103,11 @@ def gelu_tanh(x: Any, xp: Any) -> Any:
     """
     c = xp.clip(x, -_GELU_TANH_CLIP, _GELU_TANH_CLIP)
     u2 = (2.0 * _SQRT_2_OVER_PI) * (c + 0.044715 * (c * c * c))
-    return x * stable_sigmoid(u2, xp)
+    # -inf * sigmoid(-inf) is -inf * 0: NaN, as PyTorch gives, but computed without the
+    # 0 * inf that makes NumPy warn.
+    minus_inf = x == -xp.inf
+    y = xp.where(minus_inf, xp.zeros_like(x), x) * stable_sigmoid(u2, xp)
+    return xp.where(minus_inf, xp.full_like(x, xp.nan), y)
 
 
 def relu(x: Any, inplace: bool) -> Any:
@@ -129,16 +135,17 @@ def tanh(x: Any) -> Any:
 def softmax_parts(x: Any, axis: int, xp: Any) -> tuple[Any, Any, Any]:
     """``(s, total, finite)`` for softmax-like functions along ``axis``.
 
-    ``s = x - max(x)`` so the largest exponent is 0 and exp cannot overflow; ``total`` is
+    ``s = x - max(x)``, so the largest exponent is 0 and exp cannot overflow; ``total`` is
     ``sum(exp(s))``. A row whose max is not finite (all -inf, or holding +inf or NaN) has no
-    defined softmax: PyTorch gives NaN for the whole row, and so do callers, via ``finite``,
-    without ever computing inf - inf or 0/0 (which would make NumPy warn).
+    defined softmax: PyTorch gives NaN for the whole row, and so do callers, via ``finite``.
+    Such rows are zeroed here rather than computed, so no inf - inf, overflow or 0/0 ever
+    happens (NumPy, and the libraries built on it, would warn).
     """
     m = xp.max(x, axis=axis, keepdims=True)
     finite = xp.isfinite(m)
-    s = x - xp.where(finite, m, xp.zeros_like(m))
+    s = xp.where(finite, x - xp.where(finite, m, xp.zeros_like(m)), xp.zeros_like(x))
     total = xp.sum(xp.exp(s), axis=axis, keepdims=True)
-    return s, xp.where(finite, total, xp.ones_like(total)), finite
+    return s, total, finite
 
 
 def _nan_rows(y: Any, finite: Any, xp: Any) -> Any:

@@ -1,0 +1,26 @@
+"""Every activation, on every backend and dtype, against PyTorch's own result.
+
+Inputs are rounded to the dtype first (``as_dtype_values``) so every backend and the reference
+see identical numbers; tolerances are torch.testing.assert_close's for the dtype.
+"""
+
+from __future__ import annotations
+
+import pytest
+from cases import VARIANTS, inputs
+from conftest import TARGET_DTYPES
+
+from multiact.conformance.reference import as_dtype_values, torch_reference
+from multiact.conformance.tolerances import compare
+
+pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize(("activation", "params"), VARIANTS)
+@pytest.mark.parametrize(("target", "dtype"), TARGET_DTYPES)
+def test_matches_torch(target, dtype, activation, params):
+    values = as_dtype_values(inputs(activation, dtype), dtype)
+    y = target.call(activation.name, target.asarray(values, dtype), params)
+    expected = torch_reference(activation, values, dtype, params)
+    result = compare(target.to_numpy(y), expected, dtype)
+    assert result.ok, result.message
