@@ -42,9 +42,12 @@ class Target:
         return importlib.import_module(self.library)
 
     def asarray(self, values: np.ndarray, dtype: str) -> Any:
-        """``values`` (float64, representable in ``dtype``) as this library's array."""
+        """``values`` (exactly representable in ``dtype``) as this library's array of ``dtype``.
+
+        ``dtype`` is a name: ``float32``, ``bfloat16``, ``int64``, ``bool``, ``complex64``...
+        """
         lib = self.module
-        values = np.asarray(values, dtype=np.float64)
+        values = np.asarray(values)
         if self.library == "numpy":
             return values.astype(dtype)
         if self.library == "torch":
@@ -65,6 +68,7 @@ class Target:
             y = np.from_dlpack(y)
         y = np.asarray(y)
         return y.astype(np.float64) if y.dtype.kind in "fV" else y
+
 
     def call(self, activation: str, x: Any, params: Mapping[str, Any] | None = None) -> Any:
         if self.forced_generic:

@@ -77,6 +77,9 @@ def _widen(x: Any, xp: Any) -> Any:
 
 def _finish(fn: str, x: Any, y: Any, xp: Any, inplace: bool = False) -> Any:
     """Round ``y`` back to ``x``'s dtype; with ``inplace``, write it into ``x``."""
+    if type(y) is not type(x):
+        # array-api-compat's NumPy namespace hands 0-d results back as NumPy scalars.
+        y = xp.asarray(y)
     if y.dtype != x.dtype:
         y = xp.astype(y, x.dtype)
     if not inplace:
