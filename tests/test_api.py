@@ -1,0 +1,127 @@
+"""The public API is derived from the registry, and matches PyTorch's names and defaults."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from cases import DEFAULTS, VARIANTS
+
+import multiact
+import multiact.nn as nn
+from multiact import ACTIVATIONS, _codegen
+from multiact._dispatch import backend_module
+
+BACKENDS = ["numpy", "torch", "jax", "generic"]
+
+
+@pytest.mark.parametrize("activation", DEFAULTS)
+def test_public_function_signature_comes_from_the_registry(activation):
+    signature = inspect.signature(getattr(multiact, activation.name))
+    expected = [("x", inspect.Parameter.empty)] + [(p.name, p.default) for p in activation.params]
+    if activation.reduces:
+        expected.append(("dim", None))
+    assert [(p.name, p.default) for p in signature.parameters.values()] == expected
+
+
+@pytest.mark.parametrize("activation", DEFAULTS)
+def test_function_defaults_match_pytorch(activation):
+    torch = pytest.importorskip("torch")
+    assert activation.names.torch.startswith("torch.nn.functional.")
+    torch_fn = getattr(torch.nn.functional, activation.names.torch.rpartition(".")[2])
+    try:
+        torch_defaults = {n: p.default for n, p in inspect.signature(torch_fn).parameters.items()}
+    except ValueError:  # a C builtin (F.gelu): read the default off the torch.nn module
+        module = getattr(torch.nn, activation.module)()
+        torch_defaults = {p.name: getattr(module, p.name) for p in activation.params}
+    for param in activation.params:
+        if param.kind == "axis":
+            continue  # torch has no default dim (None means "implicit"); multiact takes -1
+        assert torch_defaults[param.name] == param.default, param.name
+
+
+@pytest.mark.parametrize("activation", DEFAULTS)
+def test_module_signature_matches_torch_nn(activation):
+    torch = pytest.importorskip("torch")
+    ours = inspect.signature(getattr(nn, activation.module)).parameters
+    theirs = inspect.signature(getattr(torch.nn, activation.module)).parameters
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    assert [(p.name, p.default) for p in ours.values()] == [
+        (p.name, p.default) for p in theirs.values() if p.kind not in variadic
+    ]
+
+
+@pytest.mark.parametrize(("activation", "params"), VARIANTS)
+def test_module_repr_matches_torch_nn(activation, params):
+    torch = pytest.importorskip("torch")
+    kwargs = {("dim" if k == "axis" else k): v for k, v in params.items()}
+    ours = getattr(nn, activation.module)(**kwargs)
+    theirs = getattr(torch.nn, activation.module)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    if activation.supports_inplace:
+        assert repr(getattr(nn, activation.module)(**kwargs, inplace=True)) == repr(
+            getattr(torch.nn, activation.module)(**kwargs, inplace=True)
+        )
+
+
+@pytest.mark.parametrize("activation", DEFAULTS)
+def test_module_attributes_have_pytorchs_names(activation):
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, activation.module)()
+    theirs = getattr(torch.nn, activation.module)()
+    for param in activation.params:
+        name = "dim" if param.kind == "axis" else param.name
+        assert getattr(ours, name) == getattr(theirs, name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("activation", DEFAULTS)
+def test_every_backend_has_the_same_kernel_signature(activation, backend):
+    pytest.importorskip({"generic": "array_api_compat"}.get(backend, backend))
+    kernel = getattr(backend_module(backend), activation.name)
+    names = list(inspect.signature(kernel).parameters)
+    assert names == ["x", *(p.name for p in activation.params)]
+    assert all(p.default is inspect.Parameter.empty for p in inspect.signature(kernel).parameters.values())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_backend_defines_exactly_the_registry(backend):
+    pytest.importorskip({"generic": "array_api_compat"}.get(backend, backend))
+    module = backend_module(backend)
+    assert module.NAME == backend
+    for activation in ACTIVATIONS.values():
+        assert callable(getattr(module, activation.name)), activation.name
+
+
+def test_aliases_are_the_same_objects():
+    for activation in ACTIVATIONS.values():
+        for alias in activation.aliases:
+            assert getattr(multiact, alias) is getattr(multiact, activation.name)
+
+
+def test_public_names_are_exported():
+    for activation in ACTIVATIONS.values():
+        assert activation.name in multiact.__all__
+        assert activation.module in nn.__all__
+
+
+@pytest.mark.parametrize("filename", sorted(_codegen.OUTPUTS))
+def test_generated_files_are_up_to_date(filename):
+    path = inspect.getfile(multiact).rpartition("/")[0] + "/" + filename
+    with open(path) as f:
+        committed = f.read()
+    assert committed == _codegen.OUTPUTS[filename](), (
+        f"multiact/{filename} is stale: run `python -m multiact._codegen`"
+    )
+
+
+def test_softmax_module_without_dim_follows_pytorchs_legacy_rule():
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    with pytest.warns(UserWarning, match=r"multiact\.nn\.Softmax: implicit dimension choice"):
+        ours = nn.Softmax()(x)
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        theirs = torch.nn.Softmax()(torch.tensor(x))
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12)
