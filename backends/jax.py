@@ -115,4 +115,3 @@ def log_softmax(x: jax.Array, axis: int) -> jax.Array:
 def gelu(x: jax.Array, approximate: str) -> jax.Array:
     # jax.nn.gelu takes a bool and defaults to the tanh form; PyTorch's 'none' is exact.
     return _gelu(x, approximate=approximate == "tanh")
-

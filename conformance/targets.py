@@ -53,8 +53,10 @@ class Target:
         if self.library == "torch":
             return lib.as_tensor(values).to(getattr(lib, dtype))
         if self.library == "dask.array":
-            # Small chunks, so reductions along an axis cross chunk boundaries.
-            return lib.from_array(values.astype(dtype), chunks=3)
+            # About four chunks per axis, so reductions along an axis cross chunk boundaries
+            # (and a long elementwise input is not thousands of tiny tasks).
+            chunks = tuple(max(3, -(-size // 4)) for size in values.shape)
+            return lib.from_array(values.astype(dtype), chunks=chunks)
         return lib.asarray(values, dtype=getattr(lib, dtype))
 
     def to_numpy(self, y: Any) -> np.ndarray:
@@ -68,7 +70,6 @@ class Target:
             y = np.from_dlpack(y)
         y = np.asarray(y)
         return y.astype(np.float64) if y.dtype.kind in "fV" else y
-
 
     def call(self, activation: str, x: Any, params: Mapping[str, Any] | None = None) -> Any:
         if self.forced_generic:

@@ -51,7 +51,11 @@ class Comparison:
 
 
 def compare(
-    actual: np.ndarray, expected: np.ndarray, dtype: str, *, rtol: float | None = None,
+    actual: np.ndarray,
+    expected: np.ndarray,
+    dtype: str,
+    *,
+    rtol: float | None = None,
     atol: float | None = None,
 ) -> Comparison:
     """Compare two arrays of ``dtype``'s values (given in float32 or float64)."""
@@ -61,8 +65,15 @@ def compare(
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     if a.shape != e.shape:
-        return Comparison(False, np.inf, np.inf, a.size, a.size, None,
-                          f"shape {a.shape} differs from the reference's {e.shape}")
+        return Comparison(
+            False,
+            np.inf,
+            np.inf,
+            a.size,
+            a.size,
+            None,
+            f"shape {a.shape} differs from the reference's {e.shape}",
+        )
     both_nan = np.isnan(a) & np.isnan(e)
     same_inf = np.isinf(e) & (a == e)
     special = both_nan | same_inf

@@ -76,7 +76,9 @@ def read_only_error(fn: str) -> ValueError:
 def check_real(fn: str, name: str, value: object) -> float:
     """A finite real number, as a Python float (bool is rejected: it is almost always a typo)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"multiact.{fn}: argument '{name}' must be a real number; got {_given(value)}")
+        raise TypeError(
+            f"multiact.{fn}: argument '{name}' must be a real number; got {_given(value)}"
+        )
     result = float(value)
     if not math.isfinite(result):
         raise ValueError(f"multiact.{fn}: argument '{name}' must be finite; got {result!r}")

@@ -74,9 +74,7 @@ def _docstring(a: Activation, *, for_module: bool) -> str:
     if a.extra_doc:
         lines += ["", _wrap(a.extra_doc, "")]
     names = a.names
-    elsewhere = [
-        f"``{n}``" for n in (names.torch, names.torch_module, names.jax, names.keras) if n
-    ]
+    elsewhere = [f"``{n}``" for n in (names.torch, names.torch_module, names.jax, names.keras) if n]
     lines += ["", _wrap("Elsewhere: " + ", ".join(elsewhere) + ".", ""), ""]
     for difference in names.differences:
         lines.append(_wrap("- " + difference, "").replace("\n", "\n  "))
@@ -170,14 +168,16 @@ def functional_module() -> str:
     names = [alias for a in ACTIVATIONS.values() for alias in (a.name, *a.aliases)]
     parts = [
         HEADER,
-        '"""The functional API: one function per activation (and alias), PyTorch\'s names and defaults."""',
+        '"""The functional API: one function per activation (and alias), with PyTorch\'s names',
+        'and defaults."""',
         "",
         "from __future__ import annotations",
         "",
         "from typing import Literal",
         "",
         "from . import _checks",
-        "from ._dispatch import _BACKENDS, resolve as _resolve",
+        "from ._dispatch import _BACKENDS",
+        "from ._dispatch import resolve as _resolve",
         "from ._typing import ArrayT",
         "",
         f"__all__ = {sorted(names)!r}",

@@ -73,7 +73,7 @@ def resolve(fn: str, x: object) -> Any:
 
 
 def backend_for(x: object) -> str:
-    """The name of the backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax`` or ``generic``.
+    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax`` or ``generic``.
 
     >>> import numpy as np
     >>> multiact.backend_for(np.ones(3))

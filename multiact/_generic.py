@@ -44,6 +44,15 @@ def namespace(x: Any) -> Any:
     return xp
 
 
+_CATEGORIES = (
+    ("f", "real floating"),
+    ("i", "signed integer"),
+    ("u", "unsigned integer"),
+    ("b", "bool"),
+    ("c", "complex floating"),
+)
+
+
 def dtype_kind(x: Any) -> str:
     """``'f'``, ``'i'``, ``'u'``, ``'b'``, ``'c'`` (NumPy's dtype kinds) or ``'?'``."""
     dtype = x.dtype
@@ -53,17 +62,7 @@ def dtype_kind(x: Any) -> str:
     except KeyError:
         pass
     xp = namespace(x)
-    for kind, category in (
-        ("f", "real floating"),
-        ("i", "signed integer"),
-        ("u", "unsigned integer"),
-        ("b", "bool"),
-        ("c", "complex floating"),
-    ):
-        if xp.isdtype(dtype, category):
-            break
-    else:
-        kind = "?"
+    kind = next((k for k, category in _CATEGORIES if xp.isdtype(dtype, category)), "?")
     _KINDS[key] = kind
     return kind
 

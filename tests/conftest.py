@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-
 from multiact.conformance.targets import TARGETS, Target
 
 if importlib.util.find_spec("jax") is not None:

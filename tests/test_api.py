@@ -81,14 +81,16 @@ def test_every_backend_has_the_same_kernel_signature(activation, backend):
     kernel = getattr(backend_module(backend), activation.name)
     names = list(inspect.signature(kernel).parameters)
     assert names == ["x", *(p.name for p in activation.params)]
-    assert all(p.default is inspect.Parameter.empty for p in inspect.signature(kernel).parameters.values())
+    assert all(
+        p.default is inspect.Parameter.empty for p in inspect.signature(kernel).parameters.values()
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_backend_defines_exactly_the_registry(backend):
     pytest.importorskip({"generic": "array_api_compat"}.get(backend, backend))
     module = backend_module(backend)
-    assert module.NAME == backend
+    assert backend == module.NAME
     for activation in ACTIVATIONS.values():
         assert callable(getattr(module, activation.name)), activation.name
 

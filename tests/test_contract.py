@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from cases import DEFAULTS, REDUCING
-from conftest import ALL_TARGETS, DISPATCHED_TARGETS, TARGET_DTYPES
-
 from multiact.conformance.reference import as_dtype_values, torch_reference
 from multiact.conformance.tolerances import compare
+
+from conftest import ALL_TARGETS, TARGET_DTYPES
 
 SHAPES = [(), (0,), (3, 0), (2, 3, 4)]
 
@@ -74,7 +74,9 @@ def test_non_contiguous_input(target, activation):
 @pytest.mark.parametrize("activation", DEFAULTS)
 @pytest.mark.parametrize("target", ALL_TARGETS)
 def test_input_is_not_mutated(target, activation):
-    values = as_dtype_values(np.array([[-2.0, -0.0, 0.5, np.nan], [3.0, -np.inf, 1.0, -1.0]]), "float32")
+    values = as_dtype_values(
+        np.array([[-2.0, -0.0, 0.5, np.nan], [3.0, -np.inf, 1.0, -1.0]]), "float32"
+    )
     x = target.asarray(values, "float32")
     target.call(activation.name, x)
     np.testing.assert_array_equal(target.to_numpy(x), values)

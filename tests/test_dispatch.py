@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import DISPATCHED_TARGETS
 
 import multiact
+from conftest import DISPATCHED_TARGETS
 from multiact import _dispatch
 
 
@@ -17,7 +17,7 @@ from multiact import _dispatch
 def test_each_array_type_reaches_its_backend(target):
     x = target.asarray(np.ones(3), "float32")
     assert multiact.backend_for(x) == target.backend
-    assert _dispatch._BACKENDS[type(x)].NAME == target.backend
+    assert target.backend == _dispatch._BACKENDS[type(x)].NAME
 
 
 def test_backend_is_cached_by_type(monkeypatch):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from cases import DEFAULTS, REDUCING
-from conftest import DISPATCHED_TARGETS
 
 import multiact
 import multiact.nn as nn
+from conftest import DISPATCHED_TARGETS
 from multiact import ACTIVATIONS
 
 FLOAT_ONLY = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if not a.integer_inputs]
@@ -19,7 +19,9 @@ NOT_ARRAYS = [[1.0, -2.0], (1.0,), 1.0, 3, True, "relu", None, {"x": 1}]
 @pytest.mark.parametrize("x", NOT_ARRAYS, ids=lambda v: type(v).__name__)
 @pytest.mark.parametrize("activation", DEFAULTS)
 def test_non_arrays_are_a_type_error(activation, x):
-    pattern = rf"multiact\.{activation.name}: argument 'x' must be an array.*got .*{type(x).__name__}"
+    pattern = (
+        rf"multiact\.{activation.name}: argument 'x' must be an array.*got .*{type(x).__name__}"
+    )
     with pytest.raises(TypeError, match=pattern):
         getattr(multiact, activation.name)(x)
 
@@ -79,7 +81,9 @@ def test_zero_d_takes_axis_0_and_minus_1_only(activation):
 @pytest.mark.parametrize("bad", [1.5, "0", None, True, np.array(0)])
 @pytest.mark.parametrize("activation", REDUCING)
 def test_axis_must_be_an_integer(activation, bad):
-    with pytest.raises(TypeError, match=rf"multiact\.{activation.name}: argument 'axis' must be an integer"):
+    with pytest.raises(
+        TypeError, match=rf"multiact\.{activation.name}: argument 'axis' must be an integer"
+    ):
         getattr(multiact, activation.name)(np.ones(3), axis=bad)
 
 
@@ -134,15 +138,21 @@ def test_numeric_negative_slopes_of_any_real_type_are_accepted():
 
 @pytest.mark.parametrize("bad", [1, 0, "yes", None])
 def test_inplace_must_be_a_bool(bad):
-    with pytest.raises(TypeError, match=r"multiact\.relu: argument 'inplace' must be True or False"):
+    with pytest.raises(
+        TypeError, match=r"multiact\.relu: argument 'inplace' must be True or False"
+    ):
         multiact.relu(np.ones(3), inplace=bad)
-    with pytest.raises(TypeError, match=r"multiact\.ReLU: argument 'inplace' must be True or False"):
+    with pytest.raises(
+        TypeError, match=r"multiact\.ReLU: argument 'inplace' must be True or False"
+    ):
         nn.ReLU(inplace=bad)
 
 
 @pytest.mark.parametrize("bad", [1.5, "0", True])
 def test_module_dim_must_be_an_integer_or_none(bad):
-    with pytest.raises(TypeError, match=r"multiact\.nn\.Softmax: argument 'dim' must be an integer or None"):
+    with pytest.raises(
+        TypeError, match=r"multiact\.nn\.Softmax: argument 'dim' must be an integer or None"
+    ):
         nn.Softmax(dim=bad)
 
 

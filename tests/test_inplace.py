@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from multiact.conformance.reference import torch_reference
+from multiact.conformance.tolerances import compare
 
 import multiact
 from multiact import ACTIVATIONS
-from multiact.conformance.reference import torch_reference
-from multiact.conformance.tolerances import compare
 
 INPLACE = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if a.supports_inplace]
 VALUES = np.array([1.0, -2.0, 3.0, -5.0, -0.0, np.nan])

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 from cases import VARIANTS, inputs
-from conftest import TARGET_DTYPES
-
 from multiact.conformance.reference import as_dtype_values, torch_reference
 from multiact.conformance.tolerances import compare
+
+from conftest import TARGET_DTYPES
 
 pytest.importorskip("torch")
 

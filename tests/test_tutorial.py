@@ -10,8 +10,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import multiact.nn as nn
+import multiact.nn
 
+#: The tutorial's five modules, spelled as it spelled them, on any `nn` namespace.
+MODULES = {
+    "ReLU()": lambda nn: nn.ReLU(),
+    "LeakyReLU(0.2)": lambda nn: nn.LeakyReLU(0.2),
+    "Sigmoid()": lambda nn: nn.Sigmoid(),
+    "Tanh()": lambda nn: nn.Tanh(),
+    "Softmax(dim=0)": lambda nn: nn.Softmax(dim=0),
+}
 INPUT = [1.0, -2.0, 3.0, -5.0]
 EXPECTED = {
     "ReLU()": [1, 0, 3, 0],
@@ -40,8 +48,7 @@ def _as_numpy(y) -> np.ndarray:
 @pytest.mark.parametrize("module", EXPECTED)
 def test_tutorial_module_gives_the_correct_output(module, library):
     x = LIBRARIES[library]()
-    activation = eval(f"nn.{module}")  # the tutorial's own spelling, e.g. nn.LeakyReLU(0.2)
-    y = activation(x)
+    y = MODULES[module](multiact.nn)(x)
     assert type(y) is type(x)
     # The expected values are rounded to 4 significant digits.
     np.testing.assert_allclose(_as_numpy(y), EXPECTED[module], rtol=5e-4, atol=5e-5)
@@ -51,7 +58,7 @@ def test_tutorial_module_gives_the_correct_output(module, library):
 @pytest.mark.parametrize("module", EXPECTED)
 def test_tutorial_module_matches_pytorch(module, library):
     torch = pytest.importorskip("torch")
-    expected = eval(f"torch.nn.{module}")(torch.tensor(INPUT)).numpy()
-    y = eval(f"nn.{module}")(LIBRARIES[library]())
+    expected = MODULES[module](torch.nn)(torch.tensor(INPUT)).numpy()
+    y = MODULES[module](multiact.nn)(LIBRARIES[library]())
     np.testing.assert_allclose(_as_numpy(y), expected, rtol=1.3e-6, atol=1e-5)
-    assert repr(eval(f"nn.{module}")) == repr(eval(f"torch.nn.{module}"))
+    assert repr(MODULES[module](multiact.nn)) == repr(MODULES[module](torch.nn))
