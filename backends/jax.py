@@ -49,8 +49,9 @@ def _relu(x: jax.Array) -> jax.Array:
 @_relu.defjvp
 def _relu_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[jax.Array, ...]:
     (x,), (t,) = primals, tangents
-    # PyTorch's convention: the derivative is 0 at 0 and at NaN (only x > 0 passes).
-    return _relu(x), jnp.where(x > 0, t, jnp.zeros_like(t))
+    # PyTorch's convention (threshold_backward): the derivative is 0 where x <= 0, so 0 at 0,
+    # and 1 at NaN; jax.nn.relu's is 0 at NaN.
+    return _relu(x), jnp.where(x <= 0, jnp.zeros_like(t), t)
 
 
 _relu_jit = jax.jit(_relu)

@@ -18,10 +18,19 @@ from ._dispatch import backend_for
 from ._functional import *  # noqa: F403
 from ._functional import __all__ as _functions
 from ._registry import ACTIVATIONS, Activation, lookup
+from ._vjp import vjp
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ACTIVATIONS", "Activation", "AxisError", "backend_for", "lookup", *_functions]
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "AxisError",
+    "backend_for",
+    "lookup",
+    "vjp",
+    *_functions,
+]
 
 
 def __getattr__(name: str) -> object:

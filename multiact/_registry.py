@@ -10,7 +10,7 @@ anywhere else.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
@@ -68,6 +68,11 @@ class Activation:
     ``integer_inputs`` says whether integer arrays are accepted (only where PyTorch computes an
     integer result for them); every activation rejects bool and complex arrays. ``reduces`` marks
     functions that normalise along an axis (their ``axis`` parameter).
+
+    ``exact(mp, x, **params)`` is the mathematical definition, evaluated with mpmath (passed in
+    as ``mp``) to give the conformance suite its "truth": ``x`` is an ``mpf``, or for functions
+    that reduce, one row as a list of ``mpf`` (and the result a list too). Parameters arrive by
+    their registry names, except the axis (the row is already along it) and ``inplace``.
     """
 
     name: str
@@ -78,6 +83,7 @@ class Activation:
     params: tuple[Param, ...]
     names: FrameworkNames
     example: str
+    exact: Callable[..., object]
     integer_inputs: bool = False
     aliases: tuple[str, ...] = ()
     #: Non-default parameterisations worth testing and reporting separately.
@@ -121,6 +127,26 @@ class Activation:
         return f"{self.name}[{','.join(str(v) for v in params.values())}]"
 
 
+def _exact_softmax(mp: object, row: list) -> list:
+    top = max(row)
+    exps = [mp.exp(v - top) for v in row]
+    total = mp.fsum(exps)
+    return [e / total for e in exps]
+
+
+def _exact_log_softmax(mp: object, row: list) -> list:
+    top = max(row)
+    log_total = mp.log(mp.fsum(mp.exp(v - top) for v in row))
+    return [v - top - log_total for v in row]
+
+
+def _exact_gelu(mp: object, x: object, approximate: str) -> object:
+    if approximate == "tanh":
+        inner = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
+        return x / 2 * (1 + mp.tanh(inner))
+    return x / 2 * mp.erfc(-x / mp.sqrt(2))
+
+
 _INPLACE = Param("inplace", False, "flag", "Overwrite ``x`` with the result and return it.")
 _AXIS = Param(
     "axis",
@@ -151,6 +177,7 @@ _DECLARATIONS = (
             ),
         ),
         integer_inputs=True,
+        exact=lambda mp, x: x if x > 0 else mp.mpf(0),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.relu(x)\narray([1., 0., 3., 0.])",
     ),
     Activation(
@@ -176,6 +203,7 @@ _DECLARATIONS = (
             ),
         ),
         variants=({"negative_slope": 0.2},),
+        exact=lambda mp, x, negative_slope: x if x > 0 else negative_slope * x,
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.leaky_relu(x, 0.2)\n"
         "array([ 1. , -0.4,  3. , -1. ])",
     ),
@@ -196,6 +224,7 @@ _DECLARATIONS = (
             ),
         ),
         domain=(-10.0, 10.0),
+        exact=lambda mp, x: 1 / (1 + mp.exp(-x)),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.sigmoid(x).round(4)\n"
         "array([0.7311, 0.1192, 0.9526, 0.0067])",
     ),
@@ -216,6 +245,7 @@ _DECLARATIONS = (
             ),
         ),
         domain=(-4.0, 4.0),
+        exact=lambda mp, x: mp.tanh(x),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.tanh(x).round(4)\n"
         "array([ 0.7616, -0.964 ,  0.9951, -0.9999])",
     ),
@@ -241,6 +271,7 @@ _DECLARATIONS = (
         ),
         variants=({"axis": 0},),
         extra_doc="A row that is all ``-inf``, or holds ``+inf``, gives ``NaN`` as in PyTorch.",
+        exact=_exact_softmax,
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.softmax(x, axis=0)\n"
         "array([1.18464858e-01, 5.89801797e-03, 8.75343479e-01, 2.93645024e-04])",
     ),
@@ -263,6 +294,7 @@ _DECLARATIONS = (
             ),
         ),
         variants=({"axis": 0},),
+        exact=_exact_log_softmax,
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.log_softmax(x, axis=0).round(4)\n"
         "array([-2.1331, -5.1331, -0.1331, -8.1331])",
     ),
@@ -300,6 +332,7 @@ _DECLARATIONS = (
             ),
         ),
         variants=({"approximate": "tanh"},),
+        exact=_exact_gelu,
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.gelu(x).round(4)\n"
         "array([ 0.8413, -0.0455,  2.996 , -0.    ])\n"
         ">>> multiact.gelu(x, approximate='tanh').round(4)\n"

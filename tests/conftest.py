@@ -33,3 +33,7 @@ ALL_TARGETS = [_param(t, id=t.name) for t in TARGETS]
 DISPATCHED_TARGETS = [_param(t, id=t.name) for t in TARGETS if not t.forced_generic]
 #: (backend, dtype) for every floating dtype each backend has.
 TARGET_DTYPES = [_param(t, d, id=f"{t.name}-{d}") for t in TARGETS for d in t.dtypes]
+#: (backend, dtype) for the backends reached through the public API.
+DISPATCHED_TARGET_DTYPES = [
+    _param(t, d, id=f"{t.name}-{d}") for t in TARGETS if not t.forced_generic for d in t.dtypes
+]

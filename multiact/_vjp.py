@@ -1,0 +1,133 @@
+"""``multiact.vjp``: the analytic gradient of an activation, on any backend.
+
+NumPy has no autograd; ``vjp`` gives NumPy users (and anyone checking a framework's autograd)
+the gradient PyTorch's autograd would compute, from the formulas in ``_derivatives``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from . import _checks, _derivatives
+from ._dispatch import _BACKENDS, resolve
+from ._registry import Activation, lookup
+from ._typing import ArrayT
+
+__all__ = ["vjp"]
+
+
+def _activation_of(fn: str | Callable[..., Any]) -> Activation:
+    if isinstance(fn, str):
+        return lookup(fn)
+    import multiact
+
+    name = getattr(fn, "__name__", None)
+    if name is None or getattr(multiact, name, None) is not fn:
+        raise TypeError(
+            f"multiact.vjp: argument 'fn' must be a multiact activation or its name; got {fn!r}"
+        )
+    return lookup(name)
+
+
+def _validated(a: Activation, x: Any, params: dict[str, Any]) -> tuple[Any, ...]:
+    dim = params.pop("dim", None) if a.reduces else None
+    values = list(a.kernel_args(params))
+    for i, p in enumerate(a.params):
+        v = values[i]
+        if p.kind == "real":
+            values[i] = _checks.check_real(a.name, p.name, v)
+        elif p.kind == "flag":
+            values[i] = _checks.check_flag(a.name, p.name, v)
+        elif p.kind == "choice":
+            values[i] = _checks.check_choice(a.name, p.name, v, p.choices)
+        else:
+            values[i] = _checks.check_axis(a.name, v, dim, x.ndim)
+    return tuple(values)
+
+
+def _namespace(x: Any) -> tuple[Any, Callable[[], Any]]:
+    """The namespace to compute in, and a context that silences NumPy's IEEE warnings.
+
+    Gradients at infinities are NaN in PyTorch too (inf * 0); NumPy would warn about them.
+    """
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(x, np.ndarray | np.generic):
+        return np, lambda: np.errstate(all="ignore")
+    from ._generic import namespace
+
+    return namespace(x), contextlib.nullcontext
+
+
+def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: Any) -> ArrayT:
+    """The vector-Jacobian product of an activation: the gradient of ``sum(cotangent * fn(x))``.
+
+    Computed analytically with PyTorch's conventions at kinks and special values, so it equals
+    ``torch.autograd.grad(fn(x), x, cotangent)`` on every backend, NumPy included.
+
+    Parameters
+    ----------
+    fn : function or str
+        A multiact activation (``multiact.gelu``) or its name or alias (``"gelu"``).
+    x : array
+        The input of the forward call.
+    cotangent : array
+        The incoming gradient: same array type, dtype and shape as ``fn(x)``.
+    **params
+        The activation's parameters, as passed to the forward call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([-1.0, 0.0, 2.0])
+    >>> multiact.vjp(multiact.relu, x, np.ones(3))  # 0 at the kink, as PyTorch
+    array([0., 0., 1.])
+    >>> multiact.vjp("leaky_relu", x, np.ones(3), negative_slope=0.2)
+    array([0.2, 0.2, 1. ])
+    """
+    a = _activation_of(fn)
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = resolve(a.name, x)
+    if backend.dtype_kind(x) != "f":
+        raise _checks.dtype_error(f"vjp({a.name})", x, "f")
+    if type(cotangent) is not type(x):
+        raise TypeError(
+            f"multiact.vjp({a.name}): argument 'cotangent' must be the same array type as x "
+            f"({type(x).__name__}); got {type(cotangent).__name__}"
+        )
+    args = _validated(a, x, dict(params))
+    # The forward result is needed (sigmoid's gradient is y(1-y)), but x must stay untouched.
+    kernel_args = tuple(
+        False if p.name == "inplace" else v for p, v in zip(a.params, args, strict=True)
+    )
+    y = getattr(backend, a.name)(x, *kernel_args)
+    if tuple(cotangent.shape) != tuple(y.shape):
+        raise ValueError(
+            f"multiact.vjp({a.name}): argument 'cotangent' must have the output's shape "
+            f"{tuple(y.shape)}; got {tuple(cotangent.shape)}"
+        )
+    xp, quiet = _namespace(x)
+    wide = _widen(xp, x)
+    with quiet():
+        grad = getattr(_derivatives, a.name)(
+            wide, _widen(xp, y), _widen(xp, cotangent), xp, *kernel_args
+        )
+    if grad.dtype != x.dtype:
+        grad = xp.astype(grad, x.dtype)
+    grad = xp.asarray(grad)  # NumPy ufuncs turn 0-d results into scalars...
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(x, np.generic):
+        return grad[()]  # ...which is what a NumPy scalar input gets back
+    return grad
+
+
+def _widen(xp: Any, v: Any) -> Any:
+    # float16/bfloat16 in float32, as PyTorch's backward kernels compute them.
+    if xp.finfo(v.dtype).bits < 32:
+        return xp.astype(v, xp.float32)
+    return v
