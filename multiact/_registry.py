@@ -106,6 +106,11 @@ class Activation:
     def supports_inplace(self) -> bool:
         return "inplace" in self.defaults
 
+    @property
+    def parameterisations(self) -> tuple[Mapping[str, object], ...]:
+        """The parameterisations to test and report: the defaults, then every variant."""
+        return ({}, *self.variants)
+
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:

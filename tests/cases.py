@@ -11,7 +11,7 @@ from multiact import ACTIVATIONS, Activation
 VARIANTS = [
     pytest.param(a, dict(params), id=a.variant_label(params))
     for a in ACTIVATIONS.values()
-    for params in ({}, *a.variants)
+    for params in a.parameterisations
 ]
 DEFAULTS = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values()]
 ELEMENTWISE = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if not a.reduces]
