@@ -2,20 +2,29 @@
 
 Calling ``jax.nn.relu`` eagerly dispatches op by op (tens of microseconds); each kernel here is
 wrapped in ``jax.jit`` instead. Inside a caller's own ``jit``/``grad``/``vmap`` the jitted
-kernel simply inlines into the surrounding trace. Where ``jax.nn`` departs from PyTorch's
-semantics the kernel is written out with ``jax.numpy`` and the line says why.
+kernel simply inlines into the surrounding trace.
+
+Where ``jax.nn`` departs from PyTorch's semantics the kernel is written out with
+``jax.numpy`` and the line says why. Every elementwise activation carries a custom JVP whose
+derivative is ``multiact._derivatives`` (PyTorch's backward formulas), so ``jax.grad`` agrees
+with ``torch.autograd`` at kinks, thresholds, NaN and infinities: jax.nn's own derivatives
+differ at hardtanh(+-1), leaky_relu(0), relu(NaN), hardswish(+-3)...
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from multiact import _checks
+from multiact import _checks, _derivatives, _generic
 
 NAME = "jax"
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def dtype_kind(x: jax.Array) -> str:
@@ -40,69 +49,251 @@ def _opmath(kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
     return call
 
 
-@jax.custom_jvp
-def _relu(x: jax.Array) -> jax.Array:
+def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """``forward`` compiled, with PyTorch's derivative (``_derivatives.NAME``) as its JVP.
+
+    The parameters after ``x`` are static (nondifferentiable, compiled in): for an elementwise
+    function the VJP with ``g`` equals the JVP with tangent ``g``, so the one formula serves.
+    """
+    derivative = getattr(_derivatives, name)
+    n_params = forward.__code__.co_argcount - 1
+    static = tuple(range(1, 1 + n_params))
+    with_jvp = jax.custom_jvp(forward, nondiff_argnums=static)
+
+    def jvp(*args: Any) -> tuple[jax.Array, jax.Array]:
+        *params, (x,), (t,) = args
+        y = with_jvp(x, *params)
+        return y, derivative(x, y, t, jnp, *params)
+
+    with_jvp.defjvp(jvp)
+    return jax.jit(_opmath(with_jvp), static_argnums=static)
+
+
+def _as_dtype_of(x: jax.Array, value: float) -> jax.Array:
+    # Python floats would promote integer arrays to float; PyTorch keeps the integer dtype.
+    return jnp.asarray(value).astype(x.dtype)
+
+
+def _clamp(x: jax.Array, low: float, high: float) -> jax.Array:
+    # where() rather than jnp.clip: clip's max(-0.0, 0.0) returns +0.0, PyTorch keeps -0.0,
+    # and NaN must pass through.
+    lo, hi = _as_dtype_of(x, low), _as_dtype_of(x, high)
+    return jnp.where(x < lo, lo, jnp.where(x > hi, hi, x))
+
+
+def _elu_like(x: jax.Array, alpha: float, scale: float, input_scale: float) -> jax.Array:
+    negative = alpha * jnp.expm1(jnp.where(x > 0, 0.0, x) * input_scale)
+    return scale * jnp.where(x > 0, x, negative)
+
+
+_kernels: dict[str, Callable[..., jax.Array]] = {
     # jax.nn.relu is max(x, 0), which turns -0.0 into +0.0; torch.relu keeps -0.0.
-    return jnp.where(x < 0, jnp.zeros_like(x), x)
+    "relu": lambda x: jnp.where(x < 0, jnp.zeros_like(x), x),
+    "relu6": lambda x: _clamp(x, 0.0, 6.0),
+    "hardtanh": lambda x, min_val, max_val: _clamp(x, min_val, max_val),
+    # jax.nn.leaky_relu selects on x >= 0; PyTorch on x > 0 (the values agree, -0.0 stays).
+    "leaky_relu": lambda x, negative_slope: jnp.where(x > 0, x, x * negative_slope),
+    "elu": lambda x, alpha: _elu_like(x, alpha, 1.0, 1.0),
+    "selu": lambda x: _elu_like(x, _SELU_ALPHA, _SELU_SCALE, 1.0),
+    # jax.nn.celu is max(x, 0) + ..., which loses -0.0; PyTorch's celu is an elu.
+    "celu": lambda x, alpha: _elu_like(x, alpha, 1.0, 1.0 / alpha),
+    "gelu": lambda x, approximate: jax.nn.gelu(x, approximate=approximate == "tanh"),
+    "silu": lambda x: jax.nn.silu(x),
+    "mish": lambda x: jax.nn.mish(x),
+    "sigmoid": lambda x: jax.nn.sigmoid(x),
+    "logsigmoid": lambda x: jax.nn.log_sigmoid(x),
+    # PyTorch's formulas, for its rounding: (x + 3) clamped, then divided by 6.
+    "hardsigmoid": lambda x: jnp.minimum(jnp.maximum(x + 3.0, 0.0), 6.0) / 6.0,
+    "hardswish": lambda x: x * jnp.minimum(jnp.maximum(x + 3.0, 0.0), 6.0) / 6.0,
+    "hardshrink": lambda x, lambd: jnp.where((x >= -lambd) & (x <= lambd), jnp.zeros_like(x), x),
+    # x * 0 inside the dead zone keeps the sign of zero, as PyTorch's kernel does.
+    "softshrink": lambda x, lambd: jnp.where(
+        x > lambd, x - lambd, jnp.where(x < -lambd, x + lambd, x * 0)
+    ),
+    "tanhshrink": lambda x: x - jnp.tanh(x),
+    "tanh": lambda x: jnp.tanh(x),
+    "softsign": lambda x: jax.nn.soft_sign(x),
+    # jax.nn.softplus has no beta or threshold; this is PyTorch's definition, computed stably.
+    "softplus": lambda x, beta, threshold: jnp.where(
+        x * beta > threshold, x, jnp.logaddexp(x * beta, 0.0) / beta
+    ),
+    "threshold": lambda x, threshold, value: jnp.where(x <= threshold, _as_dtype_of(x, value), x),
+    "squareplus": lambda x, b: _generic.squareplus(x, b),
+    "sparse_plus": lambda x: _generic.sparse_plus(x),
+    "sparse_sigmoid": lambda x: _generic.sparse_sigmoid(x),
+    "log1mexp": lambda x: _generic.log1mexp(x),
+    "exponential": lambda x: jnp.exp(x),
+}
+_compiled = {name: _torch_convention(name, kernel) for name, kernel in _kernels.items()}
 
 
-@_relu.defjvp
-def _relu_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[jax.Array, ...]:
-    (x,), (t,) = primals, tangents
-    # PyTorch's convention (threshold_backward): the derivative is 0 where x <= 0, so 0 at 0,
-    # and 1 at NaN; jax.nn.relu's is 0 at NaN.
-    return _relu(x), jnp.where(x <= 0, jnp.zeros_like(t), t)
+def _no_inplace(name: str, x: jax.Array, inplace: bool) -> None:
+    if inplace:
+        raise _checks.immutable_error(name, x)
 
 
-_relu_jit = jax.jit(_relu)
+def _reducing(kernel: Callable[..., jax.Array]) -> Callable[[jax.Array, int], jax.Array]:
+    """A softmax-like kernel, compiled per axis, with PyTorch's 0-d and empty cases."""
+    compiled = jax.jit(_opmath(kernel), static_argnums=1)
 
-
-@jax.jit
-def _leaky_relu(x: jax.Array, negative_slope: float) -> jax.Array:
-    # jax.nn.leaky_relu selects on x >= 0, so its gradient at 0 is 1; PyTorch selects on x > 0
-    # and its gradient at 0 is negative_slope. The values agree (0 * slope is 0, -0.0 stays).
-    return jnp.where(x > 0, x, x * negative_slope)
-
-
-_sigmoid = jax.jit(_opmath(jax.nn.sigmoid))
-_tanh = jax.jit(_opmath(jnp.tanh))
-
-
-def _scalar_as_row(kernel: Callable[..., jax.Array]) -> Callable[[jax.Array, int], jax.Array]:
-    # jax.nn.softmax has no axis to reduce on a 0-d array; PyTorch treats it as one element.
     def call(x: jax.Array, axis: int) -> jax.Array:
-        if x.ndim == 0:
-            return kernel(x.reshape(1), axis=0).reshape(())
+        if x.ndim == 0:  # jax.nn.softmax has no axis to reduce; PyTorch treats it as 1 element
+            return compiled(x.reshape(1), 0).reshape(())
         if x.shape[axis] == 0:
             return jnp.zeros_like(x)
-        return kernel(x, axis=axis)
+        return compiled(x, axis)
 
     return call
 
 
-_softmax = _scalar_as_row(jax.jit(_opmath(jax.nn.softmax), static_argnames="axis"))
-_log_softmax = _scalar_as_row(jax.jit(_opmath(jax.nn.log_softmax), static_argnames="axis"))
-_gelu = jax.jit(_opmath(jax.nn.gelu), static_argnames="approximate")
+_softmax = _reducing(lambda x, axis: jax.nn.softmax(x, axis=axis))
+_log_softmax = _reducing(lambda x, axis: jax.nn.log_softmax(x, axis=axis))
+_softmin = _reducing(lambda x, axis: jax.nn.softmax(-x, axis=axis))
+_sparsemax = _reducing(lambda x, axis: _generic.sparsemax(x, axis))
+_glu = jax.jit(_opmath(lambda x, axis: jax.nn.glu(x, axis=axis)), static_argnums=1)
+
+
+@jax.jit
+def _prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
+    # Differentiated by JAX itself: the gradient with respect to the weight comes for free,
+    # and where(x > 0, ...) gives PyTorch's convention at 0 (the weight).
+    w = _derivatives._channel_weight(weight, x, jnp)
+    return jnp.where(x > 0, x, w * x)
+
+
+@_opmath
+def _rrelu_training(x: jax.Array, lower: float, upper: float, key: jax.Array) -> jax.Array:
+    noise = jax.random.uniform(key, x.shape, x.dtype, minval=lower, maxval=upper)
+    # PyTorch draws a slope for x <= 0 and leaves x > 0 (and NaN) unchanged.
+    return jnp.where(x <= 0, x * noise, x)
+
+
+_rrelu_training_jit = jax.jit(_rrelu_training, static_argnums=(1, 2))
+
+
+def _key(generator: object) -> jax.Array:
+    if isinstance(generator, int) and not isinstance(generator, bool):
+        return jax.random.key(generator)
+    if isinstance(generator, jax.Array):
+        return generator
+    raise TypeError(
+        "multiact.rrelu: argument 'generator' must be a JAX PRNG key (jax.random.key(seed)) or "
+        f"an int seed for a JAX array in training mode; got {type(generator).__name__}"
+    )
 
 
 def relu(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("relu", x)
-    return _relu_jit(x)
+    _no_inplace("relu", x, inplace)
+    return _compiled["relu"](x)
+
+
+def relu6(x: jax.Array, inplace: bool) -> jax.Array:
+    _no_inplace("relu6", x, inplace)
+    return _compiled["relu6"](x)
 
 
 def leaky_relu(x: jax.Array, negative_slope: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("leaky_relu", x)
-    return _leaky_relu(x, negative_slope)
+    _no_inplace("leaky_relu", x, inplace)
+    return _compiled["leaky_relu"](x, negative_slope)
+
+
+def prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
+    return _prelu(x, weight)
+
+
+def rrelu(
+    x: jax.Array, lower: float, upper: float, training: bool, inplace: bool, generator: object
+) -> jax.Array:
+    _no_inplace("rrelu", x, inplace)
+    if not training:
+        return _compiled["leaky_relu"](x, (lower + upper) / 2)
+    return _rrelu_training_jit(x, lower, upper, _key(generator))
+
+
+def elu(x: jax.Array, alpha: float, inplace: bool) -> jax.Array:
+    _no_inplace("elu", x, inplace)
+    return _compiled["elu"](x, alpha)
+
+
+def selu(x: jax.Array, inplace: bool) -> jax.Array:
+    _no_inplace("selu", x, inplace)
+    return _compiled["selu"](x)
+
+
+def celu(x: jax.Array, alpha: float, inplace: bool) -> jax.Array:
+    _no_inplace("celu", x, inplace)
+    return _compiled["celu"](x, alpha)
+
+
+def gelu(x: jax.Array, approximate: str) -> jax.Array:
+    # jax.nn.gelu takes a bool and defaults to the tanh form; PyTorch's 'none' is exact.
+    return _compiled["gelu"](x, approximate)
+
+
+def silu(x: jax.Array, inplace: bool) -> jax.Array:
+    _no_inplace("silu", x, inplace)
+    return _compiled["silu"](x)
+
+
+def mish(x: jax.Array, inplace: bool) -> jax.Array:
+    _no_inplace("mish", x, inplace)
+    return _compiled["mish"](x)
 
 
 def sigmoid(x: jax.Array) -> jax.Array:
-    return _sigmoid(x)
+    return _compiled["sigmoid"](x)
+
+
+def logsigmoid(x: jax.Array) -> jax.Array:
+    return _compiled["logsigmoid"](x)
+
+
+def hardsigmoid(x: jax.Array, inplace: bool) -> jax.Array:
+    _no_inplace("hardsigmoid", x, inplace)
+    return _compiled["hardsigmoid"](x)
+
+
+def hardswish(x: jax.Array, inplace: bool) -> jax.Array:
+    _no_inplace("hardswish", x, inplace)
+    return _compiled["hardswish"](x)
+
+
+def hardtanh(x: jax.Array, min_val: float, max_val: float, inplace: bool) -> jax.Array:
+    _no_inplace("hardtanh", x, inplace)
+    return _compiled["hardtanh"](x, min_val, max_val)
+
+
+def hardshrink(x: jax.Array, lambd: float) -> jax.Array:
+    return _compiled["hardshrink"](x, lambd)
+
+
+def softshrink(x: jax.Array, lambd: float) -> jax.Array:
+    return _compiled["softshrink"](x, lambd)
+
+
+def tanhshrink(x: jax.Array) -> jax.Array:
+    return _compiled["tanhshrink"](x)
 
 
 def tanh(x: jax.Array) -> jax.Array:
-    return _tanh(x)
+    return _compiled["tanh"](x)
+
+
+def softsign(x: jax.Array) -> jax.Array:
+    return _compiled["softsign"](x)
+
+
+def softplus(x: jax.Array, beta: float, threshold: float) -> jax.Array:
+    return _compiled["softplus"](x, beta, threshold)
+
+
+def threshold(x: jax.Array, threshold: float, value: float, inplace: bool) -> jax.Array:
+    _no_inplace("threshold", x, inplace)
+    return _compiled["threshold"](x, threshold, value)
+
+
+def glu(x: jax.Array, axis: int) -> jax.Array:
+    return _glu(x, axis)
 
 
 def softmax(x: jax.Array, axis: int) -> jax.Array:
@@ -113,6 +304,33 @@ def log_softmax(x: jax.Array, axis: int) -> jax.Array:
     return _log_softmax(x, axis)
 
 
-def gelu(x: jax.Array, approximate: str) -> jax.Array:
-    # jax.nn.gelu takes a bool and defaults to the tanh form; PyTorch's 'none' is exact.
-    return _gelu(x, approximate=approximate == "tanh")
+def softmin(x: jax.Array, axis: int) -> jax.Array:
+    return _softmin(x, axis)
+
+
+def squareplus(x: jax.Array, b: float) -> jax.Array:
+    return _compiled["squareplus"](x, b)
+
+
+def sparse_plus(x: jax.Array) -> jax.Array:
+    return _compiled["sparse_plus"](x)
+
+
+def sparse_sigmoid(x: jax.Array) -> jax.Array:
+    return _compiled["sparse_sigmoid"](x)
+
+
+def sparsemax(x: jax.Array, axis: int) -> jax.Array:
+    return _sparsemax(x, axis)
+
+
+def log1mexp(x: jax.Array) -> jax.Array:
+    return _compiled["log1mexp"](x)
+
+
+def identity(x: jax.Array) -> jax.Array:
+    return jnp.copy(x)
+
+
+def exponential(x: jax.Array) -> jax.Array:
+    return _compiled["exponential"](x)

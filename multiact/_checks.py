@@ -10,18 +10,25 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "AxisError",
     "check_axis",
     "check_choice",
+    "check_constraint",
+    "check_even_axis",
     "check_flag",
     "check_optional_dim",
     "check_real",
+    "check_weight",
+    "constraint_error",
     "dtype_error",
     "immutable_error",
     "implicit_softmax_dim",
     "not_an_array_error",
+    "order_error",
     "read_only_error",
 ]
 
@@ -74,15 +81,83 @@ def read_only_error(fn: str) -> ValueError:
 
 
 def check_real(fn: str, name: str, value: object) -> float:
-    """A finite real number, as a Python float (bool is rejected: it is almost always a typo)."""
+    """A finite real number (bool is rejected: it is almost always a typo).
+
+    Python ints and floats are returned as given, so a module's ``repr`` shows what the user
+    wrote (``Threshold(threshold=0.1, value=20)``, as torch.nn); other real types (NumPy
+    scalars) become floats.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"multiact.{fn}: argument '{name}' must be a real number; got {_given(value)}"
         )
-    result = float(value)
-    if not math.isfinite(result):
-        raise ValueError(f"multiact.{fn}: argument '{name}' must be finite; got {result!r}")
-    return result
+    if not math.isfinite(value):
+        raise ValueError(f"multiact.{fn}: argument '{name}' must be finite; got {float(value)!r}")
+    return value if type(value) in (int, float) else float(value)
+
+
+_CONSTRAINTS = {
+    "nonnegative": (lambda v: v >= 0, ">= 0"),
+    "nonzero": (lambda v: v != 0, "non-zero"),
+    "positive": (lambda v: v > 0, "> 0"),
+}
+
+
+def constraint_error(fn: str, name: str, value: object, constraint: str) -> ValueError:
+    return ValueError(
+        f"multiact.{fn}: argument '{name}' must be {_CONSTRAINTS[constraint][1]}; got {value!r}"
+    )
+
+
+def check_constraint(fn: str, name: str, value: float, constraint: str) -> None:
+    if not _CONSTRAINTS[constraint][0](value):
+        raise constraint_error(fn, name, value, constraint)
+
+
+def order_error(fn: str, low: str, low_value: object, high: str, high_value: object) -> ValueError:
+    return ValueError(
+        f"multiact.{fn}: argument '{low}' must not be greater than '{high}'; "
+        f"got {low}={low_value!r}, {high}={high_value!r}"
+    )
+
+
+def check_even_axis(fn: str, x: Any, axis: int) -> None:
+    """glu halves an axis: it must exist and have an even size."""
+    shape = tuple(x.shape)
+    if not shape:
+        raise ValueError(f"multiact.{fn}: argument 'x' must have at least one dimension to halve")
+    if shape[axis] % 2:
+        raise ValueError(
+            f"multiact.{fn}: the axis to halve ({axis}) must have an even size; "
+            f"got {shape[axis]} (shape {shape})"
+        )
+
+
+def check_weight(
+    fn: str, name: str, weight: Any, x: Any, backend: object, resolve: Callable[..., object]
+) -> None:
+    """prelu's weight: an array of x's library and dtype, one slope or one per channel."""
+    try:
+        weight_backend = resolve(fn, weight)
+    except TypeError:
+        weight_backend = None
+    if weight_backend is not backend:
+        raise TypeError(
+            f"multiact.{fn}: argument '{name}' must be an array of the same library as x "
+            f"({type(x).__module__}.{type(x).__name__}); got {_given(weight)}"
+        )
+    if weight.dtype != x.dtype:
+        raise TypeError(
+            f"multiact.{fn}: argument '{name}' must have x's dtype ({x.dtype}); got {weight.dtype}"
+        )
+    shape = tuple(weight.shape)
+    size = math.prod(shape)
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if len(shape) > 1 or size not in (1, channels):
+        raise ValueError(
+            f"multiact.{fn}: argument '{name}' must hold 1 slope or one per channel (axis 1 of "
+            f"x, {channels} here); got shape {shape}"
+        )
 
 
 def check_flag(fn: str, name: str, value: object) -> bool:

@@ -1,14 +1,18 @@
 """Analytic vector-Jacobian products, one per activation, with PyTorch's conventions.
 
 ``NAME(x, y, g, xp, *params)`` returns the gradient with respect to ``x`` of
-``sum(g * activation(x))``, given the forward result ``y``. Each follows the formula of
-PyTorch's own backward kernel (``tools/autograd/derivatives.yaml`` and the CPU kernels), so
-the value at kinks, thresholds and special points is PyTorch's: relu's derivative is 0 at 0,
-leaky_relu's is ``negative_slope`` at 0, and so on.
+``sum(g * activation(x))``, given the forward result ``y``; ``params`` are the activation's
+``math_params`` (every parameter but ``inplace`` and ``generator``), positional, validated.
+Each follows the formula of PyTorch's own backward kernel (``tools/autograd/derivatives.yaml``
+and the CPU kernels), so the value at kinks, thresholds, NaN and infinities is PyTorch's:
+relu's derivative is 0 at 0 and passes the gradient at NaN, leaky_relu's is
+``negative_slope`` at 0, hardtanh's is 0 at its corners, and so on. The activations PyTorch
+lacks follow its clipping convention (0 at a clipped corner); each comment says which side
+of a kink wins.
 
-They are written with array-API calls only, so one implementation serves every backend:
-``multiact.vjp`` for NumPy users without a framework, and the JAX backend's custom JVPs.
-Parameters arrive validated and positional, in registry order (``inplace`` included, unused).
+Written with array-API calls only, so one implementation serves every backend:
+``multiact.vjp`` (NumPy users need no framework) and the JAX backend's custom JVPs (for an
+elementwise activation the VJP with ``g`` is the JVP with tangent ``g``).
 """
 
 from __future__ import annotations
@@ -17,19 +21,88 @@ import math
 from typing import Any
 
 from . import _special
+from ._generic import stable_sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
 _GELU_TANH_CLIP = 100.0  # tanh(inner) is +-1 in every dtype beyond it
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def relu(x: Any, y: Any, g: Any, xp: Any, inplace: bool) -> Any:
+def _zeros(g: Any, xp: Any) -> Any:
+    return xp.zeros_like(g)
+
+
+def _nan_at_inf(x: Any, d: Any, xp: Any) -> Any:
+    """PyTorch's backward formulas give NaN at +-inf (inf * 0) for smooth activations whose
+    formula multiplies x by a vanishing term; computed here without the inf * 0."""
+    return xp.where(xp.isinf(x), xp.full_like(d, xp.nan), d)
+
+
+def _finite(x: Any, xp: Any) -> Any:
+    """x with infinities replaced by 0, for formulas whose result is then masked."""
+    return xp.where(xp.isinf(x), xp.zeros_like(x), x)
+
+
+def relu(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # threshold_backward(g, x, 0) zeroes x <= 0: the derivative is 0 at 0, and NaN passes g.
-    return xp.where(x <= 0, xp.zeros_like(g), g)
+    return xp.where(x <= 0, _zeros(g, xp), g)
 
 
-def leaky_relu(x: Any, y: Any, g: Any, xp: Any, negative_slope: float, inplace: bool) -> Any:
+def relu6(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    return hardtanh(x, y, g, xp, 0.0, 6.0)
+
+
+def hardtanh(x: Any, y: Any, g: Any, xp: Any, min_val: float, max_val: float) -> Any:
+    # hardtanh_backward passes g strictly inside (min_val, max_val): 0 at both corners and at
+    # NaN.
+    return xp.where((x > min_val) & (x < max_val), g, _zeros(g, xp))
+
+
+def leaky_relu(x: Any, y: Any, g: Any, xp: Any, negative_slope: float) -> Any:
+    # x > 0 ? g : g * slope: the slope at 0 and at NaN.
     return xp.where(x > 0, g, g * negative_slope)
+
+
+def prelu(x: Any, y: Any, g: Any, xp: Any, weight: Any) -> Any:
+    w = _channel_weight(weight, x, xp)
+    return xp.where(x > 0, g, g * w)
+
+
+def _channel_weight(weight: Any, x: Any, xp: Any) -> Any:
+    """prelu's weight shaped to broadcast along axis 1 (or a single slope)."""
+    if weight.shape[0] == 1 or x.ndim < 2:
+        return xp.reshape(weight, ())
+    return xp.reshape(weight, (weight.shape[0],) + (1,) * (x.ndim - 2))
+
+
+def rrelu(x: Any, y: Any, g: Any, xp: Any, lower: float, upper: float, training: bool) -> Any:
+    if training:
+        raise ValueError(
+            "multiact.vjp(rrelu): training=True draws random slopes that the gradient needs; "
+            "differentiate with your framework's autograd instead (torch, jax.grad)"
+        )
+    return leaky_relu(x, y, g, xp, (lower + upper) / 2)
+
+
+def _elu_like(x: Any, g: Any, xp: Any, alpha: float, scale: float, input_scale: float) -> Any:
+    # elu_backward: x <= 0 ? g * input_scale * scale * alpha * exp(x * input_scale) : g * scale
+    # (alpha at 0; NaN takes the positive branch and passes g * scale).
+    negative = xp.exp(xp.where(x <= 0, x, xp.zeros_like(x)) * input_scale)
+    return xp.where(x <= 0, g * (input_scale * scale * alpha) * negative, g * scale)
+
+
+def elu(x: Any, y: Any, g: Any, xp: Any, alpha: float) -> Any:
+    return _elu_like(x, g, xp, alpha, 1.0, 1.0)
+
+
+def selu(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    return _elu_like(x, g, xp, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(x: Any, y: Any, g: Any, xp: Any, alpha: float) -> Any:
+    return _elu_like(x, g, xp, alpha, 1.0, 1.0 / alpha)
 
 
 def sigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
@@ -40,12 +113,78 @@ def tanh(x: Any, y: Any, g: Any, xp: Any) -> Any:
     return g * (1.0 - y * y)
 
 
-def softmax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
-    return y * (g - xp.sum(g * y, axis=axis, keepdims=True))
+def silu(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # silu_backward: g * s * (1 + x * (1 - s)), s = sigmoid(x); NaN at +-inf, as PyTorch.
+    xf = _finite(x, xp)
+    s = stable_sigmoid(xf, xp)
+    return _nan_at_inf(x, g * (s * (1.0 + xf * (1.0 - s))), xp)
 
 
-def log_softmax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
-    return g - xp.exp(y) * xp.sum(g, axis=axis, keepdims=True)
+def _softplus(x: Any, xp: Any) -> Any:
+    return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def mish(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # mish_backward: g * (tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)); NaN at +-inf.
+    xf = _finite(x, xp)
+    t = xp.tanh(_softplus(xf, xp))
+    return _nan_at_inf(x, g * (t + xf * stable_sigmoid(xf, xp) * (1.0 - t * t)), xp)
+
+
+def logsigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # 1 - sigmoid(x) = sigmoid(-x), without cancellation: 1 at -inf, 0 at +inf.
+    return g * stable_sigmoid(-x, xp)
+
+
+def hardsigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # hardsigmoid_backward: g / 6 strictly inside (-3, 3), else 0 (and 0 at NaN).
+    return xp.where((x > -3.0) & (x < 3.0), g / 6.0, _zeros(g, xp))
+
+
+def hardswish(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # hardswish_backward: 0 for x <= -3, g * (x / 3 + 1/2) for -3 < x < 3, g from 3 up (so 0
+    # at -3 and g at 3, the outer pieces' values; NaN takes the last branch).
+    # Clipped so the unselected branch stays finite: JAX transposes where() by multiplying
+    # both branches, and inf * 0 would turn the gradient at +-inf into NaN.
+    inner = g * (xp.clip(x, -3.0, 3.0) / 3.0 + 0.5)
+    return xp.where(x <= -3.0, _zeros(g, xp), xp.where(x < 3.0, inner, g))
+
+
+def _shrink(x: Any, g: Any, xp: Any, lambd: float) -> Any:
+    # hardshrink/softshrink_backward pass g only where x < -lambd or x > lambd: 0 on
+    # [-lambd, lambd] and at NaN.
+    return xp.where((x < -lambd) | (x > lambd), g, _zeros(g, xp))
+
+
+def hardshrink(x: Any, y: Any, g: Any, xp: Any, lambd: float) -> Any:
+    return _shrink(x, g, xp, lambd)
+
+
+def softshrink(x: Any, y: Any, g: Any, xp: Any, lambd: float) -> Any:
+    return _shrink(x, g, xp, lambd)
+
+
+def tanhshrink(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    t = xp.tanh(x)
+    return g * (t * t)
+
+
+def softsign(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # d/dx x / (1 + |x|) = 1 / (1 + |x|)^2; PyTorch's autograd of its composite formula
+    # gives NaN at +-inf (inf / inf).
+    d = 1.0 + xp.abs(_finite(x, xp))
+    return _nan_at_inf(x, g / (d * d), xp)
+
+
+def softplus(x: Any, y: Any, g: Any, xp: Any, beta: float, threshold: float) -> Any:
+    # softplus_backward: g where beta * x > threshold, else g * sigmoid(beta * x).
+    bx = x * beta
+    return xp.where(bx > threshold, g, g * stable_sigmoid(bx, xp))
+
+
+def threshold(x: Any, y: Any, g: Any, xp: Any, threshold: float, value: float) -> Any:
+    # threshold_backward: 0 where x <= threshold (NaN passes g).
+    return xp.where(x <= threshold, _zeros(g, xp), g)
 
 
 def gelu(x: Any, y: Any, g: Any, xp: Any, approximate: str) -> Any:
@@ -62,3 +201,72 @@ def gelu(x: Any, y: Any, g: Any, xp: Any, approximate: str) -> Any:
         d = 0.5 * (1.0 + t) + right
     # At +-inf PyTorch's backward gives NaN (inf * 0) in both forms; so does multiact.
     return xp.where(xp.isinf(x), xp.full_like(d, xp.nan), g * d)
+
+
+def softmax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
+    return y * (g - xp.sum(g * y, axis=axis, keepdims=True))
+
+
+def log_softmax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
+    return g - xp.exp(y) * xp.sum(g, axis=axis, keepdims=True)
+
+
+def softmin(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
+    # softmin(x) = softmax(-x): the chain rule flips the sign.
+    return -softmax(x, y, g, xp, axis)
+
+
+def glu(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
+    half = x.shape[axis] // 2
+    a = xp.take(x, xp.arange(half), axis=axis)
+    b = xp.take(x, xp.arange(half, 2 * half), axis=axis)
+    s = stable_sigmoid(b, xp)
+    return xp.concat([g * s, g * a * s * (1.0 - s)], axis=axis)
+
+
+def squareplus(x: Any, y: Any, g: Any, xp: Any, b: float) -> Any:
+    # (1 + x / sqrt(x^2 + b)) / 2, written with hypot so x^2 cannot overflow; 0 and 1 at
+    # -inf and +inf (x / hypot -> -1, 1).
+    xf = _finite(x, xp)
+    ratio = xf / xp.hypot(xf, xp.full_like(xf, math.sqrt(b)))
+    ratio = xp.where(xp.isinf(x), xp.sign(x), ratio)
+    return g * (0.5 * (1.0 + ratio))
+
+
+def sparse_plus(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # 0 for x <= -1, (x + 1) / 2 inside, 1 for x >= 1: continuous, so no side to choose.
+    # (Clipped so the unselected branch is finite at +-inf; see hardswish.)
+    inner = g * (xp.clip(x, -1.0, 1.0) + 1.0) / 2.0
+    return xp.where(x <= -1.0, _zeros(g, xp), xp.where(x >= 1.0, g, inner))
+
+
+def sparse_sigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # 1/2 strictly inside (-1, 1), else 0, as PyTorch's hardsigmoid at its corners.
+    return xp.where((x > -1.0) & (x < 1.0), g * 0.5, _zeros(g, xp))
+
+
+def sparsemax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
+    # On the support S (y > 0): g - mean(g over S); 0 elsewhere.
+    support = y > 0
+    zeros = _zeros(g, xp)
+    count = xp.sum(xp.astype(support, g.dtype), axis=axis, keepdims=True)
+    mean = xp.sum(xp.where(support, g, zeros), axis=axis, keepdims=True) / xp.where(
+        count > 0, count, xp.ones_like(count)
+    )
+    return xp.where(support, g - mean, zeros)
+
+
+def log1mexp(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # d/dx log(1 - e^-x) = 1 / expm1(x): +inf at 0, 0 at +inf, NaN below 0 (undefined there).
+    safe = xp.where(x > 0, x, xp.ones_like(x))
+    d = 1.0 / xp.expm1(safe)
+    d = xp.where(x == 0, xp.full_like(d, xp.inf), d)
+    return g * xp.where(~(x >= 0), xp.full_like(d, xp.nan), d)  # negative or NaN
+
+
+def identity(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    return xp.asarray(g, copy=True)  # never the cotangent object itself
+
+
+def exponential(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    return g * y

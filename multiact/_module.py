@@ -18,9 +18,20 @@ class Module:
     """
 
     _activation: ClassVar[str]
+    #: Modules start in training mode, as in PyTorch; only RReLU behaves differently in it.
+    training: bool = True
 
     def __call__(self, x: Any) -> Any:
         return self.forward(x)
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (random slopes for RReLU); returns the module, as PyTorch."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode: ``train(False)``."""
+        return self.train(False)
 
     def forward(self, x: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -28,17 +39,27 @@ class Module:
     def extra_repr(self) -> str:
         """The text inside the parentheses of ``repr``, formatted as ``torch.nn`` does.
 
-        Every parameter shows as ``name=value``, except ``inplace``, which shows only when set.
+        Every parameter shows as ``name=value`` (or just ``value`` for the shrink modules, or
+        nothing at all for Hardsigmoid and Hardswish, as in PyTorch), except ``inplace``,
+        which shows only when set.
         """
+        activation = ACTIVATIONS[self._activation]
+        if activation.module_repr == "hidden":
+            return ""
         parts = []
-        for param in ACTIVATIONS[self._activation].params:
+        for param in activation.params:
+            if param.kind in ("array", "generator") or param.name == "training":
+                continue
             attribute = "dim" if param.kind == "axis" else param.name
             value = getattr(self, attribute)
             if param.kind == "flag":
                 if value:
                     parts.append(f"{attribute}=True")
                 continue
-            parts.append(f"{attribute}={value!r}")
+            shown = repr(value) if isinstance(value, str) else str(value)
+            parts.append(
+                shown if activation.module_repr == "positional" else f"{attribute}={shown}"
+            )
         return ", ".join(parts)
 
     def __repr__(self) -> str:

@@ -32,22 +32,6 @@ def _activation_of(fn: str | Callable[..., Any]) -> Activation:
     return lookup(name)
 
 
-def _validated(a: Activation, x: Any, params: dict[str, Any]) -> tuple[Any, ...]:
-    dim = params.pop("dim", None) if a.reduces else None
-    values = list(a.kernel_args(params))
-    for i, p in enumerate(a.params):
-        v = values[i]
-        if p.kind == "real":
-            values[i] = _checks.check_real(a.name, p.name, v)
-        elif p.kind == "flag":
-            values[i] = _checks.check_flag(a.name, p.name, v)
-        elif p.kind == "choice":
-            values[i] = _checks.check_choice(a.name, p.name, v, p.choices)
-        else:
-            values[i] = _checks.check_axis(a.name, v, dim, x.ndim)
-    return tuple(values)
-
-
 def _namespace(x: Any) -> tuple[Any, Callable[[], Any]]:
     """The namespace to compute in, and a context that silences NumPy's IEEE warnings.
 
@@ -100,12 +84,17 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
             f"multiact.vjp({a.name}): argument 'cotangent' must be the same array type as x "
             f"({type(x).__name__}); got {type(cotangent).__name__}"
         )
-    args = _validated(a, x, dict(params))
-    # The forward result is needed (sigmoid's gradient is y(1-y)), but x must stay untouched.
-    kernel_args = tuple(
-        False if p.name == "inplace" else v for p, v in zip(a.params, args, strict=True)
-    )
-    y = getattr(backend, a.name)(x, *kernel_args)
+    # The forward call validates every parameter exactly as the public function does, and
+    # its result is needed (sigmoid's gradient is y (1 - y)); x itself must stay untouched.
+    forward_params = {**params, "inplace": False} if a.supports_inplace else params
+    import multiact
+
+    y = getattr(multiact, a.name)(x, **forward_params)
+    given = {k: v for k, v in params.items() if k != "dim"}
+    values = dict(zip(a.defaults, a.kernel_args(given), strict=True))
+    if a.reduces:
+        values["axis"] = _checks.check_axis(a.name, values["axis"], params.get("dim"), x.ndim)
+    math_args = tuple(values[p.name] for p in a.math_params)
     if tuple(cotangent.shape) != tuple(y.shape):
         raise ValueError(
             f"multiact.vjp({a.name}): argument 'cotangent' must have the output's shape "
@@ -115,7 +104,7 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
     wide = _widen(xp, x)
     with quiet():
         grad = getattr(_derivatives, a.name)(
-            wide, _widen(xp, y), _widen(xp, cotangent), xp, *kernel_args
+            wide, _widen(xp, y), _widen(xp, cotangent), xp, *math_args
         )
     if grad.dtype != x.dtype:
         grad = xp.astype(grad, x.dtype)
