@@ -55,7 +55,6 @@ def exact_reference(
     softmax does in PyTorch.
     """
     import mpmath
-
     from multiact.conformance.reference import as_dtype_values
 
     mp = mpmath
@@ -109,7 +108,6 @@ def exact_vjp_reference(
     """(gradient of sum(cotangent * f) by mpmath differentiation of ``exact``, mask of the
     points it cannot judge): kinks, non-finite inputs, and rows holding them."""
     import mpmath
-
     from multiact.conformance.reference import as_dtype_values
 
     kwargs = {
@@ -146,12 +144,12 @@ def exact_vjp_reference(
                     continue
                 for j in range(len(row)):
 
-                    def loss(t: object, j: int = j) -> object:
+                    def loss(t: object, j: int = j, row: np.ndarray = row, g: np.ndarray = g):
                         point = [mpmath.mpf(float(v)) for v in row]
                         point[j] = t
                         ys = activation.exact(mpmath, point, **kwargs)
                         return mpmath.fsum(float(gk) * yk for gk, yk in zip(g, ys, strict=True))
 
                     point = mpmath.mpf(float(row[j]))
-                    moved_out[index + (j,)] = float(mpmath.diff(loss, point, h=_step(row[j])))
+                    moved_out[(*index, j)] = float(mpmath.diff(loss, point, h=_step(row[j])))
     return as_dtype_values(out, dtype), skip

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from cases import VARIANTS, exact_vjp_reference, inputs
-from conftest import DISPATCHED_TARGET_DTYPES, DISPATCHED_TARGETS
-
-import multiact
 from multiact.conformance.reference import as_dtype_values, torch_vjp
 from multiact.conformance.tolerances import judge
+
+import multiact
+from conftest import DISPATCHED_TARGET_DTYPES, DISPATCHED_TARGETS
 
 pytest.importorskip("torch")
 
