@@ -113,6 +113,7 @@ DECLARATIONS: tuple[Activation, ...] = (
             ),
         ),
         integer_inputs=True,
+        inplace_variant=True,
         exact=lambda mp, x: x if x > 0 else mp.mpf(0),
         kinks=lambda: (0.0,),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.relu(x)\narray([1., 0., 3., 0.])",
@@ -140,6 +141,7 @@ DECLARATIONS: tuple[Activation, ...] = (
             ),
         ),
         variants=({"negative_slope": 0.2},),
+        inplace_variant=True,
         exact=lambda mp, x, negative_slope: x if x > 0 else negative_slope * x,
         kinks=lambda negative_slope: (0.0,),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.leaky_relu(x, 0.2)\n"

@@ -13,7 +13,7 @@ from ._dispatch import _BACKENDS
 from ._dispatch import resolve as _resolve
 from ._typing import ArrayT
 
-__all__ = ['celu', 'celu_', 'elu', 'elu_', 'exponential', 'gelu', 'glu', 'hard_shrink', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'hard_tanh', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'hardtanh_', 'identity', 'leaky_relu', 'linear', 'log1mexp', 'log_sigmoid', 'log_softmax', 'logsigmoid', 'mish', 'prelu', 'relu', 'relu6', 'rrelu', 'rrelu_', 'selu', 'selu_', 'sigmoid', 'silu', 'soft_shrink', 'soft_sign', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sparse_plus', 'sparse_sigmoid', 'sparsemax', 'squareplus', 'swish', 'tanh', 'tanh_shrink', 'tanhshrink', 'threshold', 'threshold_']
+__all__ = ['celu', 'celu_', 'elu', 'elu_', 'exponential', 'gelu', 'glu', 'hard_shrink', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'hard_tanh', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'hardtanh_', 'identity', 'leaky_relu', 'leaky_relu_', 'linear', 'log1mexp', 'log_sigmoid', 'log_softmax', 'logsigmoid', 'mish', 'prelu', 'relu', 'relu6', 'relu_', 'rrelu', 'rrelu_', 'selu', 'selu_', 'sigmoid', 'silu', 'soft_shrink', 'soft_sign', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sparse_plus', 'sparse_sigmoid', 'sparsemax', 'squareplus', 'swish', 'tanh', 'tanh_shrink', 'tanhshrink', 'threshold', 'threshold_']
 
 _INF = float("inf")
 
@@ -71,6 +71,11 @@ def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
     return backend.relu(x, inplace)
 
 
+def relu_(x: ArrayT) -> ArrayT:
+    """In-place :func:`relu`: overwrites ``x`` and returns it, as ``torch.nn.functional.relu_``."""
+    return relu(x, inplace=True)
+
+
 def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -> ArrayT:
     r"""Leaky rectified linear unit.
 
@@ -126,6 +131,11 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
     if inplace is not False and inplace is not True:
         _checks.check_flag("leaky_relu", "inplace", inplace)
     return backend.leaky_relu(x, negative_slope, inplace)
+
+
+def leaky_relu_(x: ArrayT, negative_slope: float = 0.01) -> ArrayT:
+    """In-place :func:`leaky_relu`: overwrites ``x`` and returns it, as ``torch.nn.functional.leaky_relu_``."""
+    return leaky_relu(x, negative_slope, inplace=True)
 
 
 def sigmoid(x: ArrayT) -> ArrayT:

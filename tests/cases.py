@@ -14,8 +14,38 @@ VARIANTS = [
     for params in a.parameterisations
 ]
 DEFAULTS = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values()]
+#: (activation, params): the defaults, or the first variant where a parameter is required.
+TYPICAL = [pytest.param(a, dict(a.parameterisations[0]), id=a.name) for a in ACTIVATIONS.values()]
 ELEMENTWISE = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if not a.reduces]
 REDUCING = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if a.reduces]
+
+
+def concrete(params: dict, like: object) -> dict:
+    """``params`` with tuple values (prelu's weight) as arrays of ``like``'s library and dtype."""
+    out = dict(params)
+    for key, value in params.items():
+        if isinstance(value, tuple):
+            module = type(like).__module__.split(".")[0]
+            if module == "torch":
+                import torch
+
+                out[key] = torch.tensor(value, dtype=like.dtype)
+            elif module in ("jax", "jaxlib"):
+                import jax.numpy as jnp
+
+                out[key] = jnp.asarray(value, dtype=like.dtype)
+            else:
+                out[key] = np.asarray(value, dtype=like.dtype)
+    return out
+
+
+def output_shape(activation: Activation, shape: tuple[int, ...], params: dict) -> tuple:
+    """The output's shape: the input's, except glu's halved axis."""
+    out = list(shape)
+    if activation.halves_axis:
+        out[params.get("axis", -1)] //= 2
+    return tuple(out)
+
 
 _MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4028234663852886e38}
 

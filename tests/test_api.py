@@ -18,42 +18,67 @@ BACKENDS = ["numpy", "torch", "jax", "generic"]
 @pytest.mark.parametrize("activation", DEFAULTS)
 def test_public_function_signature_comes_from_the_registry(activation):
     signature = inspect.signature(getattr(multiact, activation.name))
-    expected = [("x", inspect.Parameter.empty)] + [(p.name, p.default) for p in activation.params]
+    empty = inspect.Parameter.empty
+    expected = [("x", empty)] + [
+        (p.name, empty if p.required else p.default) for p in activation.params
+    ]
     if activation.reduces:
         expected.append(("dim", None))
-    assert [(p.name, p.default) for p in signature.parameters.values()] == expected
+    assert sorted((p.name, p.default) for p in signature.parameters.values()) == sorted(expected)
+    keyword_only = [
+        p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    generators = [p.name for p in activation.params if p.kind == "generator"]
+    assert keyword_only == generators + (["dim"] if activation.reduces else [])
 
 
-@pytest.mark.parametrize("activation", DEFAULTS)
+WITH_TORCH = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if a.names.torch]
+WITH_TORCH_MODULE = [
+    pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if a.names.torch_module
+]
+#: torch.nn.Hardtanh's deprecated aliases of min_val/max_val, which multiact does not copy.
+DEPRECATED_TORCH_PARAMS = {"min_value", "max_value"}
+
+
+@pytest.mark.parametrize("activation", WITH_TORCH)
 def test_function_defaults_match_pytorch(activation):
     torch = pytest.importorskip("torch")
     assert activation.names.torch.startswith("torch.nn.functional.")
     torch_fn = getattr(torch.nn.functional, activation.names.torch.rpartition(".")[2])
     try:
         torch_defaults = {n: p.default for n, p in inspect.signature(torch_fn).parameters.items()}
-    except ValueError:  # a C builtin (F.gelu): read the default off the torch.nn module
+    except ValueError:  # a C builtin (F.gelu): read the defaults off the torch.nn module
         module = getattr(torch.nn, activation.module)()
-        torch_defaults = {p.name: getattr(module, p.name) for p in activation.params}
+        torch_defaults = {
+            p.name: getattr(module, p.name) for p in activation.params if hasattr(module, p.name)
+        }
     for param in activation.params:
-        if param.kind == "axis":
-            continue  # torch has no default dim (None means "implicit"); multiact takes -1
-        assert torch_defaults[param.name] == param.default, param.name
+        if param.kind in ("axis", "generator", "array"):
+            # torch: no default dim (None is "implicit"; multiact: -1), no generator; prelu's
+            # weight is required in both
+            continue
+        expected = inspect.Parameter.empty if param.required else param.default
+        assert torch_defaults[param.name] == expected, param.name
 
 
-@pytest.mark.parametrize("activation", DEFAULTS)
+@pytest.mark.parametrize("activation", WITH_TORCH_MODULE)
 def test_module_signature_matches_torch_nn(activation):
     torch = pytest.importorskip("torch")
     ours = inspect.signature(getattr(nn, activation.module)).parameters
     theirs = inspect.signature(getattr(torch.nn, activation.module)).parameters
     variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     assert [(p.name, p.default) for p in ours.values()] == [
-        (p.name, p.default) for p in theirs.values() if p.kind not in variadic
+        (p.name, p.default)
+        for p in theirs.values()
+        if p.kind not in variadic and p.name not in DEPRECATED_TORCH_PARAMS
     ]
 
 
 @pytest.mark.parametrize(("activation", "params"), VARIANTS)
 def test_module_repr_matches_torch_nn(activation, params):
     torch = pytest.importorskip("torch")
+    if activation.names.torch_module is None or activation.name == "prelu":
+        pytest.skip("no torch.nn module, or a constructor that is not the function's parameters")
     kwargs = {("dim" if k == "axis" else k): v for k, v in params.items()}
     ours = getattr(nn, activation.module)(**kwargs)
     theirs = getattr(torch.nn, activation.module)(**kwargs)
@@ -64,12 +89,19 @@ def test_module_repr_matches_torch_nn(activation, params):
         )
 
 
-@pytest.mark.parametrize("activation", DEFAULTS)
+@pytest.mark.parametrize("activation", WITH_TORCH_MODULE)
 def test_module_attributes_have_pytorchs_names(activation):
     torch = pytest.importorskip("torch")
-    ours = getattr(nn, activation.module)()
-    theirs = getattr(torch.nn, activation.module)()
+    kwargs = {
+        ("dim" if k == "axis" else k): v
+        for k, v in dict(activation.parameterisations[0]).items()
+        if not isinstance(v, tuple)
+    }
+    ours = getattr(nn, activation.module)(**kwargs)
+    theirs = getattr(torch.nn, activation.module)(**kwargs)
     for param in activation.params:
+        if param.kind in ("array", "generator") or param.name == "training":
+            continue
         name = "dim" if param.kind == "axis" else param.name
         assert getattr(ours, name) == getattr(theirs, name)
 
@@ -105,6 +137,18 @@ def test_public_names_are_exported():
     for activation in ACTIVATIONS.values():
         assert activation.name in multiact.__all__
         assert activation.module in nn.__all__
+        for alias in activation.aliases:
+            assert alias in multiact.__all__
+        if activation.inplace_variant:
+            assert f"{activation.name}_" in multiact.__all__
+
+
+def test_derivative_for_every_activation():
+    from multiact import _derivatives
+
+    for activation in ACTIVATIONS.values():
+        names = list(inspect.signature(getattr(_derivatives, activation.name)).parameters)
+        assert names == ["x", "y", "g", "xp", *(p.name for p in activation.math_params)]
 
 
 @pytest.mark.parametrize("filename", sorted(_codegen.OUTPUTS))
@@ -122,8 +166,9 @@ def test_softmax_module_without_dim_follows_pytorchs_legacy_rule():
     import numpy as np
 
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
-    with pytest.warns(UserWarning, match=r"multiact\.nn\.Softmax: implicit dimension choice"):
-        ours = nn.Softmax()(x)
-    with pytest.warns(UserWarning, match="Implicit dimension choice"):
-        theirs = torch.nn.Softmax()(torch.tensor(x))
-    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12)
+    for name in ("Softmax", "LogSoftmax", "Softmin"):
+        with pytest.warns(UserWarning, match=rf"multiact\.nn\.{name}: implicit dimension choice"):
+            ours = getattr(nn, name)()(x)
+        with pytest.warns(UserWarning, match="Implicit dimension choice"):
+            theirs = getattr(torch.nn, name)()(torch.tensor(x))
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12)
