@@ -42,12 +42,17 @@ def as_dtype_values(values: np.ndarray, dtype: str) -> np.ndarray:
     return t.to(torch.float64).numpy()
 
 
-def _torch_kwargs(activation: Activation, params: Mapping[str, Any] | None) -> dict[str, Any]:
+def _torch_kwargs(
+    activation: Activation, params: Mapping[str, Any] | None, like: Any
+) -> dict[str, Any]:
+    """PyTorch's keyword arguments for multiact's ``params``; ``like`` is the input tensor."""
     kwargs = {}
     for param in activation.params:
-        if param.name == "inplace":
+        if param.name == "inplace" or param.kind == "generator":
             continue
         value = (params or {}).get(param.name, param.default)
+        if param.kind == "array":  # given as a tuple of floats
+            value = _torch().tensor(value, dtype=like.dtype, device=like.device)
         kwargs["dim" if param.kind == "axis" else param.name] = value
     return kwargs
 
@@ -58,11 +63,25 @@ def torch_reference(
     dtype: str,
     params: Mapping[str, Any] | None = None,
     device: str = "cpu",
+    widen: bool = True,
 ) -> np.ndarray:
-    """PyTorch's result for ``values`` (already representable in ``dtype``), as float64."""
+    """PyTorch's result for ``values`` (already representable in ``dtype``), as float64.
+
+    Computed in ``reference_dtype(activation, "forward", dtype)`` (float32 for the few
+    composite activations whose half-precision PyTorch result is no reference; see
+    ``tolerances.WIDENED_REFERENCES``) and rounded to ``dtype``; ``widen=False`` when the
+    result to compare is PyTorch's own half-precision kernel.
+    """
+    from .tolerances import reference_dtype
+
     torch = _torch()
+    compute = reference_dtype(activation.name, "forward", dtype) if widen else dtype
+    if compute != dtype:
+        wide = torch_reference(activation, values, compute, params, device)
+        return as_dtype_values(wide, dtype)
     x = torch.as_tensor(np.asarray(values, dtype=np.float64)).to(getattr(torch, dtype))
-    y = torch_function(activation)(x.to(device), **_torch_kwargs(activation, params))
+    x = x.to(device)
+    y = torch_function(activation)(x, **_torch_kwargs(activation, params, x))
     return y.detach().to("cpu", torch.float64).numpy()
 
 
@@ -74,12 +93,19 @@ def torch_vjp(
     params: Mapping[str, Any] | None = None,
     device: str = "cpu",
 ) -> np.ndarray:
-    """PyTorch autograd's gradient of ``sum(cotangent * f(values))``, as float64."""
+    """PyTorch autograd's gradient of ``sum(cotangent * f(values))``, as float64 (computed in
+    ``reference_dtype(activation, "gradient", dtype)``, as ``torch_reference``)."""
+    from .tolerances import reference_dtype
+
     torch = _torch()
+    compute = reference_dtype(activation.name, "gradient", dtype)
+    if compute != dtype:
+        wide = torch_vjp(activation, values, cotangent, compute, params, device)
+        return as_dtype_values(wide, dtype)
     torch_dtype = getattr(torch, dtype)
     x = torch.as_tensor(np.asarray(values, dtype=np.float64)).to(device, torch_dtype)
     x.requires_grad_(True)
     g = torch.as_tensor(np.asarray(cotangent, dtype=np.float64)).to(device, torch_dtype)
-    y = torch_function(activation)(x, **_torch_kwargs(activation, params))
+    y = torch_function(activation)(x, **_torch_kwargs(activation, params, x))
     (grad,) = torch.autograd.grad(y, x, g)
     return grad.detach().to("cpu", torch.float64).numpy()

@@ -79,6 +79,10 @@ def _exact_sparsemax(mp: object, row: list) -> list:
 
 
 def _exact_log1mexp(mp: object, x: object) -> object:
+    if x < 0:  # undefined (complex): NaN, as jax.nn.log1mexp
+        return mp.mpf("nan")
+    if x == 0:
+        return mp.mpf("-inf")
     return mp.log(-mp.expm1(-x))
 
 

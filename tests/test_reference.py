@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from cases import VARIANTS, exact_reference, inputs
 from multiact.conformance.reference import as_dtype_values, torch_reference
-from multiact.conformance.tolerances import compare
+from multiact.conformance.tolerances import judge
 
 from conftest import TARGET_DTYPES
 
@@ -27,5 +27,7 @@ def test_matches_torch(target, dtype, activation, params):
         # PyTorch's own kernel is compared with itself, half-precision quirks included.
         widen = target.name != "torch"
         expected = torch_reference(activation, values, dtype, params, widen=widen)
-    result = compare(target.to_numpy(y), expected, dtype)
+    result = judge(
+        activation.name, params, "forward", target.name, dtype, values, target.to_numpy(y), expected
+    )
     assert result.ok, result.message
