@@ -300,7 +300,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         integer_inputs=True,
         domain=(-2.0, 8.0),
         kinks=lambda: (0.0, 6.0),
-        example=_ex("multiact.relu6(x * 3)", "PLACEHOLDER"),
+        example=_ex("multiact.relu6(x * 3)", "array([3., 0., 6., 0.])"),
     ),
     Activation(
         name="prelu",
@@ -335,7 +335,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         custom_module=True,
         kinks=lambda weight: (0.0,),
         example=">>> multiact.prelu(np.array([1.0, -2.0, 3.0, -5.0]), np.array([0.25]))\n"
-        "PLACEHOLDER",
+        "array([ 1.  , -0.5 ,  3.  , -1.25])",
     ),
     Activation(
         name="rrelu",
@@ -385,7 +385,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         custom_module=True,
         inplace_variant=True,
         kinks=lambda lower, upper, training: (0.0,),
-        example=_ex("multiact.rrelu(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.rrelu(x).round(4)", "array([ 1.    , -0.4583,  3.    , -1.1458])"),
     ),
     Activation(
         name="elu",
@@ -408,7 +408,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-6.0, 3.0),
         inplace_variant=True,
         kinks=lambda alpha: (0.0,),
-        example=_ex("multiact.elu(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.elu(x).round(4)", "array([ 1.    , -0.8647,  3.    , -0.9933])"),
     ),
     Activation(
         name="selu",
@@ -428,7 +428,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-6.0, 3.0),
         inplace_variant=True,
         kinks=lambda: (0.0,),
-        example=_ex("multiact.selu(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.selu(x).round(4)", "array([ 1.0507, -1.5202,  3.1521, -1.7463])"),
     ),
     Activation(
         name="celu",
@@ -451,7 +451,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-6.0, 3.0),
         inplace_variant=True,
         kinks=lambda alpha: (0.0,),
-        example=_ex("multiact.celu(x, alpha=2.0).round(4)", "PLACEHOLDER"),
+        example=_ex(
+            "multiact.celu(x, alpha=2.0).round(4)", "array([ 1.    , -1.2642,  3.    , -1.8358])"
+        ),
     ),
     Activation(
         name="silu",
@@ -470,7 +472,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=lambda mp, x: x / (1 + mp.exp(-x)),
         aliases=("swish",),
         domain=(-8.0, 6.0),
-        example=_ex("multiact.silu(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.silu(x).round(4)", "array([ 0.7311, -0.2384,  2.8577, -0.0335])"),
     ),
     Activation(
         name="mish",
@@ -487,7 +489,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         ),
         exact=lambda mp, x: x * mp.tanh(mp.log1p(mp.exp(x))),
         domain=(-8.0, 6.0),
-        example=_ex("multiact.mish(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.mish(x).round(4)", "array([ 0.8651, -0.2525,  2.9865, -0.0336])"),
     ),
     Activation(
         name="logsigmoid",
@@ -505,7 +507,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=lambda mp, x: -mp.log1p(mp.exp(-x)),
         aliases=("log_sigmoid",),
         domain=(-20.0, 20.0),
-        example=_ex("multiact.logsigmoid(x).round(4)", "PLACEHOLDER"),
+        example=_ex(
+            "multiact.logsigmoid(x).round(4)", "array([-0.3133, -2.1269, -0.0486, -5.0067])"
+        ),
     ),
     Activation(
         name="hardsigmoid",
@@ -529,7 +533,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-4.0, 4.0),
         module_repr="hidden",
         kinks=lambda: (-3.0, 3.0),
-        example=_ex("multiact.hardsigmoid(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.hardsigmoid(x).round(4)", "array([0.6667, 0.1667, 1.    , 0.    ])"),
     ),
     Activation(
         name="hardswish",
@@ -554,7 +558,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-4.0, 4.0),
         module_repr="hidden",
         kinks=lambda: (-3.0, 3.0),
-        example=_ex("multiact.hardswish(x).round(4)", "PLACEHOLDER"),
+        example=_ex(
+            "multiact.hardswish(x).round(4)", "array([ 0.6667, -0.3333,  3.    , -0.    ])"
+        ),
     ),
     Activation(
         name="hardtanh",
@@ -585,7 +591,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-3.0, 3.0),
         inplace_variant=True,
         kinks=lambda min_val, max_val: (min_val, max_val),
-        example=_ex("multiact.hardtanh(x)", "PLACEHOLDER"),
+        example=_ex("multiact.hardtanh(x)", "array([ 1., -1.,  1., -1.])"),
     ),
     Activation(
         name="hardshrink",
@@ -615,7 +621,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-2.0, 2.0),
         module_repr="positional",
         kinks=lambda lambd: (-lambd, lambd),
-        example=_ex("multiact.hardshrink(x, 2.5)", "PLACEHOLDER"),
+        example=_ex("multiact.hardshrink(x, 2.5)", "array([ 0.,  0.,  3., -5.])"),
     ),
     Activation(
         name="softshrink",
@@ -647,7 +653,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-2.0, 2.0),
         module_repr="positional",
         kinks=lambda lambd: (-lambd, lambd),
-        example=_ex("multiact.softshrink(x, 1.0)", "PLACEHOLDER"),
+        example=_ex("multiact.softshrink(x, 1.0)", "array([ 0., -1.,  2., -4.])"),
     ),
     Activation(
         name="tanhshrink",
@@ -669,7 +675,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=lambda mp, x: x - mp.tanh(x),
         aliases=("tanh_shrink",),
         domain=(-4.0, 4.0),
-        example=_ex("multiact.tanhshrink(x).round(4)", "PLACEHOLDER"),
+        example=_ex(
+            "multiact.tanhshrink(x).round(4)", "array([ 0.2384, -1.036 ,  2.0049, -4.0001])"
+        ),
     ),
     Activation(
         name="softsign",
@@ -690,7 +698,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=lambda mp, x: x / (1 + abs(x)),
         aliases=("soft_sign",),
         domain=(-10.0, 10.0),
-        example=_ex("multiact.softsign(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.softsign(x).round(4)", "array([ 0.5   , -0.6667,  0.75  , -0.8333])"),
     ),
     Activation(
         name="softplus",
@@ -723,7 +731,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         variants=({"beta": 2.0, "threshold": 1.0},),
         domain=(-25.0, 25.0),
         kinks=lambda beta, threshold: (threshold / beta,),
-        example=_ex("multiact.softplus(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.softplus(x).round(4)", "array([1.3133, 0.1269, 3.0486, 0.0067])"),
     ),
     Activation(
         name="threshold",
@@ -753,7 +761,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-2.0, 2.0),
         inplace_variant=True,
         kinks=lambda threshold, value: (threshold,),
-        example=_ex("multiact.threshold(x, 0.0, -1.0)", "PLACEHOLDER"),
+        example=_ex("multiact.threshold(x, 0.0, -1.0)", "array([ 1., -1.,  3., -1.])"),
     ),
     Activation(
         name="glu",
@@ -780,7 +788,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=_exact_glu,
         variants=({"axis": 0},),
         halves_axis=True,
-        example=_ex("multiact.glu(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.glu(x).round(4)", "array([ 0.9526, -0.0134])"),
     ),
     Activation(
         name="softmin",
@@ -802,7 +810,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         ),
         exact=_exact_softmin,
         variants=({"axis": 0},),
-        example=_ex("multiact.softmin(x).round(4)", "PLACEHOLDER"),
+        example=_ex(
+            "multiact.softmin(x).round(4)", "array([2.40e-03, 4.73e-02, 3.00e-04, 9.50e-01])"
+        ),
     ),
     Activation(
         name="squareplus",
@@ -825,7 +835,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=lambda mp, x, b: (x + mp.sqrt(x * x + b)) / 2,
         variants=({"b": 1.0},),
         limits=(0.0, float("inf")),
-        example=_ex("multiact.squareplus(x).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.squareplus(x).round(4)", "array([1.618 , 0.4142, 3.3028, 0.1926])"),
     ),
     Activation(
         name="sparse_plus",
@@ -846,7 +856,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-2.0, 2.0),
         limits=(0.0, float("inf")),
         kinks=lambda: (-1.0, 1.0),
-        example=_ex("multiact.sparse_plus(x / 4).round(4)", "PLACEHOLDER"),
+        example=_ex(
+            "multiact.sparse_plus(x / 4).round(4)", "array([0.3906, 0.0625, 0.7656, 0.    ])"
+        ),
     ),
     Activation(
         name="sparse_sigmoid",
@@ -866,7 +878,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(-2.0, 2.0),
         limits=(0.0, 1.0),
         kinks=lambda: (-1.0, 1.0),
-        example=_ex("multiact.sparse_sigmoid(x / 4)", "PLACEHOLDER"),
+        example=_ex("multiact.sparse_sigmoid(x / 4)", "array([0.625, 0.25 , 0.875, 0.   ])"),
     ),
     Activation(
         name="sparsemax",
@@ -896,7 +908,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=_exact_sparsemax,
         variants=({"axis": 0},),
         domain=(-3.0, 3.0),
-        example=_ex("multiact.sparsemax(x / 4).round(4)", "PLACEHOLDER"),
+        example=_ex("multiact.sparsemax(x / 4).round(4)", "array([0.25, 0.  , 0.75, 0.  ])"),
     ),
     Activation(
         name="log1mexp",
@@ -920,7 +932,8 @@ DECLARATIONS: tuple[Activation, ...] = (
         domain=(0.0, 6.0),
         limits=(float("nan"), -0.0),
         kinks=lambda: (0.0,),
-        example=">>> multiact.log1mexp(np.array([1e-8, 0.5, 1.0, 40.0]))\nPLACEHOLDER",
+        example=">>> multiact.log1mexp(np.array([1e-8, 0.5, 1.0, 40.0]))\n"
+        "array([-1.84206807e+01, -9.32752130e-01, -4.58675145e-01, -4.24835426e-18])",
     ),
     Activation(
         name="identity",
@@ -943,7 +956,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         aliases=("linear",),
         integer_inputs=True,
         limits=(float("-inf"), float("inf")),
-        example=_ex("multiact.identity(x)", "PLACEHOLDER"),
+        example=_ex("multiact.identity(x)", "array([ 1., -2.,  3., -5.])"),
     ),
     Activation(
         name="exponential",
@@ -962,6 +975,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         exact=lambda mp, x: mp.exp(x),
         domain=(-10.0, 10.0),
         limits=(0.0, float("inf")),
-        example=_ex("multiact.exponential(x).round(4)", "PLACEHOLDER"),
+        example=_ex(
+            "multiact.exponential(x).round(4)",
+            "array([2.71830e+00, 1.35300e-01, 2.00855e+01, 6.70000e-03])",
+        ),
     ),
 )

@@ -440,7 +440,7 @@ def relu6(x: ArrayT, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.relu6(x * 3)
-    PLACEHOLDER
+    array([3., 0., 6., 0.])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -495,7 +495,7 @@ def prelu(x: ArrayT, weight: ArrayT) -> ArrayT:
     >>> import numpy as np
     >>> import multiact
     >>> multiact.prelu(np.array([1.0, -2.0, 3.0, -5.0]), np.array([0.25]))
-    PLACEHOLDER
+    array([ 1.  , -0.5 ,  3.  , -1.25])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -559,7 +559,7 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.rrelu(x).round(4)
-    PLACEHOLDER
+    array([ 1.    , -0.4583,  3.    , -1.1458])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -624,7 +624,7 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.elu(x).round(4)
-    PLACEHOLDER
+    array([ 1.    , -0.8647,  3.    , -0.9933])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -681,7 +681,7 @@ def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.selu(x).round(4)
-    PLACEHOLDER
+    array([ 1.0507, -1.5202,  3.1521, -1.7463])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -738,7 +738,7 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.celu(x, alpha=2.0).round(4)
-    PLACEHOLDER
+    array([ 1.    , -1.2642,  3.    , -1.8358])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -799,7 +799,7 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.silu(x).round(4)
-    PLACEHOLDER
+    array([ 0.7311, -0.2384,  2.8577, -0.0335])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -850,7 +850,7 @@ def mish(x: ArrayT, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.mish(x).round(4)
-    PLACEHOLDER
+    array([ 0.8651, -0.2525,  2.9865, -0.0336])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -898,7 +898,7 @@ def logsigmoid(x: ArrayT) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.logsigmoid(x).round(4)
-    PLACEHOLDER
+    array([-0.3133, -2.1269, -0.0486, -5.0067])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -950,7 +950,7 @@ def hardsigmoid(x: ArrayT, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.hardsigmoid(x).round(4)
-    PLACEHOLDER
+    array([0.6667, 0.1667, 1.    , 0.    ])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1004,7 +1004,7 @@ def hardswish(x: ArrayT, inplace: bool = False) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.hardswish(x).round(4)
-    PLACEHOLDER
+    array([ 0.6667, -0.3333,  3.    , -0.    ])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1063,7 +1063,7 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.hardtanh(x)
-    PLACEHOLDER
+    array([ 1., -1.,  1., -1.])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1129,7 +1129,7 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.hardshrink(x, 2.5)
-    PLACEHOLDER
+    array([ 0.,  0.,  3., -5.])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1185,7 +1185,7 @@ def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.softshrink(x, 1.0)
-    PLACEHOLDER
+    array([ 0., -1.,  2., -4.])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1238,7 +1238,7 @@ def tanhshrink(x: ArrayT) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.tanhshrink(x).round(4)
-    PLACEHOLDER
+    array([ 0.2384, -1.036 ,  2.0049, -4.0001])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1287,7 +1287,7 @@ def softsign(x: ArrayT) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.softsign(x).round(4)
-    PLACEHOLDER
+    array([ 0.5   , -0.6667,  0.75  , -0.8333])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1342,7 +1342,7 @@ def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.softplus(x).round(4)
-    PLACEHOLDER
+    array([1.3133, 0.1269, 3.0486, 0.0067])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1403,7 +1403,7 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.threshold(x, 0.0, -1.0)
-    PLACEHOLDER
+    array([ 1., -1.,  3., -1.])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1462,7 +1462,7 @@ def glu(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.glu(x).round(4)
-    PLACEHOLDER
+    array([ 0.9526, -0.0134])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1514,7 +1514,7 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.softmin(x).round(4)
-    PLACEHOLDER
+    array([2.40e-03, 4.73e-02, 3.00e-04, 9.50e-01])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1566,7 +1566,7 @@ def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.squareplus(x).round(4)
-    PLACEHOLDER
+    array([1.618 , 0.4142, 3.3028, 0.1926])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1617,7 +1617,7 @@ def sparse_plus(x: ArrayT) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.sparse_plus(x / 4).round(4)
-    PLACEHOLDER
+    array([0.3906, 0.0625, 0.7656, 0.    ])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1664,7 +1664,7 @@ def sparse_sigmoid(x: ArrayT) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.sparse_sigmoid(x / 4)
-    PLACEHOLDER
+    array([0.625, 0.25 , 0.875, 0.   ])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1713,7 +1713,7 @@ def sparsemax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.sparsemax(x / 4).round(4)
-    PLACEHOLDER
+    array([0.25, 0.  , 0.75, 0.  ])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1761,7 +1761,7 @@ def log1mexp(x: ArrayT) -> ArrayT:
     >>> import numpy as np
     >>> import multiact
     >>> multiact.log1mexp(np.array([1e-8, 0.5, 1.0, 40.0]))
-    PLACEHOLDER
+    array([-1.84206807e+01, -9.32752130e-01, -4.58675145e-01, -4.24835426e-18])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1809,7 +1809,7 @@ def identity(x: ArrayT) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.identity(x)
-    PLACEHOLDER
+    array([ 1., -2.,  3., -5.])
     """
     try:
         backend = _BACKENDS[type(x)]
@@ -1857,7 +1857,7 @@ def exponential(x: ArrayT) -> ArrayT:
     >>> import multiact
     >>> x = np.array([1.0, -2.0, 3.0, -5.0])
     >>> multiact.exponential(x).round(4)
-    PLACEHOLDER
+    array([2.71830e+00, 1.35300e-01, 2.00855e+01, 6.70000e-03])
     """
     try:
         backend = _BACKENDS[type(x)]
