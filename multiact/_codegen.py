@@ -235,10 +235,12 @@ def inplace_variant_source(a: Activation) -> str:
         f'"""In-place :func:`{a.name}`: overwrites ``x`` and returns it, as '
         f'``torch.nn.functional.{a.name}_``."""'
     )
+    # Called through an alias: a parameter may shadow the function's name (threshold).
     return (
+        f"_{a.name} = {a.name}\n\n\n"
         f"def {a.name}_({', '.join(['x: ArrayT', *signature])}) -> ArrayT:\n"
         f"    {doc}\n"
-        f"    return {a.name}({', '.join(['x', *call])})\n"
+        f"    return _{a.name}({', '.join(['x', *call])})\n"
     )
 
 

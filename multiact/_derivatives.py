@@ -170,15 +170,18 @@ def tanhshrink(x: Any, y: Any, g: Any, xp: Any) -> Any:
 
 
 def softsign(x: Any, y: Any, g: Any, xp: Any) -> Any:
-    # d/dx x / (1 + |x|) = 1 / (1 + |x|)^2; PyTorch's autograd of its composite formula
-    # gives NaN at +-inf (inf / inf).
-    d = 1.0 + xp.abs(_finite(x, xp))
-    return _nan_at_inf(x, g / (d * d), xp)
+    # d/dx x / (1 + |x|) = 1 / (1 + |x|)^2, squared as a reciprocal so it cannot overflow;
+    # PyTorch's autograd of its composite formula gives NaN at +-inf (inf / inf).
+    r = 1.0 / (1.0 + xp.abs(_finite(x, xp)))
+    return _nan_at_inf(x, g * (r * r), xp)
 
 
 def softplus(x: Any, y: Any, g: Any, xp: Any, beta: float, threshold: float) -> Any:
-    # softplus_backward: g where beta * x > threshold, else g * sigmoid(beta * x).
-    bx = x * beta
+    # softplus_backward: g where beta * x > threshold, else g * sigmoid(beta * x). beta * x
+    # is clipped to +-800, where sigmoid is exactly 0 or 1 in every dtype, so it cannot
+    # overflow (the linear branch is then chosen by the same clipped value).
+    limit = 800.0 / abs(beta)
+    bx = xp.clip(x, -limit, limit) * beta
     return xp.where(bx > threshold, g, g * stable_sigmoid(bx, xp))
 
 
@@ -221,7 +224,13 @@ def glu(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
     a = xp.take(x, xp.arange(half), axis=axis)
     b = xp.take(x, xp.arange(half, 2 * half), axis=axis)
     s = stable_sigmoid(b, xp)
-    return xp.concat([g * s, g * a * s * (1.0 - s)], axis=axis)
+    slope = s * (1.0 - s)
+    # An infinite a against a saturated gate is inf * 0: NaN in PyTorch, and here, without
+    # computing it (NumPy would warn).
+    undefined = xp.isinf(a) & (slope == 0)
+    gate = g * xp.where(undefined, xp.zeros_like(a), a) * slope
+    gate = xp.where(undefined, xp.full_like(gate, xp.nan), gate)
+    return xp.concat([g * s, gate], axis=axis)
 
 
 def squareplus(x: Any, y: Any, g: Any, xp: Any, b: float) -> Any:
@@ -257,10 +266,13 @@ def sparsemax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
 
 
 def log1mexp(x: Any, y: Any, g: Any, xp: Any) -> Any:
-    # d/dx log(1 - e^-x) = 1 / expm1(x): +inf at 0, 0 at +inf, NaN below 0 (undefined there).
-    safe = xp.where(x > 0, x, xp.ones_like(x))
-    d = 1.0 / xp.expm1(safe)
-    d = xp.where(x == 0, xp.full_like(d, xp.inf), d)
+    # d/dx log(1 - e^-x) = 1 / expm1(x) = e^-x / (1 - e^-x), the latter so that large x
+    # cannot overflow: +inf at 0, 0 at +inf, NaN below 0 (undefined there).
+    # Below 2 / max the derivative (about 1/x) is beyond the dtype's range: +inf, as at 0.
+    overflows = x < 2.0 / float(xp.finfo(x.dtype).max)
+    safe = xp.where((x > 0) & ~overflows, x, xp.ones_like(x))
+    d = xp.exp(-safe) / -xp.expm1(-safe)
+    d = xp.where(overflows, xp.full_like(d, xp.inf), d)
     return g * xp.where(~(x >= 0), xp.full_like(d, xp.nan), d)  # negative or NaN
 
 

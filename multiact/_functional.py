@@ -71,9 +71,12 @@ def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
     return backend.relu(x, inplace)
 
 
+_relu = relu
+
+
 def relu_(x: ArrayT) -> ArrayT:
     """In-place :func:`relu`: overwrites ``x`` and returns it, as ``torch.nn.functional.relu_``."""
-    return relu(x, inplace=True)
+    return _relu(x, inplace=True)
 
 
 def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -> ArrayT:
@@ -133,9 +136,12 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
     return backend.leaky_relu(x, negative_slope, inplace)
 
 
+_leaky_relu = leaky_relu
+
+
 def leaky_relu_(x: ArrayT, negative_slope: float = 0.01) -> ArrayT:
     """In-place :func:`leaky_relu`: overwrites ``x`` and returns it, as ``torch.nn.functional.leaky_relu_``."""
-    return leaky_relu(x, negative_slope, inplace=True)
+    return _leaky_relu(x, negative_slope, inplace=True)
 
 
 def sigmoid(x: ArrayT) -> ArrayT:
@@ -580,9 +586,12 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
     return backend.rrelu(x, lower, upper, training, inplace, generator)
 
 
+_rrelu = rrelu
+
+
 def rrelu_(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, training: bool = False, *, generator: object = None) -> ArrayT:
     """In-place :func:`rrelu`: overwrites ``x`` and returns it, as ``torch.nn.functional.rrelu_``."""
-    return rrelu(x, lower, upper, training, inplace=True, generator=generator)
+    return _rrelu(x, lower, upper, training, inplace=True, generator=generator)
 
 
 def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
@@ -639,9 +648,12 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     return backend.elu(x, alpha, inplace)
 
 
+_elu = elu
+
+
 def elu_(x: ArrayT, alpha: float = 1.0) -> ArrayT:
     """In-place :func:`elu`: overwrites ``x`` and returns it, as ``torch.nn.functional.elu_``."""
-    return elu(x, alpha, inplace=True)
+    return _elu(x, alpha, inplace=True)
 
 
 def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
@@ -694,9 +706,12 @@ def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
     return backend.selu(x, inplace)
 
 
+_selu = selu
+
+
 def selu_(x: ArrayT) -> ArrayT:
     """In-place :func:`selu`: overwrites ``x`` and returns it, as ``torch.nn.functional.selu_``."""
-    return selu(x, inplace=True)
+    return _selu(x, inplace=True)
 
 
 def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
@@ -755,9 +770,12 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     return backend.celu(x, alpha, inplace)
 
 
+_celu = celu
+
+
 def celu_(x: ArrayT, alpha: float = 1.0) -> ArrayT:
     """In-place :func:`celu`: overwrites ``x`` and returns it, as ``torch.nn.functional.celu_``."""
-    return celu(x, alpha, inplace=True)
+    return _celu(x, alpha, inplace=True)
 
 
 def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
@@ -1082,9 +1100,12 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
     return backend.hardtanh(x, min_val, max_val, inplace)
 
 
+_hardtanh = hardtanh
+
+
 def hardtanh_(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0) -> ArrayT:
     """In-place :func:`hardtanh`: overwrites ``x`` and returns it, as ``torch.nn.functional.hardtanh_``."""
-    return hardtanh(x, min_val, max_val, inplace=True)
+    return _hardtanh(x, min_val, max_val, inplace=True)
 
 hard_tanh = hardtanh
 
@@ -1420,9 +1441,12 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
     return backend.threshold(x, threshold, value, inplace)
 
 
+_threshold = threshold
+
+
 def threshold_(x: ArrayT, threshold: float, value: float) -> ArrayT:
     """In-place :func:`threshold`: overwrites ``x`` and returns it, as ``torch.nn.functional.threshold_``."""
-    return threshold(x, threshold, value, inplace=True)
+    return _threshold(x, threshold, value, inplace=True)
 
 
 def glu(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:

@@ -123,8 +123,11 @@ def test_numpy_calls_import_no_other_framework():
     # (tens of milliseconds on first use) is never paid, and no other framework is loaded.
     loaded = _python(
         "import sys, numpy as np, multiact\n"
-        "x = np.linspace(-3, 3, 7)\n"
-        "for name in multiact.ACTIVATIONS: getattr(multiact, name)(x)\n"
+        "x = np.linspace(-3, 3, 8)\n"
+        "for a in multiact.ACTIVATIONS.values():\n"
+        "    params = dict(a.parameterisations[0])\n"
+        "    params = {k: np.asarray(v) if isinstance(v, tuple) else v for k, v in params.items()}\n"
+        "    getattr(multiact, a.name)(x, **params)\n"
         "heavy = ['torch', 'jax', 'scipy', 'dask', 'array_api_compat', 'array_api_strict']\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
