@@ -8,6 +8,7 @@ scalar, and the output must have the input's type.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,48 @@ def _widen(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float32) if x.dtype == np.float16 else x
 
 
+def _computed_in(x: np.ndarray) -> Any:
+    return np.float32 if x.dtype == np.float16 else x.dtype
+
+
+def _work(x: np.ndarray) -> np.ndarray:
+    """A new array for the result in the computation dtype (float32 for float16)."""
+    return np.empty_like(x, dtype=_computed_in(x))
+
+
+def _bound(value: float, x: np.ndarray) -> float:
+    """A Python float compared with values of the computation dtype (see _generic.as_param)."""
+    return _generic.as_param(value, _computed_in(x), np)
+
+
+def _factor(value: float, x: np.ndarray) -> float:
+    """A Python float multiplied into the computation dtype (see _generic.as_factor)."""
+    return _generic.as_factor(value, _computed_in(x), np)
+
+
+def _check_writeable(fn: str, x: np.ndarray, inplace: bool) -> None:
+    if inplace and not x.flags.writeable:
+        raise _checks.read_only_error(fn)
+
+
+def _narrow(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``y``, computed in float32 for a float16 ``x``, rounded once to ``x``'s dtype."""
+    if y.dtype == x.dtype:
+        return y
+    with np.errstate(over="ignore"):  # beyond float16's range: inf, as PyTorch rounds it
+        return y.astype(x.dtype)
+
+
+def _store(fn: str, x: np.ndarray, y: np.ndarray, inplace: bool) -> np.ndarray:
+    """The result ``y`` in ``x``'s dtype or, with ``inplace``, ``x`` overwritten with it."""
+    if not inplace:
+        return _narrow(y, x)
+    if y is not x:
+        with np.errstate(over="ignore"):
+            np.copyto(x, y, casting="same_kind")
+    return x
+
+
 def _as_output(y: Any, x: np.ndarray) -> np.ndarray:
     """``y`` (possibly a NumPy scalar, possibly widened) as an array of ``x``'s dtype."""
     return np.asarray(y).astype(x.dtype, copy=False)
@@ -50,22 +93,46 @@ def _per_row(kernel: Any, x: np.ndarray, axis: int) -> np.ndarray | None:
 
 
 def relu(x: np.ndarray, inplace: bool) -> np.ndarray:
-    # maximum(0, x) returns its second argument on ties, so -0.0 stays -0.0 (as torch.relu).
-    return np.maximum(0, x, out=_output("relu", x, inplace))
+    out = _output("relu", x, inplace)
+    if x.dtype == np.float16:
+        # float16's maximum(0, -0.0) is +0.0 (float32's and float64's return their second
+        # argument on ties); clip keeps -0.0, as torch.relu does.
+        return np.clip(x, 0, np.inf, out=out)
+    return np.maximum(0, x, out=out)
 
 
-def leaky_relu(x: np.ndarray, negative_slope: float, inplace: bool) -> np.ndarray:
-    out = _output("leaky_relu", x, inplace)
+def _leaky(fn: str, x: np.ndarray, slope: float, inplace: bool) -> np.ndarray:
+    slope = _factor(slope, x)
+    if 0 < slope <= 1:
+        # max(x, slope * x) is x above 0 and slope * x below (zeros and NaN as they are):
+        # plain arithmetic, where a masked selection costs NumPy ten times more.
+        _check_writeable(fn, x, inplace)
+        w = _widen(x)
+        out = np.multiply(w, slope, out=_work(x))
+        np.maximum(w, out, out=out)
+        return _store(fn, x, out, inplace)
+    out = _output(fn, x, inplace)
     positive = x > 0
     # NaN is not > 0, so it goes through the multiply and stays NaN, as in PyTorch.
-    np.multiply(_widen(x), negative_slope, out=out, where=~positive, casting="same_kind")
+    scaled = ~positive
+    if slope == 0:  # -inf * 0 is NaN in PyTorch: set below without computing it
+        minus_inf = x == -np.inf
+        scaled &= ~minus_inf
+    with np.errstate(over="ignore"):  # a slope above 1 overflows to inf, as in PyTorch
+        np.multiply(_widen(x), slope, out=out, where=scaled, casting="same_kind")
+    if slope == 0:
+        np.copyto(out, np.nan, where=minus_inf)
     if not inplace:
         np.copyto(out, x, where=positive)
     return out
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    w = _widen(x)
+def leaky_relu(x: np.ndarray, negative_slope: float, inplace: bool) -> np.ndarray:
+    return _leaky("leaky_relu", x, negative_slope, inplace)
+
+
+def _sigmoid(w: np.ndarray) -> np.ndarray:
+    """sigmoid(w) in w's own dtype (float32 or float64), in a new array."""
     e = np.empty_like(w)
     r = np.empty_like(w)
     np.abs(w, out=e)
@@ -73,9 +140,15 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     np.exp(e, out=e)  # e = exp(-|x|), which cannot overflow
     np.add(e, 1.0, out=r)
     np.reciprocal(r, out=r)  # r = sigmoid(|x|)
-    np.multiply(e, r, out=e)  # e = sigmoid(-|x|)
-    np.copyto(e, r, where=w >= 0)
-    return e.astype(x.dtype, copy=False)
+    # sigmoid(x) is r for x >= 0 and e * r below; max(e, x >= 0) is 1 or e (e <= 1, and NaN
+    # stays), so one product selects without a masked copy, which is far slower in NumPy.
+    np.maximum(e, w >= 0, out=e)
+    np.multiply(e, r, out=e)
+    return e
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return _narrow(_sigmoid(_widen(x)), x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
@@ -91,7 +164,7 @@ def softmax(x: np.ndarray, axis: int) -> np.ndarray:
     np.exp(s, out=s)
     np.divide(s, total, out=s)
     np.copyto(s, np.nan, where=~finite)
-    return s.astype(x.dtype, copy=False)
+    return _narrow(s, x)
 
 
 def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
@@ -102,10 +175,480 @@ def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     np.log(total, out=total)
     np.subtract(s, total, out=s)
     np.copyto(s, np.nan, where=~finite)
-    return s.astype(x.dtype, copy=False)
+    return _narrow(s, x)
 
 
 def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
     w = _widen(x)
     y = _generic.gelu_tanh(w, np) if approximate == "tanh" else _special.gelu_exact(w, np)
     return _as_output(y, x)
+
+
+# --- Piecewise-linear activations. Integer arrays keep their dtype, as in PyTorch.
+
+
+def relu6(x: np.ndarray, inplace: bool) -> np.ndarray:
+    # clip keeps -0.0 and NaN as they are, as PyTorch does.
+    return np.clip(x, 0, 6, out=_output("relu6", x, inplace))
+
+
+def hardtanh(x: np.ndarray, min_val: float, max_val: float, inplace: bool) -> np.ndarray:
+    if x.dtype.kind == "f":
+        low, high = _generic.as_param(min_val, x.dtype, np), _generic.as_param(max_val, x.dtype, np)
+    else:
+        low, high = _generic.int_bounds(x, np, min_val, max_val)
+    return np.clip(x, low, high, out=_output("hardtanh", x, inplace))
+
+
+def _float16_at_most(value: float) -> np.float16:
+    """The largest float16 at or below float32(value): comparing a float16 array with it is
+    comparing in float32, as PyTorch does, without widening the array."""
+    with np.errstate(over="ignore"):
+        v32 = np.float32(value)
+        v16 = np.float16(v32)
+    return np.nextafter(v16, np.float16(-np.inf)) if v16 > v32 else v16
+
+
+def threshold(x: np.ndarray, threshold: float, value: float, inplace: bool) -> np.ndarray:
+    if x.dtype.kind == "f":
+        fill = _generic.as_param(value, x.dtype, np)
+        if x.dtype == np.float16:
+            # PyTorch compares in float32: float16(0.3) = 0.30005 is above 0.3 and stays.
+            below = x <= _float16_at_most(threshold)
+        else:
+            below = x <= _generic.as_param(threshold, x.dtype, np)
+    else:
+        fill = _generic.int_value("threshold", x, np, value, "value")
+        cut = _generic.int_cut(x, np, threshold)
+        below = None if cut is None else x <= cut
+    out = _output("threshold", x, inplace)
+    if below is None:
+        np.copyto(out, x)
+    elif inplace:
+        np.copyto(out, fill, where=below)
+    else:
+        out = np.where(below, fill, x)  # one pass rather than a copy and a masked copy
+    return out
+
+
+def hardshrink(x: np.ndarray, lambd: float) -> np.ndarray:
+    # Compared in x's own dtype: PyTorch rounds lambd to half precision for half inputs.
+    lambd = _generic.as_param(lambd, x.dtype, np)
+    if lambd == np.inf:  # everything but NaN is inside (and inf * 0 below would be NaN)
+        return np.where(np.isnan(x), x, 0)
+    out = np.abs(x, out=np.empty_like(x))
+    # x * (|x| > lambd), + 0.0 to make the zeros +0.0 (for -0.0 too, as PyTorch's); NaN
+    # stays. A product rather than a masked copy, which is far slower in NumPy.
+    outside = np.greater(out, lambd)
+    np.multiply(x, outside, out=out)
+    np.add(out, 0.0, out=out)
+    return out
+
+
+def softshrink(x: np.ndarray, lambd: float) -> np.ndarray:
+    w = _widen(x)
+    lambd = _factor(lambd, x)  # an infinite lambd would give inf - inf
+    out = np.clip(w, -lambd, lambd, out=_work(x))
+    # x - clip(x) is x - lambd, x + lambd, or x - x = +0.0 in the dead zone, where PyTorch's
+    # x * 0 has x's sign: copysign restores it (and keeps NaN).
+    np.subtract(w, out, out=out)
+    np.copysign(out, w, out=out)
+    return _narrow(out, x)
+
+
+def identity(x: np.ndarray) -> np.ndarray:
+    return np.copy(x)
+
+
+def sparse_sigmoid(x: np.ndarray) -> np.ndarray:
+    out = np.add(_widen(x), 1.0, out=_work(x))
+    np.clip(out, 0.0, 2.0, out=out)
+    np.multiply(out, 0.5, out=out)
+    return _narrow(out, x)
+
+
+def sparse_plus(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    # The parabola on x clipped to [-1, 1] is +0.0 below -1 and cannot overflow.
+    out = np.clip(w, -1.0, 1.0, out=_work(x))
+    np.add(out, 1.0, out=out)
+    np.multiply(out, out, out=out)
+    np.multiply(out, 0.25, out=out)
+    # Above 1 the parabola on the clipped x is 1 <= x; below, (x + 1)^2 / 4 >= x: the max
+    # selects without a masked copy (NaN stays).
+    np.maximum(out, w, out=out)
+    return _narrow(out, x)
+
+
+def hardsigmoid(x: np.ndarray, inplace: bool) -> np.ndarray:
+    _check_writeable("hardsigmoid", x, inplace)
+    w = _widen(x)
+    # PyTorch's own formula (clamp, then divide by 6), for its rounding; each step only reads
+    # the element it writes, so inplace it can run in x itself.
+    out = np.add(w, 3.0, out=x if inplace and w is x else _work(x))
+    np.clip(out, 0.0, 6.0, out=out)
+    np.divide(out, 6.0, out=out)
+    return _store("hardsigmoid", x, out, inplace)
+
+
+def hardswish(x: np.ndarray, inplace: bool) -> np.ndarray:
+    _check_writeable("hardswish", x, inplace)
+    w = _widen(x)
+    out = np.add(w, 3.0, out=_work(x))
+    np.clip(out, 0.0, 6.0, out=out)
+    # PyTorch's (x * c) / 6 overflows to inf where x * 6 does, as here; -inf * 0 is NaN.
+    with np.errstate(over="ignore"):
+        _times_but_minus_inf(w, out)
+    np.divide(out, 6.0, out=out)
+    return _store("hardswish", x, out, inplace)
+
+
+# --- Leaky and parametric ReLUs.
+
+
+def prelu(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    a = _generic.channel_weight(_widen(weight), x, np)
+    if ((a > 0) & (a <= 1)).all():
+        # max(x, w_c x) is x above 0 and w_c x below (zeros and NaN as they are): no masked
+        # selection, which costs NumPy far more.
+        out = np.multiply(w, a, out=_work(x))
+        return _narrow(np.maximum(w, out, out=out), x)
+    out = _work(x)
+    positive = w > 0
+    scaled = ~positive
+    if not a.all():  # inf * 0 is NaN in PyTorch: set below without computing it
+        inf_times_zero = np.isinf(w) & (a == 0)
+        scaled &= ~inf_times_zero
+        np.copyto(out, np.nan, where=inf_times_zero)
+    # The product only where it is kept; a weight above 1 overflows to inf as in PyTorch.
+    with np.errstate(over="ignore"):
+        np.multiply(w, a, out=out, where=scaled)
+    np.copyto(out, w, where=positive)
+    return _narrow(out, x)
+
+
+def rrelu(
+    x: np.ndarray,
+    lower: float,
+    upper: float,
+    training: bool,
+    inplace: bool,
+    generator: object,
+) -> np.ndarray:
+    rng = _generic.rrelu_rng(generator, training)
+    if not training:
+        return _leaky("rrelu", x, (lower + upper) / 2, inplace)
+    _check_writeable("rrelu", x, inplace)
+    w = _widen(x)
+    lower, upper = _factor(lower, x), _factor(upper, x)
+    out = _generic.rrelu_slopes(rng, lower, upper, x.shape).astype(w.dtype, copy=False)
+    # PyTorch scales x <= 0 by its slope and leaves x > 0 (and NaN) as they are.
+    if 0 < lower <= upper <= 1:  # then that is max(x, slope x): no masked selection
+        np.multiply(w, out, out=out)
+        return _store("rrelu", x, np.maximum(w, out, out=out), inplace)
+    scaled = w <= 0
+    kept = ~scaled
+    if lower <= 0 <= upper:  # inf * 0 is NaN in PyTorch: set below without computing it
+        inf_times_zero = np.isinf(w) & (out == 0)
+        scaled &= ~inf_times_zero
+        np.copyto(out, np.nan, where=inf_times_zero)
+    with np.errstate(over="ignore"):  # a slope above 1 overflows to inf, as in PyTorch
+        np.multiply(w, out, out=out, where=scaled)
+    np.copyto(out, w, where=kept)
+    return _store("rrelu", x, out, inplace)
+
+
+# --- Exponential linear units. PyTorch returns -0.0 at -0.0 whatever alpha's sign, which
+# alpha * expm1(-0.0) would not be for alpha < 0: that path selects on x < 0 rather than
+# PyTorch's x <= 0 (the alpha > 0 path takes x's sign instead).
+
+
+def _elu_blend(
+    fn: str, x: np.ndarray, w: np.ndarray, scale: float, negative: np.ndarray, inplace: bool
+) -> np.ndarray:
+    """scale * max(x, 0) + negative, with ``negative`` the negative part computed on
+    min(x, 0) (0 for x >= 0), and x's sign for zeros: the elu for alpha > 0, computed without
+    a masked selection, which costs NumPy far more than these passes."""
+    out = np.maximum(w, 0.0, out=np.empty_like(negative))
+    if scale != 1.0:
+        with np.errstate(over="ignore"):  # scale * x overflows to inf near the max, as in PyTorch
+            np.multiply(out, scale, out=out)
+    np.add(out, negative, out=out)
+    # With alpha > 0 the result has x's sign; copysign only fixes the zeros' (max(-0.0, 0)
+    # may be +0.0).
+    np.copysign(out, w, out=out)
+    return _store(fn, x, out, inplace)
+
+
+def _elu_buffer(fn: str, x: np.ndarray, w: np.ndarray, inplace: bool) -> np.ndarray:
+    """Where an elu with alpha <= 0 computes: x itself when inplace in its own dtype (each
+    step reads an element before writing it, and leaves x >= 0 as it is), else a copy of x."""
+    if inplace and w is x:
+        return x
+    out = _work(x)
+    np.copyto(out, w)
+    return out
+
+
+def elu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
+    _check_writeable("elu", x, inplace)
+    w = _widen(x)
+    alpha = _factor(alpha, x)
+    if alpha > 0:
+        negative = np.minimum(w, 0.0, out=_work(x))
+        np.expm1(negative, out=negative)
+        np.multiply(negative, alpha, out=negative)
+        return _elu_blend("elu", x, w, 1.0, negative, inplace)
+    out = _elu_buffer("elu", x, w, inplace)
+    below = w < 0
+    np.expm1(w, out=out, where=below)
+    np.multiply(out, alpha, out=out, where=below)
+    return _store("elu", x, out, inplace)
+
+
+def selu(x: np.ndarray, inplace: bool) -> np.ndarray:
+    _check_writeable("selu", x, inplace)
+    w = _widen(x)
+    negative = np.minimum(w, 0.0, out=_work(x))
+    np.expm1(negative, out=negative)
+    np.multiply(negative, _generic._SELU_ALPHA * _generic._SELU_SCALE, out=negative)
+    return _elu_blend("selu", x, w, _generic._SELU_SCALE, negative, inplace)
+
+
+def celu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
+    _check_writeable("celu", x, inplace)
+    w = _widen(x)
+    alpha = _factor(alpha, x)
+    if alpha > 0:
+        negative = np.minimum(w, 0.0, out=_work(x))
+        with np.errstate(over="ignore"):  # x / alpha -> -inf for a tiny alpha: expm1 is -1
+            np.divide(negative, alpha, out=negative)
+        np.expm1(negative, out=negative)
+        np.multiply(negative, alpha, out=negative)
+        return _elu_blend("celu", x, w, 1.0, negative, inplace)
+    out = _elu_buffer("celu", x, w, inplace)
+    below = w < 0
+    # x / alpha -> +inf for a tiny alpha, expm1 -> inf, and the result is -inf, as in PyTorch.
+    with np.errstate(over="ignore"):
+        np.divide(w, alpha, out=out, where=below)
+        np.expm1(out, out=out, where=below)
+        np.multiply(out, alpha, out=out, where=below)
+    return _store("celu", x, out, inplace)
+
+
+# --- Smooth activations.
+
+
+def _times_but_minus_inf(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """factor = w * factor, NaN at w = -inf (PyTorch's -inf * 0) without computing it."""
+    minus_inf = w == -np.inf
+    if not minus_inf.any():
+        return np.multiply(w, factor, out=factor)
+    np.multiply(w, factor, out=factor, where=~minus_inf)
+    np.copyto(factor, np.nan, where=minus_inf)
+    return factor
+
+
+def silu(x: np.ndarray, inplace: bool) -> np.ndarray:
+    _check_writeable("silu", x, inplace)
+    w = _widen(x)
+    return _store("silu", x, _times_but_minus_inf(w, _sigmoid(w)), inplace)
+
+
+def mish(x: np.ndarray, inplace: bool) -> np.ndarray:
+    _check_writeable("mish", x, inplace)
+    w = _widen(x)
+    # tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2): see _generic.mish_factor.
+    e = np.minimum(w, _generic._MISH_CLIP, out=_work(x))
+    np.exp(e, out=e)
+    n = np.add(e, 2.0, out=np.empty_like(e))
+    np.multiply(n, e, out=n)
+    np.add(n, 2.0, out=e)
+    np.divide(n, e, out=n)
+    return _store("mish", x, _times_but_minus_inf(w, n), inplace)
+
+
+def logsigmoid(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    # -softplus(-x) = min(x, 0) - log1p(exp(-|x|)): exp cannot overflow, and nothing cancels.
+    out = np.abs(w, out=_work(x))
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    low = np.minimum(w, 0.0, out=np.empty_like(out))
+    np.subtract(low, out, out=out)  # 0 - 0 = +0.0 at +inf, as PyTorch's
+    return _narrow(out, x)
+
+
+def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    w = _widen(x)
+    beta = _factor(beta, x)
+    with np.errstate(over="ignore"):  # x * beta beyond the max is +-inf, as in PyTorch
+        bx = np.multiply(w, beta, out=_work(x))
+    linear = bx > _bound(threshold, x)
+    # (max(bx, 0) + log1p(exp(-|bx|))) / beta: exp cannot overflow.
+    t = np.abs(bx, out=np.empty_like(bx))
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    np.log1p(t, out=t)
+    np.maximum(bx, 0.0, out=bx)
+    np.add(bx, t, out=bx)
+    np.divide(bx, beta, out=bx)
+    np.copyto(bx, w, where=linear)
+    return _narrow(bx, x)
+
+
+def softsign(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    out = np.abs(w, out=_work(x))
+    np.add(out, 1.0, out=out)
+    # +-inf / (1 + inf) is NaN in PyTorch: set without computing inf / inf.
+    infinite = np.isinf(w)
+    if infinite.any():
+        np.divide(w, out, out=out, where=~infinite)
+        np.copyto(out, np.nan, where=infinite)
+    else:
+        np.divide(w, out, out=out)
+    return _narrow(out, x)
+
+
+def _polynomial(t: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
+    y = np.multiply(t, coefficients[-1], out=np.empty_like(t))
+    np.add(y, coefficients[-2], out=y)
+    for c in reversed(coefficients[:-2]):
+        np.multiply(y, t, out=y)
+        np.add(y, c, out=y)
+    return y
+
+
+def tanhshrink(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    bits = 64 if w.dtype == np.float64 else 32
+    a = np.abs(w, out=_work(x))
+    small = a <= 1.0
+    large = a > 1.0  # not ~small: NaN is in neither
+    # |x| <= 1: |x| t P(t) / Q(t), t = x^2 (see _generic.tanhshrink); evaluated on |x| clipped
+    # to 1 everywhere, so that it stays finite where it does not apply.
+    c = np.minimum(a, 1.0, out=np.empty_like(a))
+    t = np.multiply(c, c, out=np.empty_like(a))
+    series = _polynomial(t, _generic.TANHSHRINK_P[bits])
+    q = _polynomial(t, _generic.TANHSHRINK_Q[bits])
+    np.divide(series, q, out=series)
+    np.multiply(series, t, out=series)
+    np.multiply(series, c, out=series)
+    # |x| > 1: (|x| - 1) + 2 e / (1 + e), e = exp(-2 |x|) (|x| clipped to 40, as there).
+    e = np.minimum(a, 40.0, out=t)
+    np.multiply(e, -2.0, out=e)
+    np.exp(e, out=e)
+    np.add(e, 1.0, out=q)
+    np.divide(e, q, out=e)
+    np.multiply(e, 2.0, out=e)
+    np.subtract(a, 1.0, out=a)
+    np.add(a, e, out=a)
+    # Both branches are finite where the other applies (or NaN for NaN): products with the
+    # masks select exactly, without a masked copy, which is far slower in NumPy.
+    np.multiply(series, small, out=series)
+    np.multiply(a, large, out=a)
+    np.add(a, series, out=a)
+    np.copysign(a, w, out=a)
+    np.add(a, 0.0, out=a)  # -0.0 + 0.0 is +0.0: PyTorch's x - tanh(x) at both zeros
+    return _narrow(a, x)
+
+
+def squareplus(x: np.ndarray, b: float) -> np.ndarray:
+    w = _widen(x)
+    b = _factor(b, x)
+    # As _generic.squareplus: with h = sqrt(x^2 + b), the value at -|x| is
+    # (h - |x|) / 2 = b / (2 (h + |x|)), and the value at x is that plus max(x, 0).
+    root = math.sqrt(b)
+    a = np.abs(w, out=_work(x))
+    limit = _generic.root_limit(a.dtype, b, np)
+    if limit is None:
+        h = np.hypot(a, root, out=np.empty_like(a))
+    else:  # max(|x|, sqrt(min(|x|, L)^2 + b)): hypot costs ten times these passes
+        h = np.minimum(a, limit, out=np.empty_like(a))
+        np.multiply(h, h, out=h)
+        np.add(h, b, out=h)
+        np.sqrt(h, out=h)
+        np.maximum(a, h, out=h)
+    np.multiply(h, 0.5, out=h)
+    np.multiply(a, 0.5, out=a)
+    np.add(h, a, out=h)  # halves, so that h + |x| cannot overflow
+    if root >= np.finfo(h.dtype).tiny:  # h >= sqrt(b) / 2 > 0
+        np.divide(0.25 * b, h, out=h)
+    else:  # b (nearly) 0 for the dtype: the value at -|x| is 0, and h may be 0
+        np.divide(0.25 * b, h, out=h, where=h > 0)
+    np.maximum(w, 0.0, out=a)
+    np.add(a, h, out=a)
+    return _narrow(a, x)
+
+
+def log1mexp(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    out = np.negative(w, out=_work(x))
+    # Mächler's switch at log 2; each branch sees only the inputs valid for it.
+    near = (w > 0) & (w < _generic._LN2)
+    far = w >= _generic._LN2
+    np.expm1(out, out=out, where=near)
+    np.exp(out, out=out, where=far)
+    np.negative(out, out=out, where=near | far)
+    np.log(out, out=out, where=near)
+    np.log1p(out, out=out, where=far)
+    # -inf at 0 and undefined (NaN) below, where -x already is NaN or >= 0.
+    np.copyto(out, np.nan, where=w < 0)
+    np.copyto(out, -np.inf, where=w == 0)
+    return _narrow(out, x)
+
+
+def exponential(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp overflows to inf, as in PyTorch
+        return _narrow(np.exp(_widen(x), out=_work(x)), x)
+
+
+# --- Functions of an axis.
+
+
+def glu(x: np.ndarray, axis: int) -> np.ndarray:
+    a, b = _generic.halves(_widen(x), axis)
+    s = _sigmoid(b)
+    # inf * sigmoid(-inf) is NaN in PyTorch (inf * 0): set without computing it.
+    infinite_times_zero = np.isinf(a) & (s == 0)
+    if infinite_times_zero.any():
+        np.multiply(a, s, out=s, where=~infinite_times_zero)
+        np.copyto(s, np.nan, where=infinite_times_zero)
+    else:
+        np.multiply(a, s, out=s)
+    return _narrow(s, x)
+
+
+def softmin(x: np.ndarray, axis: int) -> np.ndarray:
+    return softmax(np.negative(x, out=np.empty_like(x)), axis)
+
+
+def sparsemax(x: np.ndarray, axis: int) -> np.ndarray:
+    degenerate = _per_row(sparsemax, x, axis)
+    if degenerate is not None:
+        return degenerate
+    w = _widen(x)
+    # A row holding a non-finite value has no projection: NaN, as softmax gives. Such rows are
+    # zeroed first, so that no inf - inf is ever computed.
+    finite = np.isfinite(w).all(axis=axis, keepdims=True)
+    w = _generic.sparsemax_shifted(np.where(finite, w, 0.0), axis, np)
+    z = np.flip(np.sort(w, axis=axis), axis=axis)
+    cumulative = np.cumsum(z, axis=axis)
+    shape = [1] * w.ndim
+    shape[axis] = w.shape[axis]
+    k = np.arange(1, w.shape[axis] + 1, dtype=w.dtype).reshape(shape)
+    # The support is a prefix of the sorted values: z_k is in it while 1 + k z_k > sum_{j<=k} z_j.
+    support = np.multiply(k, z)
+    np.add(support, 1.0, out=support)
+    support = support > cumulative
+    size = np.count_nonzero(support, axis=axis, keepdims=True)
+    tau = np.sum(z, axis=axis, keepdims=True, where=support)
+    np.subtract(tau, 1.0, out=tau)
+    np.divide(tau, size, out=tau)
+    np.subtract(w, tau, out=w)
+    np.maximum(w, 0.0, out=w)  # maximum(-0.0, 0.0) is 0.0: the zeros are +0.0
+    np.copyto(w, np.nan, where=~finite)
+    return _narrow(w, x)
