@@ -715,11 +715,14 @@ def softmin(x: Any, axis: int) -> Any:
 
 
 def sparsemax_shifted(w: Any, axis: int, xp: Any) -> Any:
-    """x - max(x) along ``axis``, with everything below max - 2 raised to it: the same
-    sparsemax (it is shift-invariant, and no value below max - 1 is in the support, its
-    threshold being at least max - 1), but with no sum or product that can overflow."""
+    """x - max(x) along ``axis``, with everything below max - 2 set to -2: the same sparsemax
+    (it is shift-invariant, and no value below max - 1 is in the support, its threshold being
+    at least max - 1), but with no difference, sum or product that can overflow."""
     m = xp.max(w, axis=axis, keepdims=True)
-    return xp.maximum(w, m - 2.0) - m
+    # Near the dtype's max, m - 2 rounds to m: then only the values equal to m are near, which
+    # is right, as the neighbours of m are more than 2 away.
+    near = w >= m - 2.0
+    return xp.where(near, xp.where(near, w, m) - m, xp.full_like(w, -2.0))
 
 
 def sparsemax(x: Any, axis: int) -> Any:
