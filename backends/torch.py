@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from multiact import _generic
+from multiact import _derivatives, _generic
 
 NAME = "torch"
 
@@ -48,6 +48,40 @@ def _generator(x: torch.Tensor, generator: object) -> torch.Generator | None:
         "multiact.rrelu: argument 'generator' must be None, an int seed or a torch.Generator "
         f"for a torch.Tensor; got {type(generator).__name__}"
     )
+
+
+def _with_analytic_backward(name: str):
+    """The generic kernel ``name`` as a torch.autograd.Function whose backward is
+    ``_derivatives.NAME``: autograd through its where() branches would give 0 or NaN where
+    the derivative is +inf or undefined (log1mexp at 0), and ignore the kink conventions."""
+    kernel = getattr(_generic, name)
+    derivative = getattr(_derivatives, name)
+
+    class Function(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x: torch.Tensor, *params: object) -> torch.Tensor:
+            y = kernel(x, *params)
+            ctx.save_for_backward(x, y)
+            ctx.params = params
+            return y
+
+        @staticmethod
+        def backward(ctx, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+            x, y = ctx.saved_tensors
+            xp = _generic.namespace(x)
+            wide = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+            grad = derivative(x.to(wide), y.to(wide), g.to(wide), xp, *ctx.params)
+            return (grad.to(x.dtype), *(None for _ in ctx.params))
+
+    Function.__name__ = Function.__qualname__ = f"{name}_backward"
+    return Function.apply
+
+
+_squareplus = _with_analytic_backward("squareplus")
+_sparse_plus = _with_analytic_backward("sparse_plus")
+_sparse_sigmoid = _with_analytic_backward("sparse_sigmoid")
+_sparsemax = _with_analytic_backward("sparsemax")
+_log1mexp = _with_analytic_backward("log1mexp")
 
 
 def relu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
@@ -171,23 +205,23 @@ def softmin(x: torch.Tensor, axis: int) -> torch.Tensor:
 
 
 def squareplus(x: torch.Tensor, b: float) -> torch.Tensor:
-    return _generic.squareplus(x, b)
+    return _squareplus(x, b)
 
 
 def sparse_plus(x: torch.Tensor) -> torch.Tensor:
-    return _generic.sparse_plus(x)
+    return _sparse_plus(x)
 
 
 def sparse_sigmoid(x: torch.Tensor) -> torch.Tensor:
-    return _generic.sparse_sigmoid(x)
+    return _sparse_sigmoid(x)
 
 
 def sparsemax(x: torch.Tensor, axis: int) -> torch.Tensor:
-    return _generic.sparsemax(x, axis)
+    return _sparsemax(x, axis)
 
 
 def log1mexp(x: torch.Tensor) -> torch.Tensor:
-    return _generic.log1mexp(x)
+    return _log1mexp(x)
 
 
 def identity(x: torch.Tensor) -> torch.Tensor:

@@ -128,3 +128,31 @@ def test_vjp_does_not_mutate_inputs():
     g = np.ones(3)
     multiact.vjp("relu", x, g, inplace=True)
     np.testing.assert_array_equal(x, [-1.0, 0.5, 2.0])
+
+
+EXTRAS = [
+    pytest.param(a, dict(a.parameterisations[0]), id=a.name)
+    for a in multiact.ACTIVATIONS.values()
+    if a.names.torch is None
+]
+
+
+@pytest.mark.parametrize(("activation", "params"), EXTRAS)
+def test_autograd_of_extras_uses_the_analytic_derivative_everywhere(activation, params):
+    # At kinks, 0, infinities and NaN too, where the mpmath reference cannot judge: torch
+    # autograd and jax.grad give exactly what multiact.vjp gives.
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    kinks = list(activation.kink_points(params))
+    values = np.array([*kinks, 0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -3.0, 2.5])
+    if activation.reduces:
+        values = values[:8].reshape(2, 4)
+    g = _cotangent(values.shape)
+    expected = multiact.vjp(activation.name, values, g, **params)
+    x = torch.tensor(values, requires_grad=True)
+    (torch_grad,) = torch.autograd.grad(
+        getattr(multiact, activation.name)(x, **params), x, torch.tensor(g)
+    )
+    np.testing.assert_allclose(torch_grad.numpy(), expected, rtol=1e-12)
+    _, pullback = jax.vjp(lambda v: getattr(multiact, activation.name)(v, **params), values)
+    np.testing.assert_allclose(np.asarray(pullback(jax.numpy.asarray(g))[0]), expected, rtol=1e-15)
