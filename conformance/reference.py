@@ -92,13 +92,15 @@ def torch_vjp(
     dtype: str,
     params: Mapping[str, Any] | None = None,
     device: str = "cpu",
+    widen: bool = True,
 ) -> np.ndarray:
     """PyTorch autograd's gradient of ``sum(cotangent * f(values))``, as float64 (computed in
-    ``reference_dtype(activation, "gradient", dtype)``, as ``torch_reference``)."""
+    ``reference_dtype(activation, "gradient", dtype)``, as ``torch_reference``; ``widen=False``
+    for PyTorch's own half-precision backward)."""
     from .tolerances import reference_dtype
 
     torch = _torch()
-    compute = reference_dtype(activation.name, "gradient", dtype)
+    compute = reference_dtype(activation.name, "gradient", dtype) if widen else dtype
     if compute != dtype:
         wide = torch_vjp(activation, values, cotangent, compute, params, device)
         return as_dtype_values(wide, dtype)

@@ -3,6 +3,12 @@
 ``multiact list`` shows every activation against every installed backend: each cell is a real
 call on a small float32 array of that library, checked to return the same array type and
 shape. The exit status is 1 if any installed backend fails any activation.
+
+``multiact conformance`` runs the conformance suite (``multiact.conformance``): every
+activation, parameterisation, backend, dtype and case kind against PyTorch and the exact value,
+with a progress bar on stderr, a summary table on stdout and, with ``--report DIR``, the JSON,
+Markdown and HTML reports. Exit status 1 if any case fails, 2 for a usage error (an unknown
+name, or ``--device cuda`` without a GPU).
 """
 
 from __future__ import annotations
@@ -35,12 +41,19 @@ def _version(library: str) -> str | None:
 
 
 def _check(target, name: str) -> str:
+    activation = ACTIVATIONS[name]
+    # The defaults, or the first variant where a parameter is required (threshold, prelu).
+    params = dict(activation.parameterisations[0])
     try:
-        x = target.asarray(np.linspace(-2.0, 2.0, 6).reshape(2, 3), "float32")
-        y = target.call(name, x)
+        # Even sizes, so glu can halve the last axis.
+        x = target.asarray(np.linspace(-2.0, 2.0, 8).reshape(2, 4), "float32")
+        y = target.call(name, x, params)
     except Exception as error:  # a cell reports any failure rather than stopping the table
         return f"FAIL: {type(error).__name__}"
-    if type(y) is not type(x) or tuple(y.shape) != tuple(x.shape):
+    expected = list(x.shape)
+    if activation.halves_axis:
+        expected[params.get("axis", -1)] //= 2
+    if type(y) is not type(x) or list(y.shape) != expected:
         return f"FAIL: returned {type(y).__name__}{tuple(y.shape)}"
     return "ok"
 
@@ -84,6 +97,90 @@ def command_list(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _names(values: list[str] | None) -> list[str] | None:
+    """``--x a,b --x c`` -> ["a", "b", "c"]; None when the option was not given."""
+    if not values:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def command_conformance(args: argparse.Namespace) -> int:
+    import shlex
+    import time
+    from pathlib import Path
+
+    from multiact.conformance import cases as conformance_cases
+    from multiact.conformance import engine, report
+    from multiact.conformance.progress import Progress
+    from multiact.conformance.targets import gpu_status
+    from multiact.conformance.truth import default_cache_dir
+
+    profile = conformance_cases.QUICK if args.quick else conformance_cases.FULL
+    dtypes = _names(args.dtypes)
+    known_dtypes = ("float16", "bfloat16", "float32", "float64")
+    for dtype in dtypes or ():
+        if dtype not in known_dtypes:
+            return _usage(f"unknown dtype {dtype!r}; expected one of {', '.join(known_dtypes)}")
+    try:
+        selected = conformance_cases.enumerate_cases(
+            profile,
+            activations=_names(args.activations),
+            targets=_names(args.backends),
+            dtypes=dtypes,
+            device=args.device,
+        )
+    except ValueError as error:
+        return _usage(str(error))
+    if args.device == "cuda":
+        status = gpu_status()
+        libraries = {"torch": "torch", "jax.numpy": "jax", "cupy": "cupy"}
+        wanted = {
+            libraries[t.library]
+            for t in conformance_cases.select_targets(_names(args.backends))
+            if "cuda" in t.devices
+        }
+        if not wanted or all(status.get(lib) is not None for lib in wanted):
+            reasons = "; ".join(f"{lib}: {status.get(lib)}" for lib in sorted(wanted)) or (
+                "none of the chosen backends runs on a GPU"
+            )
+            return _usage(f"--device cuda: no GPU available ({reasons})")
+    if not selected:
+        return _usage("no cases selected (check --backends, --dtypes and --activations)")
+
+    cache_dir = None if args.no_cache else default_cache_dir()
+    jobs = args.jobs if args.jobs is not None else engine.default_jobs()
+    images: dict[str, str] | None = {} if args.report is not None else None
+    start = time.perf_counter()
+    with Progress(len(selected)) as bar:
+        results = engine.run(
+            selected,
+            profile=profile,
+            jobs=jobs,
+            cache_dir=cache_dir,
+            progress=bar.update,
+            images=images,
+        )
+    elapsed = time.perf_counter() - start
+    print(report.summary_table(results, elapsed))
+    if args.report is not None:
+        argv = ["multiact", *args.argv] if args.argv is not None else sys.argv
+        meta = report.metadata(
+            command=shlex.join(argv),
+            profile=profile.name,
+            device=args.device,
+            jobs=jobs,
+            seconds=round(elapsed, 1),
+        )
+        paths = report.write_reports(results, Path(args.report), meta, images=images)
+        print("reports: " + ", ".join(str(p) for p in paths))
+    return 1 if any(r.status == "fail" for r in results) else 0
+
+
+def _usage(message: str) -> int:
+    print(f"multiact conformance: error: {message}", file=sys.stderr)
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="multiact",
@@ -99,11 +196,66 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: multiact list",
     )
     listing.set_defaults(run=command_list)
+    conformance = commands.add_parser(
+        "conformance",
+        help="every backend against PyTorch and the exact value",
+        description="Run the conformance suite: every activation, parameterisation, backend, "
+        "dtype and case kind (special values, kinks, grids, random inputs, shapes), forward and "
+        "gradient, against PyTorch on the CPU in the same dtype and against the exact value "
+        "(mpmath). Prints a summary table; exit status 1 if any case fails.",
+        epilog="examples: multiact conformance --quick; "
+        "multiact conformance --backends jax,numpy --dtypes float32 --report out/",
+    )
+    conformance.add_argument(
+        "--backends",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated targets: numpy, torch, jax, array-api-strict, dask, generic-numpy, "
+        "generic-torch, generic-jax (or 'generic' for the three), cupy (default: all)",
+    )
+    conformance.add_argument(
+        "--dtypes",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated: float16, bfloat16, float32, float64 (default: every dtype each "
+        "backend has)",
+    )
+    conformance.add_argument(
+        "--activations",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated activation names or aliases (default: all)",
+    )
+    conformance.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where the arrays live: cpu (default) or cuda (torch, JAX and CuPy; needs a GPU)",
+    )
+    conformance.add_argument(
+        "--quick", action="store_true", help="a CI-sized subset (float32, fewer points)"
+    )
+    conformance.add_argument(
+        "--report", metavar="DIR", help="write report.json, report.md and report.html into DIR"
+    )
+    conformance.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: the number of CPUs, at most 8; 1 runs in-process)",
+    )
+    conformance.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the cache of exact values (~/.cache/multiact/conformance)",
+    )
+    conformance.set_defaults(run=command_conformance)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = None if argv is None else list(argv)
     return args.run(args)
 
 

@@ -1,0 +1,77 @@
+"""A small progress bar for stderr (no dependency).
+
+On a terminal it redraws one line in place, at most ten times a second; otherwise (a log file,
+CI) it prints a line at every tenth of the way, so logs stay short.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from typing import TextIO
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """``Progress(total)``; call ``update(n, label)`` as work is done, ``close()`` at the end."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, width: int = 28) -> None:
+        self.total = max(total, 0)
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self.done = 0
+        self.start = time.perf_counter()
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last_draw = 0.0
+        self._last_tenth = -1
+        self._closed = False
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def line(self, label: str = "") -> str:
+        fraction = self.done / self.total if self.total else 1.0
+        filled = round(fraction * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        elapsed = time.perf_counter() - self.start
+        eta = ""
+        if 0 < fraction < 1:
+            eta = f" eta {elapsed / fraction - elapsed:4.0f}s"
+        text = (
+            f"[{bar}] {fraction:4.0%} {self.done}/{self.total} cases {elapsed:5.1f}s{eta}  {label}"
+        )
+        return text.rstrip()
+
+    def update(self, n: int = 1, label: str = "") -> None:
+        self.done = min(self.total, self.done + n)
+        now = time.perf_counter()
+        if self.tty:
+            if now - self._last_draw >= 0.1 or self.done == self.total:
+                columns = shutil.get_terminal_size((100, 20)).columns
+                text = self.line(label)[: columns - 1]
+                self.stream.write("\r" + text.ljust(columns - 1))
+                self.stream.flush()
+                self._last_draw = now
+            return
+        tenth = int(10 * self.done / self.total) if self.total else 10
+        if tenth != self._last_tenth:
+            self._last_tenth = tenth
+            self.stream.write(self.line(label) + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.tty:
+            columns = shutil.get_terminal_size((100, 20)).columns
+            self.stream.write("\r" + self.line("done")[: columns - 1].ljust(columns - 1) + "\n")
+            self.stream.flush()
+        elif self._last_tenth != 10:
+            self.stream.write(self.line("done") + "\n")
+            self.stream.flush()

@@ -1,0 +1,559 @@
+"""What a run found: the terminal summary, and ``report.json``, ``report.md``, ``report.html``.
+
+``report.json`` holds one record per case (see ``Result.record``) and the run's metadata;
+``report.md`` and ``report.html`` summarise it: pass/fail per activation and target, every
+failure, the distance from the exact value of each backend and of PyTorch itself, signs of
+zero, skips, and the tolerance overrides and known differences in force. The HTML page is
+self-contained; its plots (matplotlib, embedded as base64 PNGs) show the error against x on
+the grid, per activation, for each backend and dtype.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib.metadata
+import io
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .engine import Result
+from .tolerances import KNOWN_DIFFERENCES, OVERRIDES
+
+__all__ = ["metadata", "render_plots", "summary_table", "write_reports"]
+
+_VALUE_KINDS = ("special", "kinks", "grid", "random", "rows")
+_DISTRIBUTIONS = (
+    "multiact",
+    "numpy",
+    "torch",
+    "jax",
+    "jaxlib",
+    "dask",
+    "array-api-strict",
+    "array-api-compat",
+    "cupy",
+    "mpmath",
+    "matplotlib",
+)
+
+
+def metadata(**extra: Any) -> dict[str, Any]:
+    """The machine, the library versions and the date, plus ``extra`` (command, profile...)."""
+    versions = {}
+    for name in _DISTRIBUTIONS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": _cpu_name(),
+        "cpus": os.cpu_count(),
+        "versions": versions,
+        **extra,
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation
+
+
+def _fmt(v: float | None, digits: int = 3) -> str:
+    if v is None:
+        return "-"
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "inf"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e5 or abs(v) < 1e-2:
+        return f"{v:.{digits - 1}e}"
+    if v == int(v):
+        return str(int(v))
+    return f"{v:.{digits}g}"
+
+
+def _order(results: Sequence[Result]) -> tuple[list[str], list[str], list[str]]:
+    labels = list(dict.fromkeys(r.case.label for r in results))
+    targets = list(dict.fromkeys(r.case.target for r in results))
+    dtypes = [
+        d
+        for d in ("float16", "bfloat16", "float32", "float64")
+        if d in {r.case.dtype for r in results}
+    ]
+    return labels, targets, dtypes
+
+
+def counts(results: Sequence[Result]) -> Counter:
+    return Counter(r.status for r in results)
+
+
+def _cell(rs: list[Result]) -> str:
+    if not rs:
+        return "-"
+    c = counts(rs)
+    if c["fail"]:
+        return f"FAIL {c['fail']}/{len(rs)}"
+    if c["pass"]:
+        return f"ok {c['pass']}" + (f" ({c['skip']} skip)" if c["skip"] else "")
+    return "skip"
+
+
+def _grid(results: Sequence[Result]) -> tuple[list[str], list[list[str]]]:
+    labels, targets, _ = _order(results)
+    cells: dict[tuple[str, str], list[Result]] = defaultdict(list)
+    for r in results:
+        cells[(r.case.label, r.case.target)].append(r)
+    header = ["activation", *targets]
+    rows = [[label, *(_cell(cells[(label, t)]) for t in targets)] for label in labels]
+    return header, rows
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> str:
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def summary_table(results: Sequence[Result], elapsed: float | None = None, limit: int = 30) -> str:
+    """The terminal summary: pass/fail per activation and target, then the failures."""
+    if not results:
+        return "no cases selected"
+    header, rows = _grid(results)
+    c = counts(results)
+    out = [_text_table(header, rows), ""]
+    took = f" in {elapsed:.1f}s" if elapsed is not None else ""
+    out.append(
+        f"{len(results)} cases{took}: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped"
+    )
+    failures = [r for r in results if r.status == "fail"]
+    if failures:
+        out += ["", "failures:"]
+        out += [f"  {r.case.id}: {r.message}" for r in failures[:limit]]
+        if len(failures) > limit:
+            out.append(f"  ... and {len(failures) - limit} more (see --report)")
+    return "\n".join(out)
+
+
+def _accuracy(results: Sequence[Result]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(label, dtype) -> the largest forward ULP distance from the truth, per target and
+    for PyTorch, over the value kinds."""
+    table: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"targets": {}})
+    for r in results:
+        c = r.case
+        if c.gradient or c.kind not in _VALUE_KINDS or r.status == "skip":
+            continue
+        entry = table[(c.label, c.dtype)]
+        if r.ulp_truth is not None:
+            best = entry["targets"].get(c.target)
+            if best is None or r.ulp_truth > best[0]:
+                entry["targets"][c.target] = (r.ulp_truth, r.worst_x_truth, c.kind)
+        if r.torch_ulp_truth is not None and (
+            "torch" not in entry or r.torch_ulp_truth > entry["torch"][0]
+        ):
+            entry["torch"] = (r.torch_ulp_truth, c.kind)
+    return table
+
+
+def _largest_vs_torch(results: Sequence[Result], limit: int = 40) -> list[Result]:
+    rs = [
+        r
+        for r in results
+        if r.reference == "torch" and r.max_ulp is not None and r.case.target != "torch"
+    ]
+    rs.sort(key=lambda r: -(r.max_ulp if np.isfinite(r.max_ulp) else 1e300))
+    return rs[:limit]
+
+
+def _skips(results: Sequence[Result]) -> Counter:
+    return Counter(r.message for r in results if r.status == "skip")
+
+
+def _signs(results: Sequence[Result]) -> list[Result]:
+    return [r for r in results if r.sign_of_zero]
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers
+
+
+def write_reports(
+    results: Sequence[Result],
+    directory: Path,
+    meta: dict[str, Any],
+    plots: bool = True,
+    images: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write ``report.json``, ``report.md`` and ``report.html`` into ``directory``.
+
+    ``images`` (label -> base64 PNG, from ``render_plots``, e.g. made in the worker processes)
+    are used for the plots where given; otherwise they are drawn here from the results.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [directory / "report.json", directory / "report.md", directory / "report.html"]
+    _write_json(results, paths[0], meta)
+    paths[1].write_text(_markdown(results, meta))
+    if plots and images is None:
+        images = render_plots(results)
+    paths[2].write_text(_html(results, meta, images or {}))
+    return paths
+
+
+def _write_json(results: Sequence[Result], path: Path, meta: dict[str, Any]) -> None:
+    c = counts(results)
+    head = {
+        "meta": meta,
+        "summary": {
+            "cases": len(results),
+            "passed": c["pass"],
+            "failed": c["fail"],
+            "skipped": c["skip"],
+        },
+    }
+    with path.open("w") as f:
+        f.write(json.dumps(head, indent=1)[:-2] + ',\n "cases": [\n')
+        for i, r in enumerate(results):
+            f.write("  " + json.dumps(r.record(), separators=(",", ":")))
+            f.write(",\n" if i + 1 < len(results) else "\n")
+        f.write(" ]\n}\n")
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _meta_lines(meta: dict[str, Any]) -> list[str]:
+    versions = ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())
+    lines = [
+        f"- command: `{meta.get('command', '')}`",
+        f"- profile: {meta.get('profile', '')}; device: {meta.get('device', '')}; "
+        f"run time: {_fmt(meta.get('seconds'))} s with {meta.get('jobs', 1)} worker process(es)",
+        f"- machine: {meta.get('processor')} ({meta.get('cpus')} CPUs), {meta.get('platform')}",
+        f"- Python {meta.get('python')}; {versions}",
+        f"- date: {meta.get('date')}",
+    ]
+    return lines
+
+
+def _accuracy_rows(results: Sequence[Result]) -> tuple[list[str], list[list[str]]]:
+    labels, targets, dtypes = _order(results)
+    acc = _accuracy(results)
+    header = ["activation", "dtype", "PyTorch", *targets]
+    rows = []
+    for label in labels:
+        for dtype in dtypes:
+            entry = acc.get((label, dtype))
+            if entry is None or (not entry["targets"] and "torch" not in entry):
+                continue
+            torch_cell = _fmt(entry["torch"][0]) if "torch" in entry else "-"
+            cells = []
+            for t in targets:
+                v = entry["targets"].get(t)
+                if v is None:
+                    cells.append("-")
+                else:
+                    at = f" @{_fmt(v[1])}" if v[1] is not None and v[0] > 1 else ""
+                    cells.append(_fmt(v[0]) + at)
+            rows.append([label, dtype, torch_cell, *cells])
+    return header, rows
+
+
+def _override_rows() -> list[list[str]]:
+    rows = [
+        [o.activation, o.kind, o.dtype, f"rtol={o.rtol:g} atol={o.atol:g}", o.reason]
+        for o in OVERRIDES
+    ]
+    return rows
+
+
+def _difference_rows() -> list[list[str]]:
+    rows = []
+    for d in KNOWN_DIFFERENCES:
+        params = ", ".join(f"{k}={v}" for k, v in d.params.items()) or "all"
+        modes = ", ".join(getattr(d, "modes", ()) or ("all",))
+        rows.append(
+            [
+                d.activation,
+                params,
+                d.kind,
+                modes,
+                ", ".join(d.targets),
+                ", ".join(d.dtypes),
+                d.reason,
+            ]
+        )
+    return rows
+
+
+def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
+    c = counts(results)
+    out = ["# multiact conformance report", ""]
+    out += _meta_lines(meta)
+    out += [
+        "",
+        f"**{len(results)} cases: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped.**",
+        "",
+        "Each case is one activation (and parameterisation) x target x dtype x device x case "
+        "kind x mode (forward, `multiact.vjp`, autograd), judged against PyTorch on the CPU in "
+        "the same dtype (or, where PyTorch has no such function, against the exact value). ULP "
+        "figures are distances, in units in the last place of the dtype, from PyTorch's result or "
+        "from "
+        "the correctly rounded exact value (mpmath).",
+        "",
+        "## Pass / fail by activation and target",
+        "",
+    ]
+    header, rows = _grid(results)
+    out += [_md_table(header, rows), ""]
+    failures = [r for r in results if r.status == "fail"]
+    out += ["## Failures", ""]
+    if failures:
+        out += [f"- `{r.case.id}`: {r.message}" for r in failures[:500]]
+        if len(failures) > 500:
+            out.append(f"- ... and {len(failures) - 500} more (report.json has them all)")
+    else:
+        out.append("None.")
+    out += [
+        "",
+        "## Distance from the exact value (forward, largest over the value kinds)",
+        "",
+        "Largest ULP distance from the correctly rounded exact value, over the special, kink, "
+        "grid, random (and row) inputs; `@x` is the input where a backend is furthest off.",
+        "",
+    ]
+    header, rows = _accuracy_rows(results)
+    out += [_md_table(header, rows) if rows else "(no truth computed)", ""]
+    out += [
+        "## Largest differences from PyTorch (within tolerance unless failed)",
+        "",
+    ]
+    largest = _largest_vs_torch(results)
+    out += [
+        _md_table(
+            ["case", "max ULP vs PyTorch", "max abs error", "status"],
+            [[f"`{r.case.id}`", _fmt(r.max_ulp), _fmt(r.max_abs_error), r.status] for r in largest],
+        ),
+        "",
+    ]
+    signs = _signs(results)
+    out += ["## Signs of zero that differ from PyTorch's (reported, not failed)", ""]
+    out += (
+        [f"- `{r.case.id}`: {r.sign_of_zero} element(s)" for r in signs[:200]]
+        if signs
+        else ["None."]
+    )
+    out += ["", "## Skipped", ""]
+    skips = _skips(results)
+    out += [f"- {n} case(s): {why}" for why, n in skips.most_common()] if skips else ["None."]
+    out += ["", "## Tolerance overrides in force", ""]
+    out += [_md_table(["activation", "kind", "dtype", "tolerance", "reason"], _override_rows()), ""]
+    out += ["## Known differences from PyTorch in force", ""]
+    out += [
+        _md_table(
+            ["activation", "params", "kind", "modes", "targets", "dtypes", "reason"],
+            _difference_rows(),
+        ),
+        "",
+    ]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML with plots
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
+table{border-collapse:collapse;font-size:12px;margin:1em 0}
+td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+th{background:#f0f0f0;position:sticky;top:0}
+.fail{background:#fdd}.ok{background:#efe}.skip{color:#888}
+code{font-size:12px}img{max-width:100%}h2{margin-top:2em}
+"""
+
+
+def _h(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _html_table(header: list[str], rows: list[list[str]], classify: bool = False) -> str:
+    out = ["<table><tr>" + "".join(f"<th>{_h(h)}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        cells = []
+        for cell in row:
+            cls = ""
+            if classify:
+                cls = (
+                    " class='fail'"
+                    if cell.startswith("FAIL")
+                    else (
+                        " class='ok'"
+                        if cell.startswith("ok")
+                        else (" class='skip'" if cell == "skip" else "")
+                    )
+                )
+            cells.append(f"<td{cls}>{_h(cell)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def render_plots(results: Sequence[Result]) -> dict[str, str]:
+    """label -> base64 PNG of the error against x, per parameterisation with grid results."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return {}
+    series: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    for r in results:
+        if r.series is not None:
+            series[r.case.label][r.case.dtype][r.case.target] = r.series
+    out = {}
+    dtype_order = ("float16", "bfloat16", "float32", "float64")
+    for label, by_dtype in series.items():
+        dtypes = [d for d in dtype_order if d in by_dtype]
+        fig, axes = plt.subplots(
+            2, len(dtypes), figsize=(3.6 * len(dtypes) + 1, 5.2), squeeze=False, sharex=True
+        )
+        for col, dtype in enumerate(dtypes):
+            top, bottom = axes[0][col], axes[1][col]
+            torch_drawn = False
+            for i, (target, s) in enumerate(sorted(by_dtype[dtype].items())):
+                color = f"C{i % 10}"
+                top.plot(s.x, s.ulp_reference, ".", ms=2, color=color, label=target)
+                if s.ulp_truth is not None:
+                    bottom.plot(s.x, s.ulp_truth, ".", ms=2, color=color, label=target)
+                if s.torch_ulp_truth is not None and not torch_drawn:
+                    bottom.plot(s.x, s.torch_ulp_truth, "k-", lw=0.8, label="PyTorch itself")
+                    torch_drawn = True
+            for ax in (top, bottom):
+                ax.set_yscale("symlog", linthresh=1)
+                ax.grid(True, alpha=0.3)
+            top.set_title(dtype, fontsize=10)
+            bottom.set_xlabel("x", fontsize=9)
+            if col == 0:
+                top.set_ylabel("ULP from PyTorch", fontsize=9)
+                bottom.set_ylabel("ULP from exact", fontsize=9)
+        handles, names = [], []
+        for ax in axes.flat:
+            for h, n in zip(*ax.get_legend_handles_labels(), strict=True):
+                if n not in names:
+                    handles.append(h)
+                    names.append(n)
+        fig.legend(handles, names, loc="center right", fontsize=8, markerscale=4)
+        fig.suptitle(f"{label}: error against x on the grid", fontsize=11)
+        fig.subplots_adjust(left=0.06, right=0.86, top=0.88, bottom=0.1, wspace=0.25)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=72)
+        plt.close(fig)
+        out[label] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return out
+
+
+def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str]) -> str:
+    c = counts(results)
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        "<title>multiact conformance report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>multiact conformance report</h1><ul>",
+    ]
+    parts += [f"<li>{_h(line[2:])}</li>" for line in _meta_lines(meta)]
+    parts += [
+        "</ul>",
+        f"<p><b>{len(results)} cases: {c['pass']} passed, {c['fail']} failed, "
+        f"{c['skip']} skipped.</b></p>",
+        "<h2>Pass / fail by activation and target</h2>",
+    ]
+    header, rows = _grid(results)
+    parts.append(_html_table(header, rows, classify=True))
+    failures = [r for r in results if r.status == "fail"]
+    parts.append("<h2>Failures</h2>")
+    if failures:
+        parts.append(
+            _html_table(["case", "message"], [[r.case.id, r.message] for r in failures[:1000]])
+        )
+    else:
+        parts.append("<p>None.</p>")
+    parts.append("<h2>Distance from the exact value (forward, largest over the value kinds)</h2>")
+    header, rows = _accuracy_rows(results)
+    parts.append(_html_table(header, rows) if rows else "<p>(no truth computed)</p>")
+    labels = [label for label in dict.fromkeys(r.case.label for r in results) if label in images]
+    if labels:
+        parts.append("<h2>Error against x</h2>")
+        parts.append(
+            "<p>Top row: ULP distance from PyTorch's result; bottom row: from the correctly "
+            "rounded exact value, for each backend and (black line) PyTorch itself. "
+            "Symmetric log scale: below 1 ULP it is linear.</p>"
+        )
+        for label in labels:
+            image = f"<img alt='{_h(label)}' src='data:image/png;base64,{images[label]}'>"
+            parts.append(f"<h3>{_h(label)}</h3>{image}")
+    parts.append("<h2>Largest differences from PyTorch</h2>")
+    largest = _largest_vs_torch(results)
+    parts.append(
+        _html_table(
+            ["case", "max ULP vs PyTorch", "max abs error", "status"],
+            [[r.case.id, _fmt(r.max_ulp), _fmt(r.max_abs_error), r.status] for r in largest],
+        )
+    )
+    signs = _signs(results)
+    parts.append("<h2>Signs of zero that differ from PyTorch's (reported, not failed)</h2>")
+    parts.append(
+        _html_table(["case", "elements"], [[r.case.id, str(r.sign_of_zero)] for r in signs])
+        if signs
+        else "<p>None.</p>"
+    )
+    parts.append("<h2>Skipped</h2>")
+    skips = _skips(results)
+    parts.append(
+        _html_table(["cases", "reason"], [[str(n), why] for why, n in skips.most_common()])
+        if skips
+        else "<p>None.</p>"
+    )
+    parts.append("<h2>Tolerance overrides in force</h2>")
+    parts.append(
+        _html_table(["activation", "kind", "dtype", "tolerance", "reason"], _override_rows())
+    )
+    parts.append("<h2>Known differences from PyTorch in force</h2>")
+    parts.append(
+        _html_table(
+            ["activation", "params", "kind", "modes", "targets", "dtypes", "reason"],
+            _difference_rows(),
+        )
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts)

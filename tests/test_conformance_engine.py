@@ -1,0 +1,370 @@
+"""The conformance engine itself: cases derived from the registry, the exact values, reports,
+the command line, devices, and above all that it fails when a backend is wrong.
+
+The planted errors are real monkeypatches of multiact's own kernels (no mock backends): a kernel
+off by more than the tolerance, NaN where PyTorch gives a number, a wrong default parameter, a
+gradient with the wrong convention at a kink, a result of the wrong dtype. Each must fail the
+right cases, be reported as such in report.json, and make ``multiact conformance`` exit 1.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from multiact.conformance import cases, engine
+from multiact.conformance.progress import Progress
+from multiact.conformance.targets import TARGETS, gpu_status
+from multiact.conformance.truth import Truth, probe_points
+
+import multiact
+from multiact import ACTIVATIONS, _cli, lookup
+
+pytest.importorskip("torch")
+pytest.importorskip("mpmath")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(activations, targets, modes=None):
+    selected = cases.enumerate_cases(
+        cases.QUICK, activations=activations, targets=targets, modes=modes
+    )
+    assert selected
+    return engine.Engine("quick").run(selected)
+
+
+def _failed(results):
+    return [r for r in results if r.status == "fail"]
+
+
+def _cli_exit(args, tmp_path=None):
+    argv = ["conformance", "--quick", "--jobs", "1", "--no-cache", *args]
+    if tmp_path is not None:
+        argv += ["--report", str(tmp_path)]
+    return _cli.main(argv)
+
+
+def _records(tmp_path):
+    data = json.loads((tmp_path / "report.json").read_text())
+    return data["cases"]
+
+
+# -- cases come from the registry ----------------------------------------------------------------
+
+
+def test_every_activation_and_parameterisation_has_cases():
+    selected = cases.enumerate_cases(cases.QUICK)
+    labels = {c.label for c in selected}
+    for a in ACTIVATIONS.values():
+        for params in a.parameterisations:
+            assert a.variant_label(dict(params)) in labels
+    ids = [c.id for c in selected]
+    assert len(ids) == len(set(ids))
+    assert "gelu[tanh]-jax-float32-cpu-grid" in ids
+    assert "relu-torch-float32-cpu-kinks-autograd" in ids
+    assert "relu-numpy-float32-cpu-kinks-vjp" in ids
+    full = {c.id for c in cases.enumerate_cases(cases.FULL, activations=["gelu", "softmax"])}
+    assert "gelu[tanh]-jax-bfloat16-cpu-grid" in full
+    # Functions that reduce get a batched case per axis, unless the variant fixes the axis.
+    assert {"softmax-numpy-float32-cpu-batched-axis0", "softmax-numpy-float32-cpu-batched-axis2"}
+    assert "softmax-numpy-float32-cpu-batched-axis1" in full
+    assert "softmax[0]-numpy-float32-cpu-batched" in full
+    # JAX arrays have no strides: no strided case there.
+    assert not any(i.startswith("gelu-jax-") and "strided" in i for i in full)
+
+
+def test_probe_points_are_derived_from_parameters_and_the_exact_definition():
+    assert {-1.0, 0.0, 1.0} <= {p for p, _ in probe_points(lookup("hardtanh"), {})}
+    softplus = dict(probe_points(lookup("softplus"), {}))
+    assert softplus[20.0] in ("threshold", "threshold/beta")  # where it switches to x
+    assert 0.5 in dict(probe_points(lookup("softplus"), {"beta": 2.0, "threshold": 1.0}))
+    # Kinks no parameter names are found by scanning ``exact``: relu6 at 6, hardsigmoid at +-3.
+    assert dict(probe_points(lookup("relu6"), {}))[6.0] == "scan"
+    assert {-3.0, 3.0} <= set(dict(probe_points(lookup("hardsigmoid"), {})))
+    assert set(dict(probe_points(lookup("sigmoid"), {}))) == {0.0}  # smooth: no false kinks
+
+
+def test_truth_matches_known_values():
+    gelu = Truth(lookup("gelu"), {})
+    exact, known = gelu.forward(np.array([-5.0, 0.0, np.nan, 1.0]))
+    assert known[:2].all()
+    np.testing.assert_allclose(exact[0], -1.4332578593959696e-06, rtol=1e-15)
+    assert np.isnan(exact[2])
+    grad, known = Truth(lookup("sigmoid"), {}).gradient(np.array([0.0, 100.0]), np.ones(2))
+    np.testing.assert_allclose(grad, [0.25, 3.720075976020836e-44], rtol=1e-15)
+    # No derivative at a kink: unknown there, known right beside it.
+    grad, known = Truth(lookup("relu"), {}).gradient(np.array([0.0, 1e-300]), np.ones(2))
+    assert list(known) == [False, True]
+    assert grad[1] == 1.0
+
+
+def test_activation_without_pytorch_is_judged_against_the_exact_value():
+    name = next((a.name for a in ACTIVATIONS.values() if a.names.torch is None), None)
+    if name is None:
+        pytest.skip("every activation has a PyTorch function")
+    results = _run([name], ["numpy"], modes=["forward"])
+    assert {r.reference for r in results if r.status != "skip"} == {"truth"}
+
+
+# -- planted errors ------------------------------------------------------------------------------
+
+
+def _plant_scaled_sigmoid(monkeypatch, factor):
+    from multiact.backends import numpy as numpy_backend
+
+    original = numpy_backend.sigmoid
+    monkeypatch.setattr(
+        numpy_backend, "sigmoid", lambda x: np.asarray(original(x) * factor, dtype=x.dtype)
+    )
+
+
+def test_a_kernel_off_by_more_than_the_tolerance_fails(monkeypatch, tmp_path):
+    _plant_scaled_sigmoid(monkeypatch, np.float32(1 + 1e-4))  # float32 rtol is 1.3e-6
+    results = _run(["sigmoid"], ["numpy", "torch"], modes=["forward"])
+    failed = {(r.case.target, r.case.kind) for r in _failed(results)}
+    assert ("numpy", "grid") in failed
+    assert ("numpy", "random") in failed
+    assert not any(target == "torch" for target, _ in failed)
+    assert _cli_exit(["--activations", "sigmoid", "--backends", "numpy"], tmp_path) == 1
+    grid = next(r for r in _records(tmp_path) if r["id"] == "sigmoid-numpy-float32-cpu-grid")
+    assert grid["status"] == "fail"
+    assert grid["max_ulp_vs_torch"] > 100
+    assert "outside rtol=1.3e-06" in grid["message"]
+
+
+def test_an_error_within_the_tolerance_passes(monkeypatch):
+    # One ULP, the size of a correctly rounded kernel's disagreement with PyTorch's: fine.
+    _plant_scaled_sigmoid(monkeypatch, np.float32(1 + 2**-23))
+    assert not _failed(_run(["sigmoid"], ["numpy"], modes=["forward"]))
+
+
+def test_nan_where_pytorch_gives_a_number_fails(monkeypatch, tmp_path):
+    from multiact.backends import numpy as numpy_backend
+
+    original = numpy_backend.tanh
+
+    def nan_above_two(x):
+        y = original(x)
+        return np.asarray(np.where(x > 2, np.nan, y), dtype=x.dtype)
+
+    monkeypatch.setattr(numpy_backend, "tanh", nan_above_two)
+    results = _run(["tanh"], ["numpy"], modes=["forward"])
+    grid = next(r for r in results if r.case.kind == "grid")
+    assert grid.status == "fail"
+    assert "nan" in grid.message
+    assert grid.max_abs_error == np.inf
+    assert _cli_exit(["--activations", "tanh", "--backends", "numpy"], tmp_path) == 1
+    assert any(r["status"] == "fail" and r["case"] == "grid" for r in _records(tmp_path))
+
+
+def test_a_wrong_default_parameter_fails(monkeypatch, tmp_path):
+    defaults = multiact.leaky_relu.__defaults__
+    assert defaults[0] == 0.01
+    monkeypatch.setattr(multiact.leaky_relu, "__defaults__", (0.02, *defaults[1:]))
+    results = _run(["leaky_relu"], ["numpy", "jax", "torch"], modes=["forward"])
+    failed = {(r.case.label, r.case.target) for r in _failed(results)}
+    # The default parameterisation fails on every target reached through multiact.leaky_relu;
+    # the explicit one (negative_slope=0.2) does not use the default and passes.
+    assert failed == {("leaky_relu", "numpy"), ("leaky_relu", "jax"), ("leaky_relu", "torch")}
+    assert _cli_exit(["--activations", "leaky_relu", "--backends", "numpy"], tmp_path) == 1
+    records = [r for r in _records(tmp_path) if r["status"] == "fail"]
+    assert records
+    assert all(r["params"] == {} for r in records)
+
+
+def test_a_gradient_with_the_wrong_convention_at_a_kink_fails(monkeypatch, tmp_path):
+    from multiact import _derivatives
+
+    def relu_passing_gradient_at_zero(x, y, g, xp, *params):
+        return xp.where(x < 0, xp.zeros_like(g), g)  # PyTorch's derivative at 0 is 0
+
+    monkeypatch.setattr(_derivatives, "relu", relu_passing_gradient_at_zero)
+    results = _run(["relu"], ["numpy", "torch"])
+    failed = {(r.case.target, r.case.kind, r.case.mode) for r in _failed(results)}
+    assert ("numpy", "kinks", "vjp") in failed
+    assert ("numpy", "special", "vjp") in failed
+    assert not any(mode == "forward" for _, _, mode in failed)
+    assert not any(mode == "autograd" for _, _, mode in failed)  # autograd is PyTorch's own
+    kinks = next(r for r in _failed(results) if r.case.id == "relu-numpy-float32-cpu-kinks-vjp")
+    assert re.search(r"reference (np\.float64\()?0\.0\b", kinks.message)
+    assert _cli_exit(["--activations", "relu", "--backends", "numpy"], tmp_path) == 1
+    assert any(r["id"] == "relu-numpy-float32-cpu-kinks-vjp" for r in _records(tmp_path))
+
+
+def test_a_result_of_the_wrong_dtype_fails(monkeypatch):
+    from multiact.backends import numpy as numpy_backend
+
+    original = numpy_backend.sigmoid
+    monkeypatch.setattr(
+        numpy_backend, "sigmoid", lambda x: np.asarray(original(x), dtype=np.float64)
+    )
+    failed = _failed(_run(["sigmoid"], ["numpy"], modes=["forward"]))
+    assert failed
+    assert all("returned dtype float64 for float32" in r.message for r in failed)
+
+
+def test_a_backend_that_raises_where_pytorch_does_not_fails(monkeypatch):
+    from multiact.backends import numpy as numpy_backend
+
+    def broken(x):
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(numpy_backend, "sigmoid", broken)
+    failed = _failed(_run(["sigmoid"], ["numpy"], modes=["forward"]))
+    assert failed
+    assert all("raised RuntimeError: planted" in r.message for r in failed)
+
+
+# -- reports and the command line ----------------------------------------------------------------
+
+
+def test_a_clean_run_exits_0_and_writes_three_reports(tmp_path, capsys):
+    args = ["--activations", "relu,gelu", "--backends", "numpy,torch"]
+    assert _cli_exit(args, tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "0 failed" in out
+    assert "activation" in out.splitlines()[0]
+    records = _records(tmp_path)
+    fields = {
+        "activation",
+        "params",
+        "target",
+        "dtype",
+        "device",
+        "kind",
+        "case",
+        "n",
+        "max_abs_error",
+        "max_ulp_vs_torch",
+        "max_ulp_vs_truth",
+        "torch_max_ulp_vs_truth",
+        "sign_of_zero_mismatches",
+        "status",
+        "message",
+    }
+    assert all(fields <= set(r) for r in records)
+    assert {r["activation"] for r in records} == {"relu", "gelu"}
+    grid = next(r for r in records if r["id"] == "gelu-numpy-float32-cpu-grid")
+    assert grid["max_ulp_vs_truth"] is not None
+    assert grid["torch_max_ulp_vs_truth"] is not None
+    markdown = (tmp_path / "report.md").read_text()
+    assert "gelu[tanh]" in markdown
+    assert "Distance from the exact value" in markdown
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3  # relu, gelu, gelu[tanh]
+    assert "<script" not in page  # self-contained
+    assert "http" not in page.split("<body>")[1]
+
+
+def test_signs_of_zero_are_reported_not_failed(monkeypatch):
+    from multiact.backends import numpy as numpy_backend
+
+    original = numpy_backend.relu
+
+    def positive_zeros(x, inplace):
+        y = original(x, inplace)
+        return np.asarray(np.where(y == 0, np.zeros_like(y), y))  # relu(-0.0) becomes +0.0
+
+    monkeypatch.setattr(numpy_backend, "relu", positive_zeros)
+    results = _run(["relu"], ["numpy"], modes=["forward"])
+    special = next(r for r in results if r.case.kind == "special")
+    assert special.status == "pass"
+    assert special.sign_of_zero >= 1
+    assert "zeros of the other sign" in special.message
+    assert special.record()["sign_of_zero_mismatches"] == special.sign_of_zero
+
+
+def test_usage_errors_exit_2(capsys):
+    assert _cli_exit(["--backends", "nope"]) == 2
+    assert "unknown backend 'nope'" in capsys.readouterr().err
+    assert _cli_exit(["--activations", "nope"]) == 2
+    assert "no activation named 'nope'" in capsys.readouterr().err
+    assert _cli_exit(["--dtypes", "float8"]) == 2
+
+
+def test_list_still_works(capsys):
+    assert _cli.main(["list"]) == 0
+    assert "relu" in capsys.readouterr().out
+
+
+def test_progress_bar_on_a_log_prints_a_line_per_tenth():
+    stream = io.StringIO()
+    with Progress(200, stream=stream) as bar:
+        for _ in range(200):
+            bar.update(1, "gelu numpy float32")
+    lines = stream.getvalue().splitlines()
+    assert 10 <= len(lines) <= 12
+    assert lines[-1].startswith("[" + "#" * 28 + "] 100% 200/200 cases")
+
+
+# -- devices -------------------------------------------------------------------------------------
+
+
+def test_the_device_flows_through_to_the_arrays_and_the_reference():
+    import jax
+    import torch
+
+    by_name = {t.name: t for t in TARGETS}
+    x = by_name["torch"].asarray(np.arange(3.0), "float32", "cpu")
+    assert x.device == torch.device("cpu")
+    assert by_name["torch"].device_of(x) == "cpu"
+    y = by_name["jax"].asarray(np.arange(3.0), "float32", "cpu")
+    assert y.devices() == {jax.devices("cpu")[0]}
+    assert by_name["jax"].device_of(y) == "cpu"
+    with pytest.raises(ValueError, match="cannot live on 'cuda'"):
+        by_name["numpy"].asarray(np.arange(3.0), "float32", "cuda")
+    selected = cases.enumerate_cases(cases.QUICK, activations=["relu"], device="cuda")
+    assert {c.target for c in selected} <= {"torch", "jax", "generic-torch", "generic-jax", "cupy"}
+    assert all(c.id.split("-float32-")[1].startswith("cuda") for c in selected)
+    results = engine.Engine("quick").run(
+        cases.enumerate_cases(cases.QUICK, activations=["relu"], targets=["torch", "jax"])
+    )
+    assert all(r.case.device == "cpu" and r.status == "pass" for r in results)
+
+
+@pytest.mark.skipif(
+    any(v is None for v in gpu_status().values()), reason="a GPU is present: cuda runs"
+)
+def test_device_cuda_without_a_gpu_is_a_clean_error(capsys):
+    assert _cli_exit(["--device", "cuda", "--activations", "relu"]) == 2
+    err = capsys.readouterr().err
+    assert "--device cuda: no GPU available" in err
+    assert "torch.cuda.is_available() is False" in err
+
+
+# -- the pytest front end ------------------------------------------------------------------------
+
+
+def test_pytest_front_end_has_one_test_per_case():
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "conformance"),
+        "--conformance-quick",
+        "--conformance-activations",
+        "relu",
+        "--conformance-backends",
+        "numpy",
+        "--conformance-no-cache",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
+    collected = subprocess.run(
+        [*args, "--collect-only"], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    assert "test_conformance.py::test_case[relu-numpy-float32-cpu-grid]" in collected.stdout
+    expected = len(cases.enumerate_cases(cases.QUICK, activations=["relu"], targets=["numpy"]))
+    assert f"{expected} tests collected" in collected.stdout
+    run = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{expected} passed" in run.stdout
