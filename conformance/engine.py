@@ -240,7 +240,7 @@ class Engine:
 
         a = case.spec
         params = dict(case.params)
-        probes: list[float] = []
+        probes: list[float] = []  # derived from exact even in the quick profile (cheap)
         if case.batch == "values" and "kinks" in self.profile.kinds and not a.reduces:
             probes = [p for p, _ in self.truth(case.activation, case.params).probe_points()]
         batch = build_batch(a, params, case.dtype, case.batch, self.profile, probes)
@@ -508,6 +508,7 @@ class Engine:
             cpu = batch.segment(ref.torch_cpu, case.kind)
             if np.shape(cpu) == np.shape(got) and np.size(got):
                 result.max_ulp_vs_torch_cpu = _max(ulp_distance(got, cpu, case.dtype))
+        dist = torch_dist = None
         if truth is not None and np.size(got) and np.any(known):
             dist = np.where(known, ulp_distance(got, truth, case.dtype), 0.0)
             result.ulp_truth = _max(dist)
@@ -517,15 +518,20 @@ class Engine:
                 torch_seg = batch.segment(pytorch_itself, case.kind)
                 torch_dist = np.where(known, ulp_distance(torch_seg, truth, case.dtype), 0.0)
                 result.torch_ulp_truth = _max(torch_dist)
-            if case.kind == "grid" and not case.gradient and np.shape(values) == np.shape(got):
-                result.series = Series(
-                    np.reshape(values, -1).astype(np.float32),
-                    ulp_distance(got, expected, case.dtype).reshape(-1).astype(np.float32),
-                    np.where(known, dist, np.nan).reshape(-1).astype(np.float32),
-                    None
-                    if not has_torch
-                    else np.where(known, torch_dist, np.nan).reshape(-1).astype(np.float32),
-                )
+        grid = case.kind == "grid" and not case.gradient and np.size(got)
+        if grid and np.shape(values) == np.shape(got) == np.shape(expected):
+
+            def per_x(d: np.ndarray | None) -> np.ndarray | None:
+                if d is None:
+                    return None
+                return np.where(known, d, np.nan).reshape(-1).astype(np.float32)
+
+            result.series = Series(
+                np.reshape(values, -1).astype(np.float32),
+                ulp_distance(got, expected, case.dtype).reshape(-1).astype(np.float32),
+                per_x(dist),
+                per_x(torch_dist),
+            )
         return result
 
 

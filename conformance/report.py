@@ -328,8 +328,7 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
         "kind x mode (forward, `multiact.vjp`, autograd), judged against PyTorch on the CPU in "
         "the same dtype (or, where PyTorch has no such function, against the exact value). ULP "
         "figures are distances, in units in the last place of the dtype, from PyTorch's result or "
-        "from "
-        "the correctly rounded exact value (mpmath).",
+        "from the correctly rounded exact value (mpmath).",
         "",
         "## Pass / fail by activation and target",
         "",
@@ -462,6 +461,17 @@ def render_plots(results: Sequence[Result]) -> dict[str, str]:
             for ax in (top, bottom):
                 ax.set_yscale("symlog", linthresh=1)
                 ax.grid(True, alpha=0.3)
+            if not bottom.lines:
+                bottom.text(
+                    0.5,
+                    0.5,
+                    "exact value not computed",
+                    ha="center",
+                    va="center",
+                    transform=bottom.transAxes,
+                    fontsize=8,
+                    color="gray",
+                )
             top.set_title(dtype, fontsize=10)
             bottom.set_xlabel("x", fontsize=9)
             if col == 0:
