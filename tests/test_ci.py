@@ -19,7 +19,8 @@ def _readme_commands() -> list[str]:
 
 def test_readme_gives_the_two_newcomer_commands():
     install, test = _readme_commands()
-    assert install.endswith("multiact list")
+    assert "&& multiact list &&" in install
+    assert install.endswith("multiact conformance --quick")
     assert "pytest" in test
 
 
