@@ -150,7 +150,31 @@ _softmax = _reducing(lambda x, axis: jax.nn.softmax(x, axis=axis))
 _log_softmax = _reducing(lambda x, axis: jax.nn.log_softmax(x, axis=axis))
 _softmin = _reducing(lambda x, axis: jax.nn.softmax(-x, axis=axis))
 _sparsemax = _reducing(lambda x, axis: _generic.sparsemax(x, axis))
-_glu = jax.jit(_opmath(lambda x, axis: jax.nn.glu(x, axis=axis)), static_argnums=1)
+
+
+def _glu_forward(x: jax.Array, axis: int) -> jax.Array:
+    return jax.nn.glu(x, axis=axis)
+
+
+_glu_with_jvp = jax.custom_jvp(_glu_forward, nondiff_argnums=(1,))
+
+
+def _glu_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple[jax.Array, jax.Array]:
+    # jax.nn.glu's own derivative multiplies the cotangent by the first half before the gate's
+    # slope, overflowing where the first half is near the dtype's max; PyTorch (and this rule)
+    # multiply by the slope first. inf * a saturated slope is NaN, as in PyTorch.
+    (x,), (t,) = primals, tangents
+    a, b = jnp.split(x, 2, axis=axis)
+    ta, tb = jnp.split(t, 2, axis=axis)
+    s = jax.nn.sigmoid(b)
+    slope = s * (1.0 - s)
+    undefined = jnp.isinf(a) & (slope == 0)
+    coefficient = jnp.where(undefined, jnp.nan, jnp.where(undefined, 0.0, a) * slope)
+    return a * s, ta * s + tb * coefficient
+
+
+_glu_with_jvp.defjvp(_glu_jvp)
+_glu = jax.jit(_opmath(_glu_with_jvp), static_argnums=1)
 
 
 @jax.jit

@@ -228,7 +228,9 @@ def glu(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
     # An infinite a against a saturated gate is inf * 0: NaN in PyTorch, and here, without
     # computing it (NumPy would warn).
     undefined = xp.isinf(a) & (slope == 0)
-    gate = g * xp.where(undefined, xp.zeros_like(a), a) * slope
+    # a * slope first: slope <= 1/4 keeps a product with a near the dtype's max finite,
+    # as PyTorch's order does; g * a first would overflow there.
+    gate = (xp.where(undefined, xp.zeros_like(a), a) * slope) * g
     gate = xp.where(undefined, xp.full_like(gate, xp.nan), gate)
     return xp.concat([g * s, gate], axis=axis)
 
