@@ -9,8 +9,10 @@ Case kinds
 Value kinds (the numbers): ``special`` (0, -0.0, +-inf, NaN, the smallest subnormal and normal,
 +-1 and +-float max of the dtype), ``kinks`` (every probe point of the function and its two
 neighbours in the dtype, see :func:`conformance.truth.probe_points`), ``grid`` (a dense grid over
-``activation.domain``) and ``random`` (fixed seed: mostly the domain widened by half its width,
-a quarter log-uniform over the dtype's whole exponent range). Functions that reduce along an
+``activation.domain``, rounded to bfloat16: the same points in every dtype, so the dtypes are
+compared at the same x and the exact values are computed once) and ``random`` (fixed seed, per
+dtype, with the dtype's full precision: mostly the domain widened by half its width, a quarter
+log-uniform over the dtype's whole exponent range). Functions that reduce along an
 axis get ``rows`` instead of ``special``/``kinks``: rows that are all -inf, all +inf, hold one
 inf or NaN among numbers, huge or subnormal numbers; their ``grid`` and ``random`` values come
 as rows too.
@@ -30,7 +32,8 @@ and it keeps the number of JAX compilations and Dask graphs small. The batch is 
 grid values that are not judged) to a multiple of ``PAD`` elements or ``PAD_ROWS`` rows, so that
 every activation's batch has one of a few shapes and JAX's per-shape compilations of its
 primitives are shared. The shape kinds are separate calls, since their layout is the point.
-JAX arrays have no strides (slicing copies), so JAX targets have no ``strided`` kind.
+JAX arrays have no strides (slicing copies), so JAX targets have no ``strided`` kind, and for
+elementwise functions only the ``0d`` layout (see :func:`target_has_kind`).
 """
 
 from __future__ import annotations
@@ -209,9 +212,19 @@ def kinds_for(a: Activation, params: Mapping[str, Any], profile: Profile) -> lis
     return kinds
 
 
-def target_has_kind(target: Target, kind: str) -> bool:
-    """JAX arrays have no strides: a ``strided`` view would be a plain copy."""
-    return not (kind == "strided" and target.library == "jax.numpy")
+def target_has_kind(target: Target, kind: str, reduces: bool = False) -> bool:
+    """Which layout kinds a target runs.
+
+    JAX arrays have no strides (a ``strided`` view would be a plain copy), and XLA compiles one
+    kernel per shape: for an elementwise function an empty or 3-d array runs the same
+    shape-agnostic kernel as the 1-d batch, so JAX targets run only the 0-d layout there (where
+    kernels do special-case scalars); functions that reduce run every layout.
+    """
+    if target.library != "jax.numpy":
+        return True
+    if kind == "strided":
+        return False
+    return reduces or kind not in ("empty", "batched")
 
 
 def modes_for(target: Target) -> tuple[str, ...]:
@@ -287,7 +300,7 @@ def enumerate_cases(
                         if mode not in profile.modes or (modes is not None and mode not in modes):
                             continue
                         for kind in kinds:
-                            if not target_has_kind(target, kind):
+                            if not target_has_kind(target, kind, a.reduces):
                                 continue
                             grad_kinds = profile.gradient_kinds
                             if mode != "forward" and grad_kinds and kind not in grad_kinds:
@@ -493,7 +506,9 @@ def build_batch(
     if batch == "values":
         kinds = list(kinds or kinds_for(a, params, profile))
         parts: dict[str, np.ndarray] = {}
-        grid = np.linspace(low, high, profile.grid)
+        # Rounded to bfloat16, whose numbers every dtype has (within the domains, which are
+        # far from float16's limits): one set of grid points, and of exact values, for all.
+        grid = round_to(np.linspace(low, high, profile.grid), "bfloat16")
         random = _random_values(a, profile.random, dtype, key)
         if axis is None:
             parts["special"] = special_values(dtype)

@@ -73,6 +73,9 @@ class Result:
     max_ulp: float | None = None
     ulp_truth: float | None = None
     torch_ulp_truth: float | None = None
+    #: The same, leaving out subnormal inputs and exact values (which XLA on CPU flushes to 0).
+    ulp_truth_normal: float | None = None
+    torch_ulp_truth_normal: float | None = None
     worst_x_truth: float | None = None
     sign_of_zero: int = 0
     unjudged: int = 0
@@ -104,6 +107,8 @@ class Result:
             "max_ulp_vs_torch": _json_number(self.max_ulp),
             "max_ulp_vs_truth": _json_number(self.ulp_truth),
             "torch_max_ulp_vs_truth": _json_number(self.torch_ulp_truth),
+            "max_ulp_vs_truth_normal": _json_number(self.ulp_truth_normal),
+            "torch_max_ulp_vs_truth_normal": _json_number(self.torch_ulp_truth_normal),
             "worst_x_vs_truth": _json_number(self.worst_x_truth),
             "max_ulp_vs_torch_cpu": _json_number(self.max_ulp_vs_torch_cpu),
             "sign_of_zero_mismatches": self.sign_of_zero,
@@ -512,12 +517,15 @@ class Engine:
         if truth is not None and np.size(got) and np.any(known):
             dist = np.where(known, ulp_distance(got, truth, case.dtype), 0.0)
             result.ulp_truth = _max(dist)
+            normal = _normal_range(values, truth, case.dtype, batch)
+            result.ulp_truth_normal = _max(np.where(normal, dist, 0.0))
             if batch.axis is None and np.shape(values) == np.shape(dist):
                 result.worst_x_truth = float(np.reshape(values, -1)[int(np.argmax(dist))])
             if has_torch:
                 torch_seg = batch.segment(pytorch_itself, case.kind)
                 torch_dist = np.where(known, ulp_distance(torch_seg, truth, case.dtype), 0.0)
                 result.torch_ulp_truth = _max(torch_dist)
+                result.torch_ulp_truth_normal = _max(np.where(normal, torch_dist, 0.0))
         grid = case.kind == "grid" and not case.gradient and np.size(got)
         if grid and np.shape(values) == np.shape(got) == np.shape(expected):
 
@@ -533,6 +541,20 @@ class Engine:
                 per_x(torch_dist),
             )
         return result
+
+
+def _normal_range(values: np.ndarray, truth: np.ndarray, dtype: str, batch: Batch) -> np.ndarray:
+    """Where neither the input (elementwise functions) nor the exact value is subnormal."""
+    _, tiny, _ = _cases.dtype_limits(dtype)
+
+    def subnormal(v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return (v != 0) & (np.abs(v) < tiny)
+
+    out = ~subnormal(np.asarray(truth, dtype=np.float64))
+    if batch.axis is None and np.shape(values) == np.shape(truth):
+        out &= ~subnormal(np.asarray(values, dtype=np.float64))
+    return out
 
 
 def _join(*parts: str) -> str:

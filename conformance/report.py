@@ -163,23 +163,28 @@ def summary_table(results: Sequence[Result], elapsed: float | None = None, limit
     return "\n".join(out)
 
 
-def _accuracy(results: Sequence[Result]) -> dict[tuple[str, str], dict[str, Any]]:
-    """(label, dtype) -> the largest forward ULP distance from the truth, per target and
-    for PyTorch, over the value kinds."""
+def _accuracy(
+    results: Sequence[Result], gradient: bool = False
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(label, dtype) -> the largest ULP distance from the truth over the value kinds, in the
+    normal range (and overall), per target and for PyTorch; forward, or gradients by vjp."""
     table: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"targets": {}})
     for r in results:
         c = r.case
-        if c.gradient or c.kind not in _VALUE_KINDS or r.status == "skip":
+        wanted = c.mode == "vjp" if gradient else not c.gradient
+        if not wanted or c.kind not in _VALUE_KINDS or r.status == "skip":
             continue
         entry = table[(c.label, c.dtype)]
-        if r.ulp_truth is not None:
+        if r.ulp_truth_normal is not None:
             best = entry["targets"].get(c.target)
-            if best is None or r.ulp_truth > best[0]:
-                entry["targets"][c.target] = (r.ulp_truth, r.worst_x_truth, c.kind)
-        if r.torch_ulp_truth is not None and (
-            "torch" not in entry or r.torch_ulp_truth > entry["torch"][0]
-        ):
-            entry["torch"] = (r.torch_ulp_truth, c.kind)
+            if best is None or r.ulp_truth_normal > best[0]:
+                entry["targets"][c.target] = (r.ulp_truth_normal, r.ulp_truth)
+            elif r.ulp_truth is not None and r.ulp_truth > best[1]:
+                entry["targets"][c.target] = (best[0], r.ulp_truth)
+        if r.torch_ulp_truth_normal is not None:
+            best = entry.get("torch")
+            if best is None or r.torch_ulp_truth_normal > best[0]:
+                entry["torch"] = (r.torch_ulp_truth_normal, r.torch_ulp_truth)
     return table
 
 
@@ -247,6 +252,15 @@ def _write_json(results: Sequence[Result], path: Path, meta: dict[str, Any]) -> 
         f.write(" ]\n}\n")
 
 
+_ACCURACY_NOTE = (
+    "Largest distance, in ULPs of the dtype, from the correctly rounded exact value (mpmath), "
+    "over the special, kink, grid, random (and row) inputs where the exact value is known, "
+    "leaving out subnormal inputs and results; `(all: N)` is the largest with them, where "
+    "flushing subnormals to zero (XLA on CPU) or underflow makes it larger. 0 is correctly "
+    "rounded."
+)
+
+
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
@@ -266,9 +280,24 @@ def _meta_lines(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _accuracy_rows(results: Sequence[Result]) -> tuple[list[str], list[list[str]]]:
+def _accuracy_cell(value: tuple[float, float | None] | None) -> str:
+    """``normal-range max`` and, where subnormals push it higher, ``(all: max)``."""
+    if value is None:
+        return "-"
+    normal, everything = value
+    cell = _fmt(normal)
+    if everything is not None and everything > max(normal, 1) * 2:
+        cell += f" (all: {_fmt(everything)})"
+    return cell
+
+
+def _accuracy_rows(
+    results: Sequence[Result], gradient: bool = False
+) -> tuple[list[str], list[list[str]]]:
     labels, targets, dtypes = _order(results)
-    acc = _accuracy(results)
+    acc = _accuracy(results, gradient)
+    if gradient:
+        targets = [t for t in targets if not t.startswith("generic-")]
     header = ["activation", "dtype", "PyTorch", *targets]
     rows = []
     for label in labels:
@@ -276,16 +305,8 @@ def _accuracy_rows(results: Sequence[Result]) -> tuple[list[str], list[list[str]
             entry = acc.get((label, dtype))
             if entry is None or (not entry["targets"] and "torch" not in entry):
                 continue
-            torch_cell = _fmt(entry["torch"][0]) if "torch" in entry else "-"
-            cells = []
-            for t in targets:
-                v = entry["targets"].get(t)
-                if v is None:
-                    cells.append("-")
-                else:
-                    at = f" @{_fmt(v[1])}" if v[1] is not None and v[0] > 1 else ""
-                    cells.append(_fmt(v[0]) + at)
-            rows.append([label, dtype, torch_cell, *cells])
+            cells = [_accuracy_cell(entry["targets"].get(t)) for t in targets]
+            rows.append([label, dtype, _accuracy_cell(entry.get("torch")), *cells])
     return header, rows
 
 
@@ -345,13 +366,17 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
         out.append("None.")
     out += [
         "",
-        "## Distance from the exact value (forward, largest over the value kinds)",
+        "## Distance from the exact value",
         "",
-        "Largest ULP distance from the correctly rounded exact value, over the special, kink, "
-        "grid, random (and row) inputs; `@x` is the input where a backend is furthest off.",
+        _ACCURACY_NOTE,
+        "",
+        "### Forward",
         "",
     ]
     header, rows = _accuracy_rows(results)
+    out += [_md_table(header, rows) if rows else "(no truth computed)", ""]
+    out += ["### Gradients (`multiact.vjp`; PyTorch: its autograd)", ""]
+    header, rows = _accuracy_rows(results, gradient=True)
     out += [_md_table(header, rows) if rows else "(no truth computed)", ""]
     out += [
         "## Largest differences from PyTorch (within tolerance unless failed)",
@@ -518,8 +543,12 @@ def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str
         )
     else:
         parts.append("<p>None.</p>")
-    parts.append("<h2>Distance from the exact value (forward, largest over the value kinds)</h2>")
+    parts.append("<h2>Distance from the exact value</h2>")
+    parts.append(f"<p>{_h(_ACCURACY_NOTE)}</p><h3>Forward</h3>")
     header, rows = _accuracy_rows(results)
+    parts.append(_html_table(header, rows) if rows else "<p>(no truth computed)</p>")
+    parts.append("<h3>Gradients (multiact.vjp; PyTorch: its autograd)</h3>")
+    header, rows = _accuracy_rows(results, gradient=True)
     parts.append(_html_table(header, rows) if rows else "<p>(no truth computed)</p>")
     labels = [label for label in dict.fromkeys(r.case.label for r in results) if label in images]
     if labels:

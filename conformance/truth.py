@@ -9,13 +9,15 @@ inputs: NaN gives NaN; +-inf gives the registry's ``limits`` where it declares t
 unknown (not judged, left out of the ULP figures) otherwise.
 
 Gradients are the vector-Jacobian product ``g * f'(x)`` (for functions that reduce, of a whole
-row), with ``f'`` from central differences at a step of about 1e-25 of max(|x|, 1), in a working
+row), with ``f'`` from central differences at a step of about 1e-25 of max(|x|, 1) (for a row,
+1e-25: a row function varies with the differences of its entries), in a working
 precision raised (up to 170 digits) until the difference keeps 30 significant digits, or shows
 that ``f'`` is too small to be anything but zero in the dtype; in float64, where that takes more
 than 170 digits (deep saturation, |f'| below ~1e-60 of |f|), the truth is unknown. The two
 one-sided differences must agree: where they do not, x sits on a kink or a jump, the derivative
 is not defined, and the truth is unknown there (PyTorch's convention is then the only
-reference).
+reference); so is it where only the second derivative jumps (sparse_plus at +-1), since the
+central difference is then off by O(step).
 
 Probe points (:func:`probe_points`) are where a function is worth testing closely; they are
 derived, not listed:
@@ -52,7 +54,7 @@ from multiact._registry import Activation
 __all__ = ["DPS", "Truth", "default_cache_dir", "exact_kwargs", "probe_points"]
 
 DPS = 50
-_VERSION = 9  # bump when the way truths are computed changes: old caches are ignored
+_VERSION = 10  # bump when the way truths are computed changes: old caches are ignored
 _GRAD_STEP_DIGITS = 25
 _GRAD_STEP_BITS = 83  # 2**-83 is about 1e-25 (a power of two: exact, and cheap to make)
 _AGREE_DIGITS = 30
@@ -351,11 +353,22 @@ class Truth:
         return out, known
 
     def _row_vjp(self, row: np.ndarray, g: np.ndarray, resolution: int) -> tuple | None:
-        """d/dt sum(g * f(row + t e_j)) at t = 0, for each j (None where undefined)."""
+        """d/dt sum(g * f(row + t e_j)) at t = 0, for each j (None where undefined).
+
+        The step is 1e-25 itself, not relative to the entry: functions of a row (softmax...)
+        depend on the differences between entries, which vary on a scale of 1 however large
+        the entries are. Rows whose entries are so large that a step of 1e-25 needs more than
+        ``_DPS_CAP`` digits are unknown.
+        """
         mp = _mp()
         result: list[float | None] = [None] * len(row)
         todo = list(range(len(row)))
-        dps = DPS + _GRAD_STEP_DIGITS
+        largest = max((abs(v) for v in row.tolist()), default=0.0)
+        dps = DPS + _GRAD_STEP_DIGITS + max(0, math.ceil(math.log10(largest))) if largest else 0
+        dps = max(dps, DPS + _GRAD_STEP_DIGITS)
+        extra = dps - DPS - _GRAD_STEP_DIGITS  # to hold the row's largest entry and the step
+        if dps > _DPS_CAP:
+            return tuple(result)
         while todo:
             retry = []
             with mp.workdps(dps):
@@ -375,10 +388,9 @@ class Truth:
                 if f0 is None:
                     return None
                 limit = _DPS_CAP
+                h = mp.ldexp(mp.mpf(1), -_GRAD_STEP_BITS)
                 for j in todo:
-                    step = max(abs(float(row[j])), 1.0)
-                    h = mp.ldexp(mp.mpf(step), -_GRAD_STEP_BITS)
-                    limit = min(limit, _flat_dps(f0, h, resolution))
+                    limit = min(limit, _flat_dps(f0, h, resolution) + extra)
                     estimate = _slope(mp, lambda t, j=j: phi(j, t), f0, h, dps)
                     if estimate is _MORE:
                         if dps < limit:
