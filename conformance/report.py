@@ -15,6 +15,7 @@ import html
 import importlib.metadata
 import io
 import json
+import math
 import os
 import platform
 import sys
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Result
+from .targets import TARGETS
 from .tolerances import KNOWN_DIFFERENCES, OVERRIDES
 
 __all__ = ["metadata", "render_plots", "summary_table", "write_reports"]
@@ -452,6 +454,15 @@ def _html_table(header: list[str], rows: list[list[str]], classify: bool = False
     return "\n".join(out)
 
 
+def _symlog_ticks(ax: Any, top: float) -> None:
+    """0, 1 and at most five powers of ten up to ``top`` (symlog's own ticks crowd)."""
+    decades = max(1, math.ceil(math.log10(max(top, 1.0))))
+    step = max(1, math.ceil(decades / 5))
+    ticks = [0.0, *(10.0**k for k in range(0, decades + 1, step))]
+    ax.set_yticks(ticks)
+    ax.set_ylim(-0.1, max(ticks[-1], 1.0) * 1.5)
+
+
 def render_plots(results: Sequence[Result]) -> dict[str, str]:
     """label -> base64 PNG of the error against x, per parameterisation with grid results."""
     try:
@@ -465,6 +476,8 @@ def render_plots(results: Sequence[Result]) -> dict[str, str]:
     for r in results:
         if r.series is not None:
             series[r.case.label][r.case.dtype][r.case.target] = r.series
+    # One colour per target in every panel and plot.
+    colours = {t.name: f"C{i % 10}" for i, t in enumerate(TARGETS)}
     out = {}
     dtype_order = ("float16", "bfloat16", "float32", "float64")
     for label, by_dtype in series.items():
@@ -474,18 +487,24 @@ def render_plots(results: Sequence[Result]) -> dict[str, str]:
         )
         for col, dtype in enumerate(dtypes):
             top, bottom = axes[0][col], axes[1][col]
+            highest = [1.0, 1.0]
             torch_drawn = False
-            for i, (target, s) in enumerate(sorted(by_dtype[dtype].items())):
-                color = f"C{i % 10}"
-                top.plot(s.x, s.ulp_reference, ".", ms=2, color=color, label=target)
+            for target, s in sorted(by_dtype[dtype].items()):
+                colour = colours.get(target, "C9")
+                top.plot(s.x, s.ulp_reference, ".", ms=2, color=colour, label=target)
+                highest[0] = max(highest[0], float(np.nanmax(s.ulp_reference, initial=0)))
                 if s.ulp_truth is not None:
-                    bottom.plot(s.x, s.ulp_truth, ".", ms=2, color=color, label=target)
+                    bottom.plot(s.x, s.ulp_truth, ".", ms=2, color=colour, label=target)
+                    highest[1] = max(highest[1], float(np.nanmax(s.ulp_truth, initial=0)))
                 if s.torch_ulp_truth is not None and not torch_drawn:
-                    bottom.plot(s.x, s.torch_ulp_truth, "k-", lw=0.8, label="PyTorch itself")
+                    bottom.plot(s.x, s.torch_ulp_truth, "k+", ms=3, mew=0.6, label="PyTorch itself")
+                    highest[1] = max(highest[1], float(np.nanmax(s.torch_ulp_truth, initial=0)))
                     torch_drawn = True
-            for ax in (top, bottom):
+            for ax, most in zip((top, bottom), highest, strict=True):
                 ax.set_yscale("symlog", linthresh=1)
+                _symlog_ticks(ax, most if np.isfinite(most) else 1e300)
                 ax.grid(True, alpha=0.3)
+                ax.tick_params(labelsize=7)
             if not bottom.lines:
                 bottom.text(
                     0.5,

@@ -163,7 +163,7 @@ def command_conformance(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     print(report.summary_table(results, elapsed))
     if args.report is not None:
-        argv = ["multiact", *args.argv] if args.argv is not None else sys.argv
+        argv = ["multiact", *(args.argv if args.argv is not None else sys.argv[1:])]
         meta = report.metadata(
             command=shlex.join(argv),
             profile=profile.name,
