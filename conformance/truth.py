@@ -54,7 +54,7 @@ from multiact._registry import Activation
 __all__ = ["DPS", "Truth", "default_cache_dir", "exact_kwargs", "probe_points"]
 
 DPS = 50
-_VERSION = 10  # bump when the way truths are computed changes: old caches are ignored
+_VERSION = 11  # bump when the way truths are computed changes: old caches are ignored
 _GRAD_STEP_DIGITS = 25
 _GRAD_STEP_BITS = 83  # 2**-83 is about 1e-25 (a power of two: exact, and cheap to make)
 _AGREE_DIGITS = 30
@@ -149,6 +149,8 @@ class Truth:
         self._rows: dict[bytes, tuple | None] = {}
         self._row_grads: dict[tuple[bytes, bytes], tuple | None] = {}
         self._probes: list[tuple[float, str]] | None = None
+        #: x -> the precision at which f(x) converged (see ``_converged``).
+        self._dps: dict[float, int] = {}
         self._dirty = False
         self._load()
 
@@ -162,7 +164,7 @@ class Truth:
                 data = pickle.load(f)
             self._fwd, self._deriv = data["fwd"], data["deriv"]
             self._rows, self._row_grads = data["rows"], data["row_grads"]
-            self._probes = data["probes"]
+            self._probes, self._dps = data["probes"], data["dps"]
         except Exception:  # a damaged or foreign cache file is recomputed
             return
 
@@ -177,6 +179,7 @@ class Truth:
             "rows": self._rows,
             "row_grads": self._row_grads,
             "probes": self._probes,
+            "dps": self._dps,
         }
         fd, tmp = tempfile.mkstemp(dir=self._path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
@@ -201,30 +204,44 @@ class Truth:
         return None if any(v is None for v in values) else values
 
     def _scalar(self, x: float) -> float | None:
-        mp = _mp()
         if math.isnan(x):
             return math.nan
         if math.isinf(x):
             if self.limits is None:
                 return None
             return float(self.limits[1] if x > 0 else self.limits[0])
+        v, _ = self._converged(x)
+        return None if v is None else float(v)
+
+    def _converged(self, x: float) -> tuple[Any, int]:
+        """(f(x) as an mpf or None, the precision it converged at), for a finite x.
+
+        Two evaluations must agree to 30 digits; two zeros do not count (cancellation gives
+        zero at every precision too low to see the result), except at the last precision.
+        """
+        mp = _mp()
+        if x in self._dps:
+            dps = self._dps[x]
+            with mp.workdps(dps):
+                return self._f(mp, mp.mpf(x)), dps
         dps = DPS
         with mp.workdps(dps):
             v = self._f(mp, mp.mpf(x))
-        if v is None:
-            return None
-        suspicious = x != 0 and (abs(x) < 1e-4 or abs(x) > 1e4 or abs(v) < 1e-20 * abs(x))
+        suspicious = v is not None and x != 0
+        suspicious = suspicious and (abs(x) < 1e-4 or abs(x) > 1e4 or abs(v) < 1e-20 * abs(x))
         while suspicious and dps < _MAX_DPS:
             dps *= 2
             with mp.workdps(dps):
                 w = self._f(mp, mp.mpf(x))
                 if w is None:
-                    return None
-                close = abs(w - v) <= mp.ldexp(abs(w), -_AGREE_BITS)
+                    return None, dps
+                close = w != 0 and abs(w - v) <= mp.ldexp(abs(w), -_AGREE_BITS)
             v = w
             if close:
                 break
-        return float(v)
+        self._dps[x] = dps
+        self._dirty = True
+        return v, dps
 
     def _derivative(self, x: float, resolution: int) -> Any:
         """f'(x) as an mpf, or None where it is not defined (kink, jump, outside the domain)
@@ -246,7 +263,9 @@ class Truth:
 
     def _derivative_at(self, x: float, step: float, resolution: int) -> Any:
         mp = _mp()
-        dps = DPS + _GRAD_STEP_DIGITS
+        # At least the precision f(x) itself needed (cancellation), plus the step's digits.
+        _, converged = self._converged(x)
+        dps = max(DPS, converged) + _GRAD_STEP_DIGITS
         while True:
             with mp.workdps(dps):
                 xm = mp.mpf(x)
