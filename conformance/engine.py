@@ -80,6 +80,8 @@ class Result:
     sign_of_zero: int = 0
     unjudged: int = 0
     max_ulp_vs_torch_cpu: float | None = None
+    #: The largest |error| / (atol + rtol |reference|) where compared: above 1 fails.
+    tolerance_used: float | None = None
     seconds: float = 0.0
     series: Series | None = field(default=None, repr=False)
 
@@ -112,6 +114,7 @@ class Result:
             "worst_x_vs_truth": _json_number(self.worst_x_truth),
             "max_ulp_vs_torch_cpu": _json_number(self.max_ulp_vs_torch_cpu),
             "sign_of_zero_mismatches": self.sign_of_zero,
+            "tolerance_used": _json_number(self.tolerance_used),
             "unjudged": self.unjudged,
             "status": self.status,
             "message": self.message,
@@ -501,6 +504,7 @@ class Engine:
             unjudged=unjudged,
         )
         if np.shape(got) == np.shape(expected) and np.size(got):
+            result.tolerance_used = _tolerance_used(case, params, kind, values, got, expected, cot)
             both_zero = (got == 0) & (expected == 0)
             result.sign_of_zero = int(
                 np.count_nonzero(both_zero & (np.signbit(got) != np.signbit(expected)))
@@ -519,7 +523,7 @@ class Engine:
             result.ulp_truth = _max(dist)
             normal = _normal_range(values, truth, case.dtype, batch)
             result.ulp_truth_normal = _max(np.where(normal, dist, 0.0))
-            if batch.axis is None and np.shape(values) == np.shape(dist):
+            if batch.axis is None and np.shape(values) == np.shape(dist) and result.ulp_truth:
                 result.worst_x_truth = float(np.reshape(values, -1)[int(np.argmax(dist))])
             if has_torch:
                 torch_seg = batch.segment(pytorch_itself, case.kind)
@@ -541,6 +545,39 @@ class Engine:
                 per_x(torch_dist),
             )
         return result
+
+
+def _tolerance_used(
+    case: Case,
+    params: dict[str, Any],
+    kind: str,
+    values: np.ndarray,
+    got: np.ndarray,
+    expected: np.ndarray,
+    cot: np.ndarray | None,
+) -> float | None:
+    """How much of the tolerance the finite, compared elements use (1.0: at the limit)."""
+    from .tolerances import _known_differences, tolerance
+
+    rtol, atol = tolerance(case.activation, kind, case.dtype)
+    compared = np.isfinite(got) & np.isfinite(expected)
+    mask, _, _ = _known_differences(
+        case.activation,
+        params,
+        kind,
+        case.target,
+        case.dtype,
+        values,
+        cot,
+        case.mode if case.gradient else None,
+    )
+    if np.shape(mask) == np.shape(got):
+        compared &= ~mask
+    if not np.any(compared):
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        used = np.abs(got - expected) / (atol + rtol * np.abs(expected))
+    return float(np.max(used[compared]))
 
 
 def _normal_range(values: np.ndarray, truth: np.ndarray, dtype: str, batch: Batch) -> np.ndarray:
