@@ -47,7 +47,7 @@ import numpy as np
 
 from multiact._registry import ACTIVATIONS, Activation, lookup
 
-from .targets import TARGETS, Target
+from .targets import CUPY, TARGETS, Target
 
 __all__ = [
     "FULL",
@@ -248,6 +248,8 @@ def select_targets(names: Iterable[str] | None = None) -> list[Target]:
         if name == "generic":  # shorthand for the generic kernels on every library
             chosen += [t for t in TARGETS if t.forced_generic]
             continue
+        if name == CUPY.name and name not in by_name:
+            raise ValueError("backend 'cupy' needs CuPy, which is not installed")
         if name not in by_name:
             raise ValueError(
                 f"unknown backend {name!r}; expected one of {', '.join(by_name)} (or generic)"

@@ -25,7 +25,7 @@ import multiact
 from multiact._dispatch import backend_module
 from multiact._registry import lookup
 
-__all__ = ["DEVICES", "TARGETS", "Target", "gpu_status"]
+__all__ = ["CUPY", "DEVICES", "TARGETS", "Target", "gpu_status"]
 
 DEVICES = ("cpu", "cuda")
 
@@ -177,6 +177,7 @@ def gpu_status() -> dict[str, str | None]:
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
 _GPU = ("cpu", "cuda")
+CUPY = Target("cupy", "cupy", "generic", ("float16", "float32", "float64"), devices=("cuda",))
 TARGETS: tuple[Target, ...] = (
     Target("numpy", "numpy", "numpy", ("float16", "float32", "float64")),
     Target("torch", "torch", "torch", _FLOATS, devices=_GPU),
@@ -186,6 +187,7 @@ TARGETS: tuple[Target, ...] = (
     Target("generic-numpy", "numpy", "generic", ("float16", "float32", "float64"), True),
     Target("generic-torch", "torch", "generic", _FLOATS, True, devices=_GPU),
     Target("generic-jax", "jax.numpy", "generic", _FLOATS, True, devices=_GPU),
-    # CuPy has no native backend: its arrays take the generic path, and live on the GPU.
-    Target("cupy", "cupy", "generic", ("float16", "float32", "float64"), devices=("cuda",)),
+    # CuPy has no native backend: its arrays take the generic path, and live on the GPU. It is
+    # a target where it is installed (elsewhere every test would carry a "cupy missing" skip).
+    *(() if importlib.util.find_spec("cupy") is None else (CUPY,)),
 )
