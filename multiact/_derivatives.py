@@ -270,9 +270,9 @@ def sparsemax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
 def log1mexp(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # d/dx log(1 - e^-x) = 1 / expm1(x) = e^-x / (1 - e^-x), the latter so that large x
     # cannot overflow: +inf at 0, 0 at +inf, NaN below 0 (undefined there).
-    # Below 2 / max the derivative (about 1/x) is beyond the dtype's range: +inf, as at 0.
-    # (x == 0 separately: 2 / max is subnormal in float64, and XLA flushes it to 0.)
-    overflows = (x < 2.0 / float(xp.finfo(x.dtype).max)) | (x == 0)
+    # Below 1 / max the derivative (about 1/x) is beyond the dtype's range: +inf, as at 0.
+    # (x == 0 separately: 1 / max is subnormal in float64, and XLA flushes it to 0.)
+    overflows = (x < 1.0 / float(xp.finfo(x.dtype).max)) | (x == 0)
     safe = xp.where((x > 0) & ~overflows, x, xp.ones_like(x))
     d = xp.exp(-safe) / -xp.expm1(-safe)
     d = xp.where(overflows, xp.full_like(d, xp.inf), d)

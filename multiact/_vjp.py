@@ -101,11 +101,14 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
             f"{tuple(y.shape)}; got {tuple(cotangent.shape)}"
         )
     xp, quiet = _namespace(x)
-    wide = _widen(xp, x)
+    operands = [_widen(xp, v) for v in (x, y, cotangent)]
+    zero_d = a.reduces and x.ndim == 0
+    if zero_d:  # a 0-d input is one row of one element, as in the forward call
+        operands = [xp.reshape(v, (1,)) for v in operands]
     with quiet():
-        grad = getattr(_derivatives, a.name)(
-            wide, _widen(xp, y), _widen(xp, cotangent), xp, *math_args
-        )
+        grad = getattr(_derivatives, a.name)(*operands, xp, *math_args)
+    if zero_d:
+        grad = xp.reshape(grad, ())
     if grad.dtype != x.dtype:
         grad = xp.astype(grad, x.dtype)
     grad = xp.asarray(grad)  # NumPy ufuncs turn 0-d results into scalars...

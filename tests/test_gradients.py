@@ -156,3 +156,25 @@ def test_autograd_of_extras_uses_the_analytic_derivative_everywhere(activation, 
     np.testing.assert_allclose(torch_grad.numpy(), expected, rtol=1e-12)
     _, pullback = jax.vjp(lambda v: getattr(multiact, activation.name)(v, **params), values)
     np.testing.assert_allclose(np.asarray(pullback(jax.numpy.asarray(g))[0]), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [a for a in multiact.ACTIVATIONS.values() if a.reduces and not a.halves_axis],
+    ids=lambda a: a.name,
+)
+@pytest.mark.parametrize("target", DISPATCHED_TARGETS)
+def test_vjp_of_a_reduction_on_a_0d_array(target, activation):
+    # A 0-d input is one row of one element, in the gradient as in the forward call.
+    x = target.asarray(np.array(2.0), "float64")
+    grad = multiact.vjp(activation.name, x, target.asarray(np.array(1.5), "float64"))
+    assert tuple(grad.shape) == ()
+    assert target.to_numpy(grad) == 0.0
+
+
+def test_log1mexp_gradient_is_finite_up_to_the_dtype_range():
+    # d/dx log1mexp = 1/expm1(x) ~ 1/x: finite while 1/x fits the dtype, inf only beyond.
+    x = np.array([3.67e-39, 2.95e-39, 1e-39, 0.0], dtype=np.float32)
+    grad = multiact.vjp("log1mexp", x, np.ones(4, np.float32))
+    np.testing.assert_allclose(grad[:2], 1.0 / x[:2].astype(np.float64), rtol=1e-6)
+    assert np.isinf(grad[2:]).all()
