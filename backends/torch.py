@@ -77,6 +77,11 @@ def _with_analytic_backward(name: str):
     return Function.apply
 
 
+# The generic kernels look up their array namespace by type(x). Doing it now for tensors means
+# a first call traced by torch.compile finds it cached: tracing array_api_compat's lookup
+# instead makes dynamo warn about its lru_cache.
+_generic.namespace(torch.empty(()))
+
 _squareplus = _with_analytic_backward("squareplus")
 _sparse_plus = _with_analytic_backward("sparse_plus")
 _sparse_sigmoid = _with_analytic_backward("sparse_sigmoid")

@@ -12,7 +12,6 @@ subclasses of it. Each tracer class is resolved once and then cached like any ot
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -32,11 +31,19 @@ _NOT_ARRAYS = (str, bytes, bool, int, float, complex, list, tuple, dict, set, ty
 
 def backend_module(name: str) -> ModuleType:
     """The module implementing backend ``name``: ``numpy``, ``torch``, ``jax`` or ``generic``."""
-    if name == "generic":
-        return importlib.import_module("multiact._generic")
-    if name not in _NATIVE:
+    # Import statements, not importlib: torch.compile traces a first call (a cache miss) through
+    # here, and dynamo runs an import statement but refuses importlib.import_module.
+    if name == "numpy":
+        from .backends import numpy as module
+    elif name == "torch":
+        from .backends import torch as module
+    elif name == "jax":
+        from .backends import jax as module
+    elif name == "generic":
+        from . import _generic as module
+    else:
         raise ValueError(f"unknown backend {name!r}; expected one of {(*_NATIVE, 'generic')}")
-    return importlib.import_module(f"multiact.backends.{name}")
+    return module
 
 
 def _find(x: object) -> Any:
