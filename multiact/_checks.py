@@ -19,6 +19,7 @@ __all__ = [
     "check_choice",
     "check_constraint",
     "check_even_axis",
+    "check_fits_dtype",
     "check_flag",
     "check_optional_dim",
     "check_real",
@@ -30,6 +31,8 @@ __all__ = [
     "not_an_array_error",
     "order_error",
     "read_only_error",
+    "refused_by_torch",
+    "unsupported_subclass_error",
 ]
 
 _DTYPE_NAMES = {"f": "floating-point", "i": "signed integer", "u": "unsigned integer"}
@@ -55,6 +58,15 @@ def not_an_array_error(fn: str, x: object) -> TypeError:
         f"multiact.{fn}: argument 'x' must be an array (NumPy, PyTorch, JAX, or any library "
         f"implementing the array API standard); got {_given(x)}. "
         "Convert lists and Python scalars first, e.g. with numpy.asarray."
+    )
+
+
+def unsupported_subclass_error(fn: str, x: object) -> TypeError:
+    # Their NumPy semantics (a mask, matrix products) would be silently dropped.
+    return TypeError(
+        f"multiact.{fn}: argument 'x' must be an array; {type(x).__module__}.{type(x).__name__} "
+        "is not supported (its mask or matrix semantics would be lost); pass numpy.asarray(x) "
+        "or, for a masked array, x.filled(...)"
     )
 
 
@@ -141,7 +153,12 @@ def check_weight(
         weight_backend = resolve(fn, weight)
     except TypeError:
         weight_backend = None
-    if weight_backend is not backend:
+    if weight_backend is not backend or (
+        # Every library without a native backend shares the generic one: Dask and
+        # array-api-strict arrays would both pass the test above.
+        getattr(backend, "NAME", None) == "generic"
+        and backend.namespace(weight) is not backend.namespace(x)
+    ):
         raise TypeError(
             f"multiact.{fn}: argument '{name}' must be an array of the same library as x "
             f"({type(x).__module__}.{type(x).__name__}); got {_given(weight)}"
@@ -158,6 +175,43 @@ def check_weight(
             f"multiact.{fn}: argument '{name}' must hold 1 slope or one per channel (axis 1 of "
             f"x, {channels} here); got shape {shape}"
         )
+
+
+def _iinfo(x: Any) -> Any:
+    if type(x).__module__.partition(".")[0] == "torch":
+        import torch
+
+        return torch.iinfo(x.dtype)
+    import numpy as np
+
+    try:
+        return np.iinfo(x.dtype)  # NumPy, JAX and Dask arrays have NumPy dtypes
+    except (TypeError, ValueError):  # array-api-strict's, ml_dtypes' int4...
+        from ._generic import namespace
+
+        return namespace(x).iinfo(x.dtype)
+
+
+def check_fits_dtype(fn: str, x: Any, params: dict[str, float]) -> None:
+    """Parameters stored into an integer ``x`` (hardtanh's limits, threshold's value) must fit
+    its dtype, as PyTorch requires ("value cannot be converted to type uint8_t without
+    overflow"): a cast would wrap them around (-1 becomes 255) and give a wrong answer."""
+    info = _iinfo(x)
+    for name, value in params.items():
+        if not info.min <= value <= info.max:
+            raise ValueError(
+                f"multiact.{fn}: argument '{name}' must fit x's dtype {x.dtype} (between "
+                f"{info.min} and {info.max}); got {value!r}"
+            )
+
+
+def refused_by_torch(fn: str, error: RuntimeError, inplace: bool) -> ValueError:
+    """PyTorch's own refusal, with the function and argument named: writing in place into a
+    leaf tensor that requires grad, an inference tensor or an expanded view, or a parameter
+    beyond the dtype's range."""
+    text = str(error).split("\n")[0]
+    subject = "inplace=True" if inplace else "the parameters"
+    return ValueError(f"multiact.{fn}: PyTorch refused {subject} for this tensor: {text}")
 
 
 def check_flag(fn: str, name: str, value: object) -> bool:

@@ -214,6 +214,13 @@ def function_source(a: Activation) -> str:
             f"    if {low} > {high}:",
             f'        raise _checks.order_error("{a.name}", "{low}", {low}, "{high}", {high})',
         ]
+    stored = [p.name for p in a.params if p.kind == "real"]
+    if a.integer_inputs and stored:
+        values = ", ".join(f'"{n}": {n}' for n in stored)
+        lines += [
+            '    if backend.dtype_kind(x) != "f":',
+            f'        _checks.check_fits_dtype("{a.name}", x, {{{values}}})',
+        ]
     args = ", ".join(["x", *(p.name for p in a.params)])
     lines.append(f"    return backend.{a.name}({args})")
     return "\n".join(lines) + "\n"
@@ -284,6 +291,8 @@ def functional_module() -> str:
 
 def class_source(a: Activation) -> str:
     owner = a.module
+    # Constructor errors name the class where it lives: multiact.nn.CELU.
+    checked = f"nn.{a.module}"
     signature = _signature(a, for_module=True)
     lines = [
         f"class {a.module}(Module):",
@@ -298,23 +307,23 @@ def class_source(a: Activation) -> str:
     for p in _module_params(a):
         n = p.name
         if p.kind == "real":
-            lines.append(f'        self.{n} = _checks.check_real("{owner}", "{n}", {n})')
+            lines.append(f'        self.{n} = _checks.check_real("{checked}", "{n}", {n})')
             if p.constraint:
                 lines.append(
-                    f'        _checks.check_constraint("{owner}", "{n}", {n}, "{p.constraint}")'
+                    f'        _checks.check_constraint("{checked}", "{n}", {n}, "{p.constraint}")'
                 )
         elif p.kind == "flag":
-            lines.append(f'        self.{n} = _checks.check_flag("{owner}", "{n}", {n})')
+            lines.append(f'        self.{n} = _checks.check_flag("{checked}", "{n}", {n})')
         elif p.kind == "choice":
             lines.append(
-                f'        self.{n} = _checks.check_choice("{owner}", "{n}", {n}, {p.choices!r})'
+                f'        self.{n} = _checks.check_choice("{checked}", "{n}", {n}, {p.choices!r})'
             )
         else:
             lines.append(f'        self.dim = _checks.check_optional_dim("{owner}", dim)')
     for low, high in a.ordered:
         lines += [
             f"        if {low} > {high}:",
-            f'            raise _checks.order_error("{owner}", "{low}", {low}, "{high}", {high})',
+            f'            raise _checks.order_error("{checked}", "{low}", {low}, "{high}", {high})',
         ]
     lines += ["", "    def forward(self, x: ArrayT) -> ArrayT:"]
     args = ["x"]
@@ -328,9 +337,9 @@ def class_source(a: Activation) -> str:
                     f'                "{owner}", getattr(x, "ndim", 0)',
                     "            )",
                 ]
-                args.append("dim")
+                args.append("dim=dim")
             else:
-                args.append("self.dim")
+                args.append("dim=self.dim")
         else:
             args.append(f"self.{p.name}")
     lines.append(f"        return _F.{a.name}({', '.join(args)})")

@@ -72,7 +72,7 @@ def prelu(x: Any, y: Any, g: Any, xp: Any, weight: Any) -> Any:
 
 def _channel_weight(weight: Any, x: Any, xp: Any) -> Any:
     """prelu's weight shaped to broadcast along axis 1 (or a single slope)."""
-    if weight.shape[0] == 1 or x.ndim < 2:
+    if math.prod(weight.shape) == 1 or x.ndim < 2:  # a 0-d weight has no shape[0]
         return xp.reshape(weight, ())
     return xp.reshape(weight, (weight.shape[0],) + (1,) * (x.ndim - 2))
 

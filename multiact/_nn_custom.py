@@ -70,7 +70,7 @@ class PReLU(Module):
                 f"got {num_parameters!r}"
             )
         self.num_parameters = num_parameters
-        self.init = _checks.check_real("PReLU", "init", init)
+        self.init = _checks.check_real("nn.PReLU", "init", init)
         # device and dtype are accepted for torch.nn.PReLU's signature: the weight follows the
         # input's device and dtype at each call instead.
         self.weight = np.full(num_parameters, self.init, dtype=np.dtype(dtype or "float32"))
@@ -102,11 +102,11 @@ class RReLU(Module):
     def __init__(
         self, lower: float = 0.125, upper: float = 1.0 / 3.0, inplace: bool = False
     ) -> None:
-        self.lower = _checks.check_real("RReLU", "lower", lower)
-        self.upper = _checks.check_real("RReLU", "upper", upper)
+        self.lower = _checks.check_real("nn.RReLU", "lower", lower)
+        self.upper = _checks.check_real("nn.RReLU", "upper", upper)
         if self.lower > self.upper:
-            raise _checks.order_error("RReLU", "lower", lower, "upper", upper)
-        self.inplace = _checks.check_flag("RReLU", "inplace", inplace)
+            raise _checks.order_error("nn.RReLU", "lower", lower, "upper", upper)
+        self.inplace = _checks.check_flag("nn.RReLU", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.rrelu(x, self.lower, self.upper, self.training, self.inplace)

@@ -68,7 +68,7 @@ class ReLU(Module):
     _activation = "relu"
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("ReLU", "inplace", inplace)
+        self.inplace = _checks.check_flag("nn.ReLU", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.relu(x, self.inplace)
@@ -116,8 +116,8 @@ class LeakyReLU(Module):
     _activation = "leaky_relu"
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        self.negative_slope = _checks.check_real("LeakyReLU", "negative_slope", negative_slope)
-        self.inplace = _checks.check_flag("LeakyReLU", "inplace", inplace)
+        self.negative_slope = _checks.check_real("nn.LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = _checks.check_flag("nn.LeakyReLU", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.leaky_relu(x, self.negative_slope, self.inplace)
@@ -262,7 +262,7 @@ class Softmax(Module):
             dim = _checks.implicit_softmax_dim(
                 "Softmax", getattr(x, "ndim", 0)
             )
-        return _F.softmax(x, dim)
+        return _F.softmax(x, dim=dim)
 
 
 class LogSoftmax(Module):
@@ -314,7 +314,7 @@ class LogSoftmax(Module):
             dim = _checks.implicit_softmax_dim(
                 "LogSoftmax", getattr(x, "ndim", 0)
             )
-        return _F.log_softmax(x, dim)
+        return _F.log_softmax(x, dim=dim)
 
 
 class GELU(Module):
@@ -361,7 +361,7 @@ class GELU(Module):
     _activation = "gelu"
 
     def __init__(self, approximate: Literal['none', 'tanh'] = 'none') -> None:
-        self.approximate = _checks.check_choice("GELU", "approximate", approximate, ('none', 'tanh'))
+        self.approximate = _checks.check_choice("nn.GELU", "approximate", approximate, ('none', 'tanh'))
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.gelu(x, self.approximate)
@@ -406,7 +406,7 @@ class ReLU6(Module):
     _activation = "relu6"
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("ReLU6", "inplace", inplace)
+        self.inplace = _checks.check_flag("nn.ReLU6", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.relu6(x, self.inplace)
@@ -451,8 +451,8 @@ class ELU(Module):
     _activation = "elu"
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        self.alpha = _checks.check_real("ELU", "alpha", alpha)
-        self.inplace = _checks.check_flag("ELU", "inplace", inplace)
+        self.alpha = _checks.check_real("nn.ELU", "alpha", alpha)
+        self.inplace = _checks.check_flag("nn.ELU", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.elu(x, self.alpha, self.inplace)
@@ -495,7 +495,7 @@ class SELU(Module):
     _activation = "selu"
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("SELU", "inplace", inplace)
+        self.inplace = _checks.check_flag("nn.SELU", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.selu(x, self.inplace)
@@ -540,9 +540,9 @@ class CELU(Module):
     _activation = "celu"
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        self.alpha = _checks.check_real("CELU", "alpha", alpha)
-        _checks.check_constraint("CELU", "alpha", alpha, "nonzero")
-        self.inplace = _checks.check_flag("CELU", "inplace", inplace)
+        self.alpha = _checks.check_real("nn.CELU", "alpha", alpha)
+        _checks.check_constraint("nn.CELU", "alpha", alpha, "nonzero")
+        self.inplace = _checks.check_flag("nn.CELU", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.celu(x, self.alpha, self.inplace)
@@ -587,7 +587,7 @@ class SiLU(Module):
     _activation = "silu"
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("SiLU", "inplace", inplace)
+        self.inplace = _checks.check_flag("nn.SiLU", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.silu(x, self.inplace)
@@ -630,7 +630,7 @@ class Mish(Module):
     _activation = "mish"
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("Mish", "inplace", inplace)
+        self.inplace = _checks.check_flag("nn.Mish", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.mish(x, self.inplace)
@@ -717,7 +717,7 @@ class Hardsigmoid(Module):
     _activation = "hardsigmoid"
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("Hardsigmoid", "inplace", inplace)
+        self.inplace = _checks.check_flag("nn.Hardsigmoid", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardsigmoid(x, self.inplace)
@@ -763,7 +763,7 @@ class Hardswish(Module):
     _activation = "hardswish"
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("Hardswish", "inplace", inplace)
+        self.inplace = _checks.check_flag("nn.Hardswish", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardswish(x, self.inplace)
@@ -813,11 +813,11 @@ class Hardtanh(Module):
     _activation = "hardtanh"
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
-        self.min_val = _checks.check_real("Hardtanh", "min_val", min_val)
-        self.max_val = _checks.check_real("Hardtanh", "max_val", max_val)
-        self.inplace = _checks.check_flag("Hardtanh", "inplace", inplace)
+        self.min_val = _checks.check_real("nn.Hardtanh", "min_val", min_val)
+        self.max_val = _checks.check_real("nn.Hardtanh", "max_val", max_val)
+        self.inplace = _checks.check_flag("nn.Hardtanh", "inplace", inplace)
         if min_val > max_val:
-            raise _checks.order_error("Hardtanh", "min_val", min_val, "max_val", max_val)
+            raise _checks.order_error("nn.Hardtanh", "min_val", min_val, "max_val", max_val)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardtanh(x, self.min_val, self.max_val, self.inplace)
@@ -864,8 +864,8 @@ class Hardshrink(Module):
     _activation = "hardshrink"
 
     def __init__(self, lambd: float = 0.5) -> None:
-        self.lambd = _checks.check_real("Hardshrink", "lambd", lambd)
-        _checks.check_constraint("Hardshrink", "lambd", lambd, "nonnegative")
+        self.lambd = _checks.check_real("nn.Hardshrink", "lambd", lambd)
+        _checks.check_constraint("nn.Hardshrink", "lambd", lambd, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardshrink(x, self.lambd)
@@ -911,8 +911,8 @@ class Softshrink(Module):
     _activation = "softshrink"
 
     def __init__(self, lambd: float = 0.5) -> None:
-        self.lambd = _checks.check_real("Softshrink", "lambd", lambd)
-        _checks.check_constraint("Softshrink", "lambd", lambd, "nonnegative")
+        self.lambd = _checks.check_real("nn.Softshrink", "lambd", lambd)
+        _checks.check_constraint("nn.Softshrink", "lambd", lambd, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.softshrink(x, self.lambd)
@@ -1047,9 +1047,9 @@ class Softplus(Module):
     _activation = "softplus"
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
-        self.beta = _checks.check_real("Softplus", "beta", beta)
-        _checks.check_constraint("Softplus", "beta", beta, "nonzero")
-        self.threshold = _checks.check_real("Softplus", "threshold", threshold)
+        self.beta = _checks.check_real("nn.Softplus", "beta", beta)
+        _checks.check_constraint("nn.Softplus", "beta", beta, "nonzero")
+        self.threshold = _checks.check_real("nn.Softplus", "threshold", threshold)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.softplus(x, self.beta, self.threshold)
@@ -1099,9 +1099,9 @@ class Threshold(Module):
     _activation = "threshold"
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
-        self.threshold = _checks.check_real("Threshold", "threshold", threshold)
-        self.value = _checks.check_real("Threshold", "value", value)
-        self.inplace = _checks.check_flag("Threshold", "inplace", inplace)
+        self.threshold = _checks.check_real("nn.Threshold", "threshold", threshold)
+        self.value = _checks.check_real("nn.Threshold", "value", value)
+        self.inplace = _checks.check_flag("nn.Threshold", "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.threshold(x, self.threshold, self.value, self.inplace)
@@ -1147,7 +1147,7 @@ class GLU(Module):
         self.dim = _checks.check_optional_dim("GLU", dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
-        return _F.glu(x, self.dim)
+        return _F.glu(x, dim=self.dim)
 
 
 class Softmin(Module):
@@ -1198,7 +1198,7 @@ class Softmin(Module):
             dim = _checks.implicit_softmax_dim(
                 "Softmin", getattr(x, "ndim", 0)
             )
-        return _F.softmin(x, dim)
+        return _F.softmin(x, dim=dim)
 
 
 class Squareplus(Module):
@@ -1241,8 +1241,8 @@ class Squareplus(Module):
     _activation = "squareplus"
 
     def __init__(self, b: float = 4.0) -> None:
-        self.b = _checks.check_real("Squareplus", "b", b)
-        _checks.check_constraint("Squareplus", "b", b, "nonnegative")
+        self.b = _checks.check_real("nn.Squareplus", "b", b)
+        _checks.check_constraint("nn.Squareplus", "b", b, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.squareplus(x, self.b)
@@ -1373,7 +1373,7 @@ class Sparsemax(Module):
         self.dim = _checks.check_optional_dim("Sparsemax", dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
-        return _F.sparsemax(x, self.dim)
+        return _F.sparsemax(x, dim=self.dim)
 
 
 class Log1mexp(Module):

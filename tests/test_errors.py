@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from cases import REDUCING, TYPICAL, concrete
@@ -126,7 +128,7 @@ def test_gelu_approximate_must_be_none_or_tanh(bad):
     pattern = r"multiact\.gelu: argument 'approximate' must be 'none' or 'tanh'; got"
     with pytest.raises(ValueError, match=pattern):
         multiact.gelu(np.ones(3), approximate=bad)
-    with pytest.raises(ValueError, match=r"multiact\.GELU: argument 'approximate'"):
+    with pytest.raises(ValueError, match=r"multiact\.nn\.GELU: argument 'approximate'"):
         nn.GELU(approximate=bad)
 
 
@@ -150,7 +152,8 @@ def test_gelu_bool_error_says_what_to_write_instead():
 def test_negative_slope_must_be_a_finite_real(value, error, pattern):
     with pytest.raises(error, match=rf"multiact\.leaky_relu: argument 'negative_slope' {pattern}"):
         multiact.leaky_relu(np.ones(3), negative_slope=value)
-    with pytest.raises(error, match=rf"multiact\.LeakyReLU: argument 'negative_slope' {pattern}"):
+    module_pattern = rf"multiact\.nn\.LeakyReLU: argument 'negative_slope' {pattern}"
+    with pytest.raises(error, match=module_pattern):
         nn.LeakyReLU(value)
 
 
@@ -167,7 +170,7 @@ def test_inplace_must_be_a_bool(bad):
     ):
         multiact.relu(np.ones(3), inplace=bad)
     with pytest.raises(
-        TypeError, match=r"multiact\.ReLU: argument 'inplace' must be True or False"
+        TypeError, match=r"multiact\.nn\.ReLU: argument 'inplace' must be True or False"
     ):
         nn.ReLU(inplace=bad)
 
@@ -259,11 +262,128 @@ def test_invalid_parameters_name_the_argument(call, error, pattern):
 
 
 def test_module_constraints_fail_at_construction():
-    with pytest.raises(ValueError, match=r"multiact\.CELU: argument 'alpha' must be non-zero"):
+    with pytest.raises(ValueError, match=r"multiact\.nn\.CELU: argument 'alpha' must be non-zero"):
         nn.CELU(alpha=0.0)
-    with pytest.raises(ValueError, match=r"multiact\.Hardtanh: argument 'min_val' must not be"):
+    with pytest.raises(ValueError, match=r"multiact\.nn\.Hardtanh: argument 'min_val' must not be"):
         nn.Hardtanh(2.0, 1.0)
-    with pytest.raises(ValueError, match=r"multiact\.RReLU: argument 'lower' must not be"):
+    with pytest.raises(ValueError, match=r"multiact\.nn\.RReLU: argument 'lower' must not be"):
         nn.RReLU(0.5, 0.1)
     with pytest.raises(ValueError, match=r"multiact\.nn\.PReLU: argument 'num_parameters'"):
         nn.PReLU(0)
+
+
+# Regressions: inputs that gave a silent wrong answer or a foreign exception.
+
+_MISFITS = [
+    ("hardtanh", {"min_val": -1.0, "max_val": 1.0}, "uint8", "min_val"),  # JAX gave 255
+    ("hardtanh", {"min_val": 0.0, "max_val": 1000.0}, "int8", "max_val"),
+    ("threshold", {"threshold": 5.0, "value": 300.0}, "uint8", "value"),
+    ("threshold", {"threshold": 1e10, "value": 1.0}, "int32", "threshold"),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "dtype", "argument"), _MISFITS, ids=str)
+@pytest.mark.parametrize("target", DISPATCHED_TARGETS)
+def test_parameters_must_fit_an_integer_dtype(target, name, params, dtype, argument):
+    torch = pytest.importorskip("torch")
+    x = target.asarray(np.array([3, 100, 0, 7]), dtype)
+    pattern = rf"multiact\.{name}: argument '{argument}' must fit x's dtype .*{dtype}"
+    with pytest.raises(ValueError, match=pattern):
+        target.call(name, x, params)
+    # PyTorch refuses them too.
+    tensor = torch.tensor([3, 100, 0, 7], dtype=getattr(torch, dtype))
+    with pytest.raises(RuntimeError, match=r"unsigned type with negative|without overflow"):
+        getattr(torch.nn.functional, name)(tensor, *params.values())
+
+
+def test_prelu_weight_from_another_generic_library():
+    xps = pytest.importorskip("array_api_strict")
+    da = pytest.importorskip("dask.array")
+    pattern = r"multiact\.prelu: argument 'weight' must be an array of the same library as x"
+    with pytest.raises(TypeError, match=pattern):
+        multiact.prelu(xps.asarray([1.0, -2.0]), da.from_array(np.array([0.25])))
+    with pytest.raises(TypeError, match=pattern):
+        multiact.prelu(da.from_array(np.array([1.0, -2.0])), xps.asarray([0.25]))
+
+
+@pytest.mark.parametrize("target", DISPATCHED_TARGETS)
+def test_prelu_takes_a_zero_d_weight_as_pytorch_does(target):
+    x = target.asarray(np.array([[1.0, -2.0], [-4.0, 3.0]]), "float64")
+    y = multiact.prelu(x, target.asarray(np.array(0.25), "float64"))
+    np.testing.assert_array_equal(target.to_numpy(y), [[1.0, -0.5], [-1.0, 3.0]])
+
+
+def _leaf(torch):
+    return torch.tensor([1.0, -2.0], requires_grad=True)
+
+
+def _inference(torch):
+    with torch.inference_mode():
+        return torch.tensor([1.0, -2.0])
+
+
+def _expanded(torch):
+    return torch.tensor([-2.0]).expand(3)
+
+
+_REFUSED = [
+    pytest.param(a, make, id=f"{a.name}-{make.__name__[1:]}")
+    for a in ACTIVATIONS.values()
+    if a.supports_inplace
+    for make in (_leaf, _inference, _expanded)
+    # PyTorch's threshold_ does write into an expanded view (each element gets one value).
+    if (a.name, make) != ("threshold", _expanded)
+]
+
+
+@pytest.mark.parametrize(("activation", "make"), _REFUSED)
+def test_tensors_torch_will_not_overwrite(activation, make):
+    torch = pytest.importorskip("torch")
+    params = dict(activation.parameterisations[0])
+    pattern = rf"multiact\.{activation.name}: PyTorch refused inplace=True for this tensor: "
+    with pytest.raises(ValueError, match=pattern):
+        getattr(multiact, activation.name)(make(torch), **params, inplace=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("threshold", {"threshold": 2.0, "value": 1e10}), ("softplus", {"beta": 1e300})],
+)
+def test_parameters_torch_will_not_convert(name, params):
+    torch = pytest.importorskip("torch")
+    x = torch.ones(3, dtype=torch.float16)
+    pattern = rf"multiact\.{name}: PyTorch refused the parameters for this tensor: .*overflow"
+    with pytest.raises(ValueError, match=pattern):
+        getattr(multiact, name)(x, **params)
+
+
+@pytest.mark.parametrize("library", ["torch", "jax.numpy"])
+def test_rrelu_seed_out_of_range(library):
+    lib = pytest.importorskip(library)
+    with pytest.raises(ValueError, match=r"multiact\.rrelu: argument 'generator' must be a seed"):
+        multiact.rrelu(lib.asarray([1.0, -2.0]), training=True, generator=2**70)
+
+
+def _matrix():
+    with warnings.catch_warnings():  # NumPy discourages np.matrix, which is the point here
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.matrix([[1.0, -2.0]])
+
+
+@pytest.mark.parametrize("make", [lambda: np.ma.array([1.0, -2.0], mask=[0, 1]), _matrix])
+def test_numpy_subclasses_that_would_lose_their_meaning(make):
+    x = make()
+    pattern = rf"multiact\.gelu: argument 'x' must be an array; numpy\.\w*\.?{type(x).__name__}"
+    with pytest.raises(TypeError, match=pattern):
+        multiact.gelu(x)
+
+
+def test_jax_float8_is_an_unsupported_dtype():
+    jnp = pytest.importorskip("jax.numpy")
+    with pytest.raises(TypeError, match=r"multiact\.gelu: argument 'x' must be a floating-point"):
+        multiact.gelu(jnp.ones(3, dtype=jnp.float8_e4m3fn))
+
+
+def test_module_axis_errors_say_dim():
+    with pytest.raises(IndexError, match=r"multiact\.softmax: argument 'dim' is out of range"):
+        nn.Softmax(dim=5)(np.ones((2, 2)))
