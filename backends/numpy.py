@@ -15,6 +15,8 @@ import numpy as np
 
 from multiact import _checks, _generic, _special
 
+from ._blocks import blockwise
+
 NAME = "numpy"
 
 
@@ -22,6 +24,11 @@ def dtype_kind(x: Any) -> str:
     # ml_dtypes' bfloat16 reports kind 'V': NumPy has no bfloat16 of its own, so it gets the
     # dtype error like any other unsupported dtype.
     return x.dtype.kind
+
+
+_HALF = np.dtype(np.float16)
+#: dtype -> a 0-d zero of it (one per dtype seen).
+_ZEROS: dict[np.dtype, np.ndarray] = {}
 
 
 def _output(fn: str, x: np.ndarray, inplace: bool) -> np.ndarray:
@@ -93,12 +100,17 @@ def _per_row(kernel: Any, x: np.ndarray, axis: int) -> np.ndarray | None:
 
 
 def relu(x: np.ndarray, inplace: bool) -> np.ndarray:
-    out = _output("relu", x, inplace)
-    if x.dtype == np.float16:
+    if x.dtype is _HALF:
         # float16's maximum(0, -0.0) is +0.0 (float32's and float64's return their second
         # argument on ties); clip keeps -0.0, as torch.relu does.
-        return np.clip(x, 0, np.inf, out=out)
-    return np.maximum(0, x, out=out)
+        return np.clip(x, 0, np.inf, out=_output("relu", x, inplace))
+    if inplace or not x.ndim:  # without out=, a 0-d result would be a NumPy scalar
+        return np.maximum(0, x, out=_output("relu", x, inplace))
+    # The zero as a 0-d array of x's dtype: a Python 0 costs NumPy a conversion on every call.
+    zero = _ZEROS.get(x.dtype)
+    if zero is None:
+        zero = _ZEROS[x.dtype] = np.zeros((), x.dtype)
+    return np.maximum(zero, x)
 
 
 def _leaky(fn: str, x: np.ndarray, slope: float, inplace: bool) -> np.ndarray:
@@ -127,6 +139,7 @@ def _leaky(fn: str, x: np.ndarray, slope: float, inplace: bool) -> np.ndarray:
     return out
 
 
+@blockwise(arrays=3)
 def leaky_relu(x: np.ndarray, negative_slope: float, inplace: bool) -> np.ndarray:
     return _leaky("leaky_relu", x, negative_slope, inplace)
 
@@ -147,23 +160,55 @@ def _sigmoid(w: np.ndarray) -> np.ndarray:
     return e
 
 
+@blockwise(arrays=4)
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return _narrow(_sigmoid(_widen(x)), x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
+    if x.dtype is _HALF:
+        return _tanh_in_float32(x)
+    # out= only for 0-d input, whose result would otherwise be a NumPy scalar.
+    return np.tanh(x) if x.ndim else np.tanh(x, out=np.empty_like(x))
+
+
+@blockwise(arrays=3)
+def _tanh_in_float32(x: np.ndarray) -> np.ndarray:
+    w = x.astype(np.float32)
+    return _narrow(np.tanh(w, out=w), x)
+
+
+def _softmax_shifted(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(s, m, finite)``: ``s = x - max(x)`` in a new array of the computation dtype, the
+    row maxima ``m`` (0 where not finite) and ``finite``, the rows whose maximum is finite
+    (None when all are).
+
+    The row's largest exponent is 0, so exp cannot overflow. A row whose max is not finite
+    (all -inf, or holding +inf or NaN) has no defined softmax: PyTorch gives NaN for the
+    whole row, and so do callers, via ``finite``. Those rows are shifted by 0 and zeroed
+    rather than computed, so that no inf - inf, overflow or 0/0 happens (NumPy would warn).
+    Unlike ``_generic.softmax_parts``, nothing full-size is allocated but ``s``.
+    """
     w = _widen(x)
-    return np.tanh(w, out=np.empty_like(w)).astype(x.dtype, copy=False)
+    m = np.max(w, axis=axis, keepdims=True)
+    finite = np.isfinite(m)
+    if finite.all():
+        return np.subtract(w, m, out=_work(x)), m, None
+    np.copyto(m, 0.0, where=~finite)
+    s = np.subtract(w, m, out=_work(x))
+    np.copyto(s, 0.0, where=~finite)
+    return s, m, finite
 
 
 def softmax(x: np.ndarray, axis: int) -> np.ndarray:
     degenerate = _per_row(softmax, x, axis)
     if degenerate is not None:
         return degenerate
-    s, total, finite = _generic.softmax_parts(_widen(x), axis, np)
+    s, _, finite = _softmax_shifted(x, axis)
     np.exp(s, out=s)
-    np.divide(s, total, out=s)
-    np.copyto(s, np.nan, where=~finite)
+    np.divide(s, np.sum(s, axis=axis, keepdims=True), out=s)
+    if finite is not None:
+        np.copyto(s, np.nan, where=~finite)
     return _narrow(s, x)
 
 
@@ -171,17 +216,30 @@ def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     degenerate = _per_row(log_softmax, x, axis)
     if degenerate is not None:
         return degenerate
-    s, total, finite = _generic.softmax_parts(_widen(x), axis, np)
-    np.log(total, out=total)
-    np.subtract(s, total, out=s)
-    np.copyto(s, np.nan, where=~finite)
+    s, m, finite = _softmax_shifted(x, axis)
+    # sum(exp(s)) computed in s's own buffer, which is then shifted again: a pass more
+    # than keeping s, and no full-size temporary.
+    np.exp(s, out=s)
+    log_total = np.log(np.sum(s, axis=axis, keepdims=True))
+    np.subtract(_widen(x), m, out=s)
+    np.subtract(s, log_total, out=s)
+    if finite is not None:
+        np.copyto(s, np.nan, where=~finite)
     return _narrow(s, x)
 
 
 def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
-    w = _widen(x)
-    y = _generic.gelu_tanh(w, np) if approximate == "tanh" else _special.gelu_exact(w, np)
-    return _as_output(y, x)
+    return _gelu_tanh(x) if approximate == "tanh" else _gelu_exact(x)
+
+
+@blockwise(arrays=8)
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    return _as_output(_generic.gelu_tanh(_widen(x), np), x)
+
+
+@blockwise(arrays=40)  # the accurate erfc holds many intermediate arrays at once
+def _gelu_exact(x: np.ndarray) -> np.ndarray:
+    return _as_output(_special.gelu_exact(_widen(x), np), x)
 
 
 # --- Piecewise-linear activations. Integer arrays keep their dtype, as in PyTorch.
@@ -209,6 +267,7 @@ def _float16_at_most(value: float) -> np.float16:
     return np.nextafter(v16, np.float16(-np.inf)) if v16 > v32 else v16
 
 
+@blockwise(arrays=2)
 def threshold(x: np.ndarray, threshold: float, value: float, inplace: bool) -> np.ndarray:
     if x.dtype.kind == "f":
         fill = _generic.as_param(value, x.dtype, np)
@@ -231,6 +290,7 @@ def threshold(x: np.ndarray, threshold: float, value: float, inplace: bool) -> n
     return out
 
 
+@blockwise(arrays=3)
 def hardshrink(x: np.ndarray, lambd: float) -> np.ndarray:
     # Compared in x's own dtype: PyTorch rounds lambd to half precision for half inputs.
     lambd = _generic.as_param(lambd, x.dtype, np)
@@ -245,6 +305,7 @@ def hardshrink(x: np.ndarray, lambd: float) -> np.ndarray:
     return out
 
 
+@blockwise(arrays=3)
 def softshrink(x: np.ndarray, lambd: float) -> np.ndarray:
     w = _widen(x)
     lambd = _factor(lambd, x)  # an infinite lambd would give inf - inf
@@ -260,6 +321,7 @@ def identity(x: np.ndarray) -> np.ndarray:
     return np.copy(x)
 
 
+@blockwise(arrays=3)
 def sparse_sigmoid(x: np.ndarray) -> np.ndarray:
     out = np.add(_widen(x), 1.0, out=_work(x))
     np.clip(out, 0.0, 2.0, out=out)
@@ -267,6 +329,7 @@ def sparse_sigmoid(x: np.ndarray) -> np.ndarray:
     return _narrow(out, x)
 
 
+@blockwise(arrays=3)
 def sparse_plus(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
     # The parabola on x clipped to [-1, 1] is +0.0 below -1 and cannot overflow.
@@ -280,6 +343,7 @@ def sparse_plus(x: np.ndarray) -> np.ndarray:
     return _narrow(out, x)
 
 
+@blockwise(arrays=3)
 def hardsigmoid(x: np.ndarray, inplace: bool) -> np.ndarray:
     _check_writeable("hardsigmoid", x, inplace)
     w = _widen(x)
@@ -291,6 +355,7 @@ def hardsigmoid(x: np.ndarray, inplace: bool) -> np.ndarray:
     return _store("hardsigmoid", x, out, inplace)
 
 
+@blockwise(arrays=4)
 def hardswish(x: np.ndarray, inplace: bool) -> np.ndarray:
     _check_writeable("hardswish", x, inplace)
     w = _widen(x)
@@ -391,6 +456,7 @@ def _elu_buffer(fn: str, x: np.ndarray, w: np.ndarray, inplace: bool) -> np.ndar
     return out
 
 
+@blockwise(arrays=4)
 def elu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
     _check_writeable("elu", x, inplace)
     w = _widen(x)
@@ -407,6 +473,7 @@ def elu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
     return _store("elu", x, out, inplace)
 
 
+@blockwise(arrays=4)
 def selu(x: np.ndarray, inplace: bool) -> np.ndarray:
     _check_writeable("selu", x, inplace)
     w = _widen(x)
@@ -416,6 +483,7 @@ def selu(x: np.ndarray, inplace: bool) -> np.ndarray:
     return _elu_blend("selu", x, w, _generic._SELU_SCALE, negative, inplace)
 
 
+@blockwise(arrays=4)
 def celu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
     _check_writeable("celu", x, inplace)
     w = _widen(x)
@@ -450,12 +518,14 @@ def _times_but_minus_inf(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return factor
 
 
+@blockwise(arrays=5)
 def silu(x: np.ndarray, inplace: bool) -> np.ndarray:
     _check_writeable("silu", x, inplace)
     w = _widen(x)
     return _store("silu", x, _times_but_minus_inf(w, _sigmoid(w)), inplace)
 
 
+@blockwise(arrays=5)
 def mish(x: np.ndarray, inplace: bool) -> np.ndarray:
     _check_writeable("mish", x, inplace)
     w = _widen(x)
@@ -469,6 +539,7 @@ def mish(x: np.ndarray, inplace: bool) -> np.ndarray:
     return _store("mish", x, _times_but_minus_inf(w, n), inplace)
 
 
+@blockwise(arrays=3)
 def logsigmoid(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
     # -softplus(-x) = min(x, 0) - log1p(exp(-|x|)): exp cannot overflow, and nothing cancels.
@@ -481,6 +552,7 @@ def logsigmoid(x: np.ndarray) -> np.ndarray:
     return _narrow(out, x)
 
 
+@blockwise(arrays=4)
 def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
     w = _widen(x)
     beta = _factor(beta, x)
@@ -499,6 +571,7 @@ def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
     return _narrow(bx, x)
 
 
+@blockwise(arrays=3)
 def softsign(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
     out = np.abs(w, out=_work(x))
@@ -522,6 +595,7 @@ def _polynomial(t: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
     return y
 
 
+@blockwise(arrays=10)
 def tanhshrink(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
     bits = 64 if w.dtype == np.float64 else 32
@@ -556,6 +630,7 @@ def tanhshrink(x: np.ndarray) -> np.ndarray:
     return _narrow(a, x)
 
 
+@blockwise(arrays=4)
 def squareplus(x: np.ndarray, b: float) -> np.ndarray:
     w = _widen(x)
     b = _factor(b, x)
@@ -584,6 +659,7 @@ def squareplus(x: np.ndarray, b: float) -> np.ndarray:
     return _narrow(a, x)
 
 
+@blockwise(arrays=4)
 def log1mexp(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
     out = np.negative(w, out=_work(x))
@@ -601,6 +677,7 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
     return _narrow(out, x)
 
 
+@blockwise(arrays=2)
 def exponential(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp overflows to inf, as in PyTorch
         return _narrow(np.exp(_widen(x), out=_work(x)), x)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import multiact
-from multiact import ACTIVATIONS
+from multiact import ACTIVATIONS, _bench
 
 # The distributions behind each target's array library, for the version line.
 _DISTRIBUTIONS = {
@@ -251,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not read or write the cache of exact values (~/.cache/multiact/conformance)",
     )
     conformance.set_defaults(run=command_conformance)
+    _bench.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,710 @@
+"""``multiact bench``: multiact against each library's own call, timed in the same process.
+
+Every figure is a ratio of two things timed in the same run: the two calls alternate, round
+after round (which one goes first alternates too), and the result is the median over the
+rounds of the per-round ratio, so that a machine busy with other work slows both sides
+alike. Sections:
+
+- ``overhead``: 1 and 1,000 elements, multiact against the native call (``torch.nn.functional``,
+  ``jax.jit`` of ``jax.nn``, the NumPy formula a user would write);
+- ``eager``: multiact on a JAX array outside ``jit`` against calling ``jax.nn`` eagerly;
+- ``throughput``: 1M and 16M float32 elements, against the native kernel, and for NumPy
+  against the naive formula and SciPy;
+- ``memory``: peak memory of a NumPy call beyond its output (tracemalloc, which NumPy reports
+  its allocations to), and the naive formula's for comparison;
+- ``import`` and ``first call``: in fresh interpreters.
+
+Each record states its target and whether the run met it; ``--json`` writes them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.metadata
+import importlib.util
+import json
+import math
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+import multiact
+
+BACKENDS = ("numpy", "torch", "jax")
+#: The activations benchmarked by default; gelu_tanh is gelu(approximate="tanh").
+ACTIVATIONS = (
+    "relu",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "softplus",
+    "elu",
+    "mish",
+)
+SIZES = (1, 1_000, 1_000_000, 16_000_000)
+QUICK_SIZES = (1, 1_000, 300_000)
+#: Sizes up to this are per-call overhead; above it, throughput.
+SMALL = 1_000
+EAGER = ("relu", "gelu", "softmax")
+#: NumPy activations whose speed against the naive formula the targets name.
+BLOCKED_TARGETS = ("sigmoid", "silu", "gelu_tanh", "softplus")
+SCIPY = {"sigmoid": "expit", "softmax": "softmax", "log_softmax": "log_softmax"}
+FRAMEWORKS = ("torch", "jax", "scipy", "dask", "array_api_compat", "array_api_strict")
+
+
+@dataclass
+class Record:
+    section: str
+    backend: str
+    activation: str
+    size: int
+    multiact: float  # seconds per call, or bytes for memory
+    reference: str  # what multiact is compared with
+    reference_value: float | None
+    ratio: float | None  # multiact / reference (median of per-round ratios)
+    target: str
+    met: bool | None  # None: no target, shown for information
+    unit: str = "s"
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Settings:
+    backends: tuple[str, ...]
+    activations: tuple[str, ...]
+    sizes: tuple[int, ...]
+    quick: bool
+    rounds: int
+    min_time: float  # seconds each timing runs at least (calls are repeated to reach it)
+
+
+# --- The calls compared.
+
+
+def _multiact_call(name: str) -> Callable[[Any], Any]:
+    if name == "gelu_tanh":
+        return functools.partial(multiact.gelu, approximate="tanh")
+    return getattr(multiact, name)
+
+
+def _numpy_formulas() -> dict[str, Callable[[Any], Any]]:
+    """What a NumPy user writes for each activation (not PyTorch-exact at the edges)."""
+    c = np.float32(math.sqrt(2 / math.pi))
+
+    def softmax(x):
+        e = np.exp(x - x.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    def log_softmax(x):
+        s = x - x.max(-1, keepdims=True)
+        return s - np.log(np.exp(s).sum(-1, keepdims=True))
+
+    formulas = {
+        "relu": lambda x: np.maximum(x, 0),
+        "leaky_relu": lambda x: np.where(x > 0, x, x * np.float32(0.01)),
+        "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+        "tanh": np.tanh,
+        "softmax": softmax,
+        "log_softmax": log_softmax,
+        "gelu_tanh": lambda x: 0.5 * x * (1 + np.tanh(c * (x + np.float32(0.044715) * x**3))),
+        "silu": lambda x: x / (1 + np.exp(-x)),
+        "softplus": lambda x: np.log1p(np.exp(x)),
+        "elu": lambda x: np.where(x > 0, x, np.expm1(x)),
+        "mish": lambda x: x * np.tanh(np.log1p(np.exp(x))),
+    }
+    if importlib.util.find_spec("scipy") is not None:
+        from scipy.special import erf
+
+        r = np.float32(1 / math.sqrt(2))
+        formulas["gelu"] = lambda x: 0.5 * x * (1 + erf(x * r))
+    return formulas
+
+
+def _torch_calls() -> dict[str, Callable[[Any], Any]]:
+    import torch
+    import torch.nn.functional as F
+
+    return {
+        "relu": F.relu,
+        "leaky_relu": F.leaky_relu,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "softmax": functools.partial(F.softmax, dim=-1),
+        "log_softmax": functools.partial(F.log_softmax, dim=-1),
+        "gelu": F.gelu,
+        "gelu_tanh": functools.partial(F.gelu, approximate="tanh"),
+        "silu": F.silu,
+        "softplus": F.softplus,
+        "elu": F.elu,
+        "mish": F.mish,
+    }
+
+
+def _jax_functions() -> dict[str, Callable[[Any], Any]]:
+    import jax
+    import jax.numpy as jnp
+
+    return {
+        "relu": jax.nn.relu,
+        "leaky_relu": jax.nn.leaky_relu,
+        "sigmoid": jax.nn.sigmoid,
+        "tanh": jnp.tanh,
+        "softmax": jax.nn.softmax,
+        "log_softmax": jax.nn.log_softmax,
+        "gelu": functools.partial(jax.nn.gelu, approximate=False),
+        "gelu_tanh": functools.partial(jax.nn.gelu, approximate=True),
+        "silu": jax.nn.silu,
+        "softplus": jax.nn.softplus,
+        "elu": jax.nn.elu,
+        "mish": jax.nn.mish,
+    }
+
+
+class _Backend:
+    """Arrays of one library, its native calls and a way to wait for a result."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        if name == "numpy":
+            self.native = _numpy_formulas()
+            self.native_label = "NumPy formula"
+            self.asarray: Callable[[np.ndarray], Any] = lambda a: a
+            self.ready: Callable[[Any], Any] = lambda y: y
+        elif name == "torch":
+            import torch
+
+            self.native = _torch_calls()
+            self.native_label = "torch.nn.functional"
+            self.asarray = torch.from_numpy
+            self.ready = lambda y: y
+        else:
+            import jax
+            import jax.numpy as jnp
+
+            functions = _jax_functions()
+            self.eager = functions
+            self.native = {name: jax.jit(f) for name, f in functions.items()}
+            self.native_label = "jax.jit(jax.nn)"
+            self.asarray = jnp.asarray
+            self.ready = lambda y: y.block_until_ready()
+
+
+# --- Timing.
+
+
+def _loops(call: Callable[[], Any], min_time: float) -> int:
+    """How many calls one timing needs to last ``min_time``."""
+    n = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(n):
+            call()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time or n >= 1 << 20:
+            return n
+        n = max(2 * n, int(n * min_time / max(elapsed, 1e-9)))
+
+
+def _time(call: Callable[[], Any], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        call()
+    return (time.perf_counter() - start) / n
+
+
+def compare(
+    mine: Callable[[], Any], theirs: Callable[[], Any], settings: Settings
+) -> tuple[float, float, float]:
+    """Median seconds per call of each, and the median of the per-round ratios."""
+    mine()
+    theirs()  # first calls compile (JAX) or warm caches
+    n = _loops(theirs, settings.min_time)
+    per_call = _time(theirs, n)
+    # Large inputs take fewer rounds: each round costs two calls of ~per_call seconds.
+    rounds = max(3, min(settings.rounds, int(2.0 / max(per_call, 1e-9))))
+    a: list[float] = []
+    b: list[float] = []
+    for i in range(rounds):
+        if i % 2:
+            a.append(_time(mine, n))
+            b.append(_time(theirs, n))
+        else:
+            b.append(_time(theirs, n))
+            a.append(_time(mine, n))
+    ratio = statistics.median(x / y for x, y in zip(a, b, strict=True))
+    return statistics.median(a), statistics.median(b), ratio
+
+
+def _input(size: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.standard_normal(size).astype(np.float32)
+
+
+# --- Sections.
+
+
+def _overhead_target(backend: str, size: int, ratio: float, diff: float) -> tuple[str, bool | None]:
+    if size != 1:
+        if backend == "jax":
+            return "<= 1.15x", ratio <= 1.15
+        return "", None
+    if backend == "numpy":
+        return "<= +100 ns", diff <= 100e-9
+    return "<= 1.10x", ratio <= 1.10
+
+
+def run_overhead(backend: _Backend, settings: Settings, rng: np.random.Generator) -> list[Record]:
+    records = []
+    for size in (s for s in settings.sizes if s <= SMALL):
+        x = backend.asarray(_input(size, rng))
+        for name in settings.activations:
+            native = backend.native.get(name)
+            if native is None:
+                continue
+            mine = _multiact_call(name)
+            a, b, ratio = compare(
+                lambda mine=mine, x=x: mine(x), lambda native=native, x=x: native(x), settings
+            )
+            target, met = _overhead_target(backend.name, size, ratio, a - b)
+            records.append(
+                Record(
+                    "overhead",
+                    backend.name,
+                    name,
+                    size,
+                    a,
+                    backend.native_label,
+                    b,
+                    ratio,
+                    target,
+                    met,
+                    extra={"difference_s": a - b},
+                )
+            )
+    return records
+
+
+def run_eager(backend: _Backend, settings: Settings, rng: np.random.Generator) -> list[Record]:
+    records = []
+    x = backend.asarray(_input(1, rng))
+    for name in (n for n in EAGER if n in settings.activations):
+        mine = _multiact_call(name)
+        eager = backend.eager[name]
+        a, b, ratio = compare(lambda mine=mine: mine(x), lambda eager=eager: eager(x), settings)
+        speedup = 1 / ratio
+        records.append(
+            Record(
+                "eager",
+                "jax",
+                name,
+                1,
+                a,
+                "jax.nn (eager)",
+                b,
+                ratio,
+                ">= 10x faster",
+                speedup >= 10,
+                note=f"{speedup:.0f}x faster",
+            )
+        )
+    return records
+
+
+def _throughput_target(backend: str, name: str, size: int, ratio: float) -> tuple[str, bool | None]:
+    if backend in ("torch", "jax"):
+        return "<= 1.03x", ratio <= 1.03
+    if name in BLOCKED_TARGETS and size >= 16_000_000:
+        return ">= 2x faster", ratio <= 0.5
+    return "", None
+
+
+def run_throughput(backend: _Backend, settings: Settings, rng: np.random.Generator) -> list[Record]:
+    records = []
+    scipy = None
+    if backend.name == "numpy" and importlib.util.find_spec("scipy") is not None:
+        import scipy.special as scipy
+    for size in (s for s in settings.sizes if s > SMALL):
+        x = backend.asarray(_input(size, rng))
+        for name in settings.activations:
+            mine = _multiact_call(name)
+            comparisons = []
+            if name in backend.native:
+                comparisons.append((backend.native_label, backend.native[name]))
+            if scipy is not None and name in SCIPY:
+                scipy_call = getattr(scipy, SCIPY[name])
+                if name != "sigmoid":
+                    scipy_call = functools.partial(scipy_call, axis=-1)
+                comparisons.append((f"scipy.special.{SCIPY[name]}", scipy_call))
+            for label, native in comparisons:
+                a, b, ratio = compare(
+                    lambda mine=mine, x=x: backend.ready(mine(x)),
+                    lambda native=native, x=x: backend.ready(native(x)),
+                    settings,
+                )
+                if label.startswith("scipy"):
+                    target, met = "faster", ratio < 1
+                else:
+                    target, met = _throughput_target(backend.name, name, size, ratio)
+                records.append(
+                    Record("throughput", backend.name, name, size, a, label, b, ratio, target, met)
+                )
+    return records
+
+
+def _peak_bytes(call: Callable[[], Any]) -> tuple[int, int]:
+    """Peak bytes NumPy allocated during ``call`` beyond its result, and the result's size."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        y = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - y.nbytes, y.nbytes
+
+
+def run_memory(backend: _Backend, settings: Settings, rng: np.random.Generator) -> list[Record]:
+    large = [s for s in settings.sizes if s > SMALL]
+    if backend.name != "numpy" or not large:
+        return []
+    size = max(large)
+    x = _input(size, rng)
+    records = []
+    for name in settings.activations:
+        mine = _multiact_call(name)
+        mine(x[:8])  # first calls fill caches: not part of a call's memory
+        extra, out = _peak_bytes(lambda mine=mine: mine(x))
+        naive = backend.native.get(name)
+        naive_extra = _peak_bytes(lambda naive=naive: naive(x))[0] if naive else None
+        records.append(
+            Record(
+                "memory",
+                "numpy",
+                name,
+                size,
+                float(extra),
+                "NumPy formula",
+                None if naive_extra is None else float(naive_extra),
+                None,
+                "<= +1 MiB",
+                extra <= 1 << 20,
+                unit="B",
+                extra={"output_bytes": out},
+            )
+        )
+    return records
+
+
+# --- Fresh interpreters.
+
+
+def _subprocess(code: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+_IMPORT_CODE = """
+import json, sys, time
+start = time.perf_counter()
+import numpy
+middle = time.perf_counter()
+import multiact
+end = time.perf_counter()
+print(json.dumps({"numpy": middle - start, "multiact": end - middle,
+                  "loaded": [m for m in %r if m in sys.modules]}))
+"""
+
+_FIRST_CALL_CODE = """
+import json, sys, time
+import numpy as np
+%s
+x = %s
+import multiact
+f = %s
+start = time.perf_counter()
+%s
+elapsed = time.perf_counter() - start
+print(json.dumps({"first_call": elapsed, "array_api_compat": "array_api_compat" in sys.modules}))
+"""
+
+_FIRST_CALL = {
+    "numpy": ("", "np.ones(8, np.float32)", "y = f(x)"),
+    "torch": ("import torch", "torch.ones(8)", "y = f(x)"),
+    "jax": ("import jax, jax.numpy as jnp", "jnp.ones(8)", "y = f(x).block_until_ready()"),
+}
+_FIRST_CALL_NATIVE = {
+    "numpy": "lambda x: np.maximum(x, 0)",
+    "torch": "torch.nn.functional.relu",
+    "jax": "jax.jit(jax.nn.relu)",
+}
+
+
+def run_import(settings: Settings) -> list[Record]:
+    runs = [_subprocess(_IMPORT_CODE % (FRAMEWORKS,)) for _ in range(3 if settings.quick else 7)]
+    added = statistics.median(r["multiact"] for r in runs)
+    numpy_time = statistics.median(r["numpy"] for r in runs)
+    loaded = sorted({m for r in runs for m in r["loaded"]})
+    return [
+        Record(
+            "import",
+            "-",
+            "import multiact",
+            0,
+            added,
+            "import numpy",
+            numpy_time,
+            None,
+            "<= +50 ms, no framework",
+            added <= 0.050 and not loaded,
+            note="imports " + (", ".join(loaded) if loaded else "no framework"),
+            extra={"frameworks_imported": loaded},
+        )
+    ]
+
+
+def run_first_call(backend: str) -> list[Record]:
+    setup, array, call = _FIRST_CALL[backend]
+    mine = _subprocess(_FIRST_CALL_CODE % (setup, array, "multiact.relu", call))
+    theirs = _subprocess(_FIRST_CALL_CODE % (setup, array, _FIRST_CALL_NATIVE[backend], call))
+    ratio = mine["first_call"] / theirs["first_call"]
+    if backend == "numpy":
+        target = "no array-api-compat set-up"
+        met: bool | None = not mine["array_api_compat"]
+    else:
+        target, met = "", None
+    return [
+        Record(
+            "first call",
+            backend,
+            "relu",
+            8,
+            mine["first_call"],
+            "first native call",
+            theirs["first_call"],
+            ratio,
+            target,
+            met,
+            note="imported array_api_compat" if mine["array_api_compat"] else "",
+        )
+    ]
+
+
+# --- Running and reporting.
+
+
+def available(backend: str) -> bool:
+    module = {"numpy": "numpy", "torch": "torch", "jax": "jax"}[backend]
+    return importlib.util.find_spec(module) is not None
+
+
+def run(settings: Settings, progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """Every section for ``settings``; returns the report (what ``--json`` writes)."""
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    records: list[Record] = []
+    skipped = []
+    progress("import multiact (fresh interpreters)")
+    records += run_import(settings)
+    for name in settings.backends:
+        if not available(name):
+            skipped.append(name)
+            continue
+        progress(f"{name}: first call (fresh interpreters)")
+        if not settings.quick or name == "numpy":
+            records += run_first_call(name)
+        backend = _Backend(name)
+        progress(f"{name}: overhead")
+        records += run_overhead(backend, settings, rng)
+        if name == "jax":
+            progress("jax: against eager jax.nn")
+            records += run_eager(backend, settings, rng)
+        progress(f"{name}: throughput")
+        records += run_throughput(backend, settings, rng)
+        progress(f"{name}: memory")
+        records += run_memory(backend, settings, rng)
+    return {
+        "command": "multiact bench" + (" --quick" if settings.quick else ""),
+        "settings": asdict(settings),
+        "machine": machine(),
+        "skipped_backends": skipped,
+        "seconds": time.perf_counter() - started,
+        "records": [asdict(r) for r in records],
+    }
+
+
+def machine() -> dict[str, Any]:
+    import os
+
+    versions = {}
+    for module in ("numpy", "torch", "jax", "scipy"):
+        if importlib.util.find_spec(module) is not None:
+            versions[module] = importlib.metadata.version(module)
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": _cpu_model(),
+        "cpus": os.cpu_count(),
+        "versions": {"multiact": multiact.__version__, **versions},
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _duration(seconds: float) -> str:
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds * 1e9:.0f} ns"
+
+
+def _value(record: dict[str, Any], key: str) -> str:
+    value = record[key]
+    if value is None:
+        return "-"
+    if record["unit"] == "B":
+        return f"{value / 2**20:.2f} MiB"
+    return _duration(value)
+
+
+def _size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1e6:g}M"
+    return str(size) if size else "-"
+
+
+def table(report: dict[str, Any]) -> str:
+    rows = [["section", "backend", "activation", "size", "multiact", "vs", "reference", "ratio"]]
+    rows[0] += ["target", "result"]
+    for r in report["records"]:
+        status = "" if r["met"] is None else "met" if r["met"] else "MISSED"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
+        if r["section"] == "overhead" and r["backend"] == "numpy" and r["size"] == 1:
+            ratio += f" ({r['extra']['difference_s'] * 1e9:+.0f} ns)"
+        if r["note"]:
+            status = f"{status} ({r['note']})" if status else r["note"]
+        rows.append(
+            [
+                r["section"],
+                r["backend"],
+                r["activation"],
+                _size(r["size"]),
+                _value(r, "multiact"),
+                r["reference"],
+                _value(r, "reference_value"),
+                ratio,
+                r["target"],
+                status,
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    met = [r for r in report["records"] if r["met"] is not None]
+    missed = sum(not r["met"] for r in met)
+    lines.append("")
+    lines.append(
+        f"{len(met) - missed} of {len(met)} targets met, {missed} missed; "
+        f"{report['seconds']:.0f} s. Ratios are multiact / reference, medians of interleaved "
+        "rounds."
+    )
+    if report["skipped_backends"]:
+        lines.append("not installed: " + ", ".join(report["skipped_backends"]))
+    return "\n".join(lines)
+
+
+def _names(values: list[str] | None, allowed: Sequence[str], what: str) -> tuple[str, ...]:
+    if not values:
+        return tuple(allowed)
+    names = tuple(n.strip() for v in values for n in v.split(",") if n.strip())
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ValueError(
+            f"unknown {what} {', '.join(unknown)}; expected some of {', '.join(allowed)}"
+        )
+    return names
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """Register ``multiact bench`` on the CLI's subparsers."""
+    bench = commands.add_parser(
+        "bench",
+        help="time multiact against each library's own calls",
+        description="Time multiact against the native call in the same process (interleaved "
+        "rounds, medians of per-round ratios): per-call overhead on 1 and 1,000 elements, "
+        "throughput on 1M and 16M float32 elements, NumPy's peak memory, import time and "
+        "first-call latency. Prints each target as met or missed.",
+        epilog="examples: multiact bench --quick; multiact bench --backends torch "
+        "--activations relu,gelu --json bench.json",
+    )
+    bench.add_argument("--backends", action="append", metavar="NAMES", help="numpy,torch,jax")
+    bench.add_argument(
+        "--activations",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated, from: " + ", ".join(ACTIVATIONS) + " (default: all)",
+    )
+    bench.add_argument(
+        "--sizes",
+        metavar="N,...",
+        help="float32 element counts (default 1,1000,1000000,16000000; up to 1000 is overhead)",
+    )
+    bench.add_argument(
+        "--quick", action="store_true", help="seconds rather than minutes: fewer rounds, sizes"
+    )
+    bench.add_argument("--rounds", type=int, metavar="N", help="interleaved rounds per figure")
+    bench.add_argument("--json", metavar="FILE", help="write every record to FILE")
+    bench.set_defaults(run=command)
+    return bench
+
+
+def command(args: argparse.Namespace) -> int:
+    try:
+        backends = _names(args.backends, BACKENDS, "backend")
+        activations = _names(args.activations, ACTIVATIONS, "activation")
+        default = QUICK_SIZES if args.quick else SIZES
+        sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else default
+    except ValueError as error:
+        print(f"multiact bench: error: {error}", file=sys.stderr)
+        return 2
+    settings = Settings(
+        backends=backends,
+        activations=activations,
+        sizes=sizes,
+        quick=args.quick,
+        rounds=args.rounds or (3 if args.quick else 15),
+        min_time=0.0002 if args.quick else 0.002,
+    )
+    report = run(settings, progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True))
+    print(table(report))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(report, out, indent=1)
+            out.write("\n")
+    return 0
