@@ -266,10 +266,11 @@ DECLARATIONS: tuple[Activation, ...] = (
             jax="jax.nn.gelu",
             keras="keras.activations.gelu",
             differences=(
-                "jax.nn.gelu and Keras take approximate as a bool and default to the tanh form "
-                "(True); PyTorch and multiact take 'none' | 'tanh' and default to the exact form. "
-                "A bool, or any other string, is a ValueError in multiact: JAX and Keras would "
-                "silently treat the string 'none' as true.",
+                "jax.nn.gelu and Keras take approximate as a bool: jax.nn.gelu defaults to the "
+                "tanh form (True), Keras 3 to the exact form (False). PyTorch and multiact take "
+                "'none' or 'tanh' and default to the exact form. A bool, or any other string, is "
+                "a ValueError in multiact: JAX and Keras would silently treat the string 'none' "
+                "as true.",
                 "PyTorch's float32 exact GELU is far from the exact value for x in [-10, -2] "
                 "(gelu(-5) is -1.49e-6 where the exact value is -1.43e-6); multiact's NumPy and "
                 "generic kernels are accurate to a few ULP there.",
@@ -467,7 +468,9 @@ DECLARATIONS: tuple[Activation, ...] = (
             torch_module="torch.nn.SiLU",
             jax="jax.nn.silu",
             keras="keras.activations.silu",
-            differences=("Keras' swish takes a beta (default 1); PyTorch's silu has none.",),
+            differences=(
+                "swish is the JAX and Keras alias of silu; none of them has a beta parameter.",
+            ),
         ),
         exact=lambda mp, x: x / (1 + mp.exp(-x)),
         aliases=("swish",),
@@ -682,7 +685,7 @@ DECLARATIONS: tuple[Activation, ...] = (
     Activation(
         name="softsign",
         module="Softsign",
-        summary="x / (1 + |x|).",
+        summary="Softsign: x / (1 + abs(x)), a sigmoid-shaped curve with polynomial tails.",
         formula=r"\mathrm{softsign}(x) = \frac{x}{1 + |x|}",
         derivative=r"\frac{1}{(1 + |x|)^2}",
         params=(),

@@ -343,9 +343,10 @@ class GELU(Module):
     Elsewhere: ``torch.nn.functional.gelu``, ``torch.nn.GELU``, ``jax.nn.gelu``,
     ``keras.activations.gelu``.
 
-    - jax.nn.gelu and Keras take approximate as a bool and default to the tanh form (True); PyTorch
-      and multiact take 'none' | 'tanh' and default to the exact form. A bool, or any other string, is
-      a ValueError in multiact: JAX and Keras would silently treat the string 'none' as true.
+    - jax.nn.gelu and Keras take approximate as a bool: jax.nn.gelu defaults to the tanh form
+      (True), Keras 3 to the exact form (False). PyTorch and multiact take 'none' or 'tanh' and
+      default to the exact form. A bool, or any other string, is a ValueError in multiact: JAX and
+      Keras would silently treat the string 'none' as true.
     - PyTorch's float32 exact GELU is far from the exact value for x in [-10, -2] (gelu(-5) is
       -1.49e-6 where the exact value is -1.43e-6); multiact's NumPy and generic kernels are accurate
       to a few ULP there.
@@ -574,7 +575,7 @@ class SiLU(Module):
     Elsewhere: ``torch.nn.functional.silu``, ``torch.nn.SiLU``, ``jax.nn.silu``,
     ``keras.activations.silu``.
 
-    - Keras' swish takes a beta (default 1); PyTorch's silu has none.
+    - swish is the JAX and Keras alias of silu; none of them has a beta parameter.
 
     Examples
     --------
@@ -962,7 +963,7 @@ class Tanhshrink(Module):
 
 
 class Softsign(Module):
-    r"""x / (1 + |x|). Module form of :func:`multiact.softsign`.
+    r"""Softsign: x / (1 + abs(x)), a sigmoid-shaped curve with polynomial tails. Module form of :func:`multiact.softsign`.
 
     ``torch.nn.Softsign``'s constructor signature, defaults and ``repr``; callable on NumPy,
     PyTorch, JAX and array-API arrays.
