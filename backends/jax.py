@@ -30,7 +30,8 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def dtype_kind(x: jax.Array) -> str:
     kind = x.dtype.kind
     if kind == "V":  # bfloat16 and the float8 types are ml_dtypes extension dtypes
-        return "f" if jnp.issubdtype(x.dtype, jnp.floating) else "?"
+        # float8 and the like are not supported: XLA has no erf or exp for them.
+        return "f" if x.dtype == jnp.bfloat16 else "?"
     return kind
 
 
@@ -195,8 +196,17 @@ def _rrelu_training(x: jax.Array, lower: float, upper: float, key: jax.Array) ->
 _rrelu_training_jit = jax.jit(_rrelu_training, static_argnums=(1, 2))
 
 
+def _seed_error(seed: int) -> ValueError:
+    return ValueError(
+        "multiact.rrelu: argument 'generator' must be a seed between -2**63 and 2**63 - 1; "
+        f"got {seed}"
+    )
+
+
 def _key(generator: object) -> jax.Array:
     if isinstance(generator, int) and not isinstance(generator, bool):
+        if not -(2**63) <= generator < 2**63:
+            raise _seed_error(generator)
         return jax.random.key(generator)
     if isinstance(generator, jax.Array):
         return generator

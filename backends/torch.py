@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from multiact import _derivatives, _generic
+from multiact import _checks, _derivatives, _generic
 
 NAME = "torch"
 
@@ -43,11 +43,30 @@ def _generator(x: torch.Tensor, generator: object) -> torch.Generator | None:
     if generator is None or isinstance(generator, torch.Generator):
         return generator
     if isinstance(generator, int) and not isinstance(generator, bool):
+        if not -(2**63) <= generator < 2**64:
+            raise ValueError(
+                "multiact.rrelu: argument 'generator' must be a seed between -2**63 and "
+                f"2**64 - 1 for a torch.Tensor; got {generator}"
+            )
         return torch.Generator(device=x.device).manual_seed(generator)
     raise TypeError(
         "multiact.rrelu: argument 'generator' must be None, an int seed or a torch.Generator "
         f"for a torch.Tensor; got {type(generator).__name__}"
     )
+
+
+#: What PyTorch says when it will not write into x (a leaf that requires grad, an inference
+#: tensor, an expanded view) or convert a parameter to x's dtype.
+_REFUSALS = ("in-place", "inplace", "Inplace", "written-to tensor", "without overflow")
+
+
+def _raise_if_refused(name: str, error: RuntimeError, inplace: bool) -> None:
+    """PyTorch's refusals as ValueErrors naming multiact's function; any other RuntimeError
+    (out of memory among them) returns, for the caller to re-raise unchanged. Called from an
+    ``except`` in each kernel that writes in place or converts a real parameter: a try costs
+    nothing until it catches, where a wrapping function would cost a call on every use."""
+    if any(text in str(error) for text in _REFUSALS):
+        raise _checks.refused_by_torch(name, error, inplace) from error
 
 
 def _with_analytic_backward(name: str):
@@ -90,15 +109,27 @@ _log1mexp = _with_analytic_backward("log1mexp")
 
 
 def relu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
-    return torch.relu_(x) if inplace else torch.relu(x)
+    try:
+        return torch.relu_(x) if inplace else torch.relu(x)
+    except RuntimeError as error:
+        _raise_if_refused("relu", error, inplace)
+        raise
 
 
 def relu6(x: torch.Tensor, inplace: bool) -> torch.Tensor:
-    return F.relu6(x, inplace)
+    try:
+        return F.relu6(x, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("relu6", error, inplace)
+        raise
 
 
 def leaky_relu(x: torch.Tensor, negative_slope: float, inplace: bool) -> torch.Tensor:
-    return F.leaky_relu(x, negative_slope, inplace)
+    try:
+        return F.leaky_relu(x, negative_slope, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("leaky_relu", error, inplace)
+        raise
 
 
 def prelu(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -114,23 +145,39 @@ def rrelu(
     generator: object,
 ) -> torch.Tensor:
     gen = _generator(x, generator)
-    if gen is None:
-        return F.rrelu(x, lower, upper, training, inplace)
-    # F.rrelu takes no generator; torch.rrelu (the same kernel) does.
-    kernel = torch.rrelu_ if inplace else torch.rrelu
-    return kernel(x, lower, upper, training, gen)
+    try:
+        if gen is None:
+            return F.rrelu(x, lower, upper, training, inplace)
+        # F.rrelu takes no generator; torch.rrelu (the same kernel) does.
+        kernel = torch.rrelu_ if inplace else torch.rrelu
+        return kernel(x, lower, upper, training, gen)
+    except RuntimeError as error:
+        _raise_if_refused("rrelu", error, inplace)
+        raise
 
 
 def elu(x: torch.Tensor, alpha: float, inplace: bool) -> torch.Tensor:
-    return F.elu(x, alpha, inplace)
+    try:
+        return F.elu(x, alpha, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("elu", error, inplace)
+        raise
 
 
 def selu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
-    return F.selu(x, inplace)
+    try:
+        return F.selu(x, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("selu", error, inplace)
+        raise
 
 
 def celu(x: torch.Tensor, alpha: float, inplace: bool) -> torch.Tensor:
-    return F.celu(x, alpha, inplace)
+    try:
+        return F.celu(x, alpha, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("celu", error, inplace)
+        raise
 
 
 def gelu(x: torch.Tensor, approximate: str) -> torch.Tensor:
@@ -138,11 +185,19 @@ def gelu(x: torch.Tensor, approximate: str) -> torch.Tensor:
 
 
 def silu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
-    return F.silu(x, inplace)
+    try:
+        return F.silu(x, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("silu", error, inplace)
+        raise
 
 
 def mish(x: torch.Tensor, inplace: bool) -> torch.Tensor:
-    return F.mish(x, inplace)
+    try:
+        return F.mish(x, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("mish", error, inplace)
+        raise
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -154,23 +209,43 @@ def logsigmoid(x: torch.Tensor) -> torch.Tensor:
 
 
 def hardsigmoid(x: torch.Tensor, inplace: bool) -> torch.Tensor:
-    return F.hardsigmoid(x, inplace)
+    try:
+        return F.hardsigmoid(x, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("hardsigmoid", error, inplace)
+        raise
 
 
 def hardswish(x: torch.Tensor, inplace: bool) -> torch.Tensor:
-    return F.hardswish(x, inplace)
+    try:
+        return F.hardswish(x, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("hardswish", error, inplace)
+        raise
 
 
 def hardtanh(x: torch.Tensor, min_val: float, max_val: float, inplace: bool) -> torch.Tensor:
-    return F.hardtanh(x, min_val, max_val, inplace)
+    try:
+        return F.hardtanh(x, min_val, max_val, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("hardtanh", error, inplace)
+        raise
 
 
 def hardshrink(x: torch.Tensor, lambd: float) -> torch.Tensor:
-    return F.hardshrink(x, lambd)
+    try:
+        return F.hardshrink(x, lambd)
+    except RuntimeError as error:
+        _raise_if_refused("hardshrink", error, False)
+        raise
 
 
 def softshrink(x: torch.Tensor, lambd: float) -> torch.Tensor:
-    return F.softshrink(x, lambd)
+    try:
+        return F.softshrink(x, lambd)
+    except RuntimeError as error:
+        _raise_if_refused("softshrink", error, False)
+        raise
 
 
 def tanhshrink(x: torch.Tensor) -> torch.Tensor:
@@ -186,11 +261,19 @@ def softsign(x: torch.Tensor) -> torch.Tensor:
 
 
 def softplus(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
-    return F.softplus(x, beta, threshold)
+    try:
+        return F.softplus(x, beta, threshold)
+    except RuntimeError as error:
+        _raise_if_refused("softplus", error, False)
+        raise
 
 
 def threshold(x: torch.Tensor, threshold: float, value: float, inplace: bool) -> torch.Tensor:
-    return F.threshold(x, threshold, value, inplace)
+    try:
+        return F.threshold(x, threshold, value, inplace)
+    except RuntimeError as error:
+        _raise_if_refused("threshold", error, inplace)
+        raise
 
 
 def glu(x: torch.Tensor, axis: int) -> torch.Tensor:

@@ -75,6 +75,8 @@ def resolve(fn: str, x: object) -> Any:
     backend = _find(x)
     if backend is None:
         raise _checks.not_an_array_error(fn, x)
+    if backend.NAME == "numpy" and isinstance(x, _numpy_semantic_subclasses()):
+        raise _checks.unsupported_subclass_error(fn, x)
     _BACKENDS[type(x)] = backend
     return backend
 
@@ -91,6 +93,12 @@ def backend_for(x: object) -> str:
     except KeyError:
         backend = resolve("backend_for", x)
     return backend.NAME
+
+
+def _numpy_semantic_subclasses() -> tuple[type, ...]:
+    """ndarray subclasses whose meaning NumPy's ufuncs would drop (never cached)."""
+    np = sys.modules["numpy"]
+    return (np.ma.MaskedArray, np.matrix)
 
 
 class _NumpyScalarBackend:
