@@ -62,6 +62,50 @@ def _param_doc(p: Param, *, for_module: bool) -> str:
     return doc
 
 
+def _number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _kink_sentence(a: Activation) -> str:
+    """Where the derivative jumps, the value PyTorch's autograd picks there, measured.
+
+    The values come from running ``multiact.vjp`` (the registry's derivative formulas, which
+    follow PyTorch at kinks and are checked against torch autograd by the test suite), so the
+    docstring states what the code does rather than what someone remembered.
+    """
+    import numpy as np
+
+    from ._vjp import vjp
+
+    params = dict(a.parameterisations[0]) if a.parameterisations else {}
+    kinks = a.kink_points(params)
+    if not kinks:
+        return (
+            "Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN)."
+            if not a.reduces
+            else "Gradient at kinks: none; the Jacobian above holds for every row."
+        )
+    call_params = {k: np.array(v) if isinstance(v, tuple) else v for k, v in params.items()}
+    slopes = vjp(a.name, np.array(kinks, dtype=float), np.ones(len(kinks)), **call_params)
+    at = "; ".join(
+        f"{_number(g)} at x = {_number(k)}" for k, g in zip(kinks, slopes.tolist(), strict=True)
+    )
+    given = ", ".join(f"{k}={v[0] if isinstance(v, tuple) else v!r}" for k, v in params.items())
+    where = f" (with {given})" if given else ""
+    return (
+        f"Gradient at kinks, PyTorch's convention{where}: {at}. torch autograd, ``jax.grad`` "
+        "and :func:`multiact.vjp` all give it through multiact."
+    )
+
+
+def _names_sentence(a: Activation) -> str:
+    names = a.names
+    torch = " / ".join(f"``{n}``" for n in (names.torch, names.torch_module) if n) or "none"
+    jax = f"``{names.jax}``" if names.jax else "none"
+    keras = f"``{names.keras}``" if names.keras else "none"
+    return f"Names elsewhere: PyTorch {torch}; JAX {jax}; Keras {keras}."
+
+
 def _docstring(a: Activation, *, for_module: bool) -> str:
     lines: list[str] = []
     if for_module:
@@ -92,11 +136,11 @@ def _docstring(a: Activation, *, for_module: bool) -> str:
         lines.append(f"    Same array type, device and dtype as ``x``, {shape}.")
     lines += ["", "Notes", "-----"]
     lines += ["Derivative:", "", ".. math::", "", f"    {a.derivative}"]
+    lines += ["", _wrap(_kink_sentence(a), "")]
     if a.extra_doc:
         lines += ["", _wrap(a.extra_doc, "")]
     names = a.names
-    elsewhere = [f"``{n}``" for n in (names.torch, names.torch_module, names.jax, names.keras) if n]
-    lines += ["", _wrap("Elsewhere: " + ", ".join(elsewhere) + ".", "")]
+    lines += ["", _wrap(_names_sentence(a), "")]
     if names.differences:
         lines.append("")
     for difference in names.differences:

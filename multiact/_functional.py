@@ -46,8 +46,11 @@ def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
 
         \mathrm{relu}'(x) = 1 \text{ if } x > 0 \text{ else } 0 \quad (0 \text{ at } x = 0, \text{ as PyTorch})
 
-    Elsewhere: ``torch.nn.functional.relu``, ``torch.nn.ReLU``, ``jax.nn.relu``,
-    ``keras.activations.relu``.
+    Gradient at kinks, PyTorch's convention: 0 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.relu`` / ``torch.nn.ReLU``; JAX ``jax.nn.relu``;
+    Keras ``keras.activations.relu``.
 
     - jax.nn.relu(-0.0) is +0.0; PyTorch and multiact return -0.0.
     - keras.activations.relu also takes negative_slope, max_value and threshold.
@@ -109,8 +112,11 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
 
         1 \text{ if } x > 0 \text{ else } \mathrm{negative\_slope} \quad (\mathrm{negative\_slope} \text{ at } x = 0, \text{ as PyTorch})
 
-    Elsewhere: ``torch.nn.functional.leaky_relu``, ``torch.nn.LeakyReLU``, ``jax.nn.leaky_relu``,
-    ``keras.activations.leaky_relu``.
+    Gradient at kinks, PyTorch's convention: 0.01 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.leaky_relu`` / ``torch.nn.LeakyReLU``; JAX
+    ``jax.nn.leaky_relu``; Keras ``keras.activations.leaky_relu``.
 
     - Keras' default negative_slope is 0.2; PyTorch's, JAX's and multiact's is 0.01.
     - jax.nn.leaky_relu's gradient at 0 is 1; PyTorch's is negative_slope.
@@ -170,8 +176,10 @@ def sigmoid(x: ArrayT) -> ArrayT:
 
         \sigma'(x) = \sigma(x)\,(1 - \sigma(x))
 
-    Elsewhere: ``torch.nn.functional.sigmoid``, ``torch.nn.Sigmoid``, ``jax.nn.sigmoid``,
-    ``keras.activations.sigmoid``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.sigmoid`` / ``torch.nn.Sigmoid``; JAX
+    ``jax.nn.sigmoid``; Keras ``keras.activations.sigmoid``.
 
     - torch.sigmoid promotes integer tensors to float32; multiact raises TypeError.
 
@@ -218,8 +226,10 @@ def tanh(x: ArrayT) -> ArrayT:
 
         \tanh'(x) = 1 - \tanh^2(x)
 
-    Elsewhere: ``torch.nn.functional.tanh``, ``torch.nn.Tanh``, ``jax.numpy.tanh``,
-    ``keras.activations.tanh``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.tanh`` / ``torch.nn.Tanh``; JAX
+    ``jax.numpy.tanh``; Keras ``keras.activations.tanh``.
 
     - torch.tanh promotes integer tensors to float32; multiact raises TypeError.
 
@@ -268,10 +278,12 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
 
         \frac{\partial\, \mathrm{softmax}_i}{\partial x_j} = \mathrm{softmax}_i (\delta_{ij} - \mathrm{softmax}_j)
 
+    Gradient at kinks: none; the Jacobian above holds for every row.
+
     A row that is all ``-inf``, or holds ``+inf``, gives ``NaN`` as in PyTorch.
 
-    Elsewhere: ``torch.nn.functional.softmax``, ``torch.nn.Softmax``, ``jax.nn.softmax``,
-    ``keras.activations.softmax``.
+    Names elsewhere: PyTorch ``torch.nn.functional.softmax`` / ``torch.nn.Softmax``; JAX
+    ``jax.nn.softmax``; Keras ``keras.activations.softmax``.
 
     - torch.nn.functional.softmax has no default dim (dim=None picks one by ndim and warns); jax.nn,
       Keras and multiact.softmax default to axis=-1. multiact.nn.Softmax(dim=None) reproduces
@@ -324,8 +336,10 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
 
         \frac{\partial\, \mathrm{log\_softmax}_i}{\partial x_j} = \delta_{ij} - \mathrm{softmax}_j
 
-    Elsewhere: ``torch.nn.functional.log_softmax``, ``torch.nn.LogSoftmax``, ``jax.nn.log_softmax``,
-    ``keras.activations.log_softmax``.
+    Gradient at kinks: none; the Jacobian above holds for every row.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.log_softmax`` / ``torch.nn.LogSoftmax``; JAX
+    ``jax.nn.log_softmax``; Keras ``keras.activations.log_softmax``.
 
     - torch.nn.functional.log_softmax has no default dim; jax.nn, Keras and multiact.log_softmax
       default to axis=-1.
@@ -376,8 +390,10 @@ def gelu(x: ArrayT, approximate: Literal['none', 'tanh'] = 'none') -> ArrayT:
 
         \mathrm{gelu}'(x) = \Phi(x) + x\,\varphi(x)
 
-    Elsewhere: ``torch.nn.functional.gelu``, ``torch.nn.GELU``, ``jax.nn.gelu``,
-    ``keras.activations.gelu``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.gelu`` / ``torch.nn.GELU``; JAX ``jax.nn.gelu``;
+    Keras ``keras.activations.gelu``.
 
     - jax.nn.gelu and Keras take approximate as a bool: jax.nn.gelu defaults to the tanh form
       (True), Keras 3 to the exact form (False). PyTorch and multiact take 'none' or 'tanh' and
@@ -436,8 +452,11 @@ def relu6(x: ArrayT, inplace: bool = False) -> ArrayT:
 
         1 \text{ if } 0 < x < 6 \text{ else } 0
 
-    Elsewhere: ``torch.nn.functional.relu6``, ``torch.nn.ReLU6``, ``jax.nn.relu6``,
-    ``keras.activations.relu6``.
+    Gradient at kinks, PyTorch's convention: 0 at x = 0; 0 at x = 6. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.relu6`` / ``torch.nn.ReLU6``; JAX
+    ``jax.nn.relu6``; Keras ``keras.activations.relu6``.
 
     - jax.nn.relu6(-0.0) is +0.0; PyTorch and multiact return -0.0.
 
@@ -489,7 +508,11 @@ def prelu(x: ArrayT, weight: ArrayT) -> ArrayT:
 
         \partial/\partial x: 1 \text{ if } x > 0 \text{ else } w_c
 
-    Elsewhere: ``torch.nn.functional.prelu``, ``torch.nn.PReLU``.
+    Gradient at kinks, PyTorch's convention (with weight=0.25): 0.25 at x = 0. torch autograd,
+    ``jax.grad`` and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.prelu`` / ``torch.nn.PReLU``; JAX none; Keras
+    none.
 
     - jax.nn has no prelu; Keras has a PReLU layer only (keras.layers.PReLU), whose alpha is applied
       as -alpha * relu(-x), with per-axis sharing options.
@@ -553,7 +576,11 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
 
         1 \text{ if } x > 0 \text{ else } a
 
-    Elsewhere: ``torch.nn.functional.rrelu``, ``torch.nn.RReLU``.
+    Gradient at kinks, PyTorch's convention: 0.229167 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.rrelu`` / ``torch.nn.RReLU``; JAX none; Keras
+    none.
 
     - torch.nn.RReLU is random by default (modules start in training mode); multiact.nn.RReLU too,
       with .eval() for the deterministic mean slope.
@@ -625,8 +652,11 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
 
         1 \text{ if } x > 0 \text{ else } \alpha e^x
 
-    Elsewhere: ``torch.nn.functional.elu``, ``torch.nn.ELU``, ``jax.nn.elu``,
-    ``keras.activations.elu``.
+    Gradient at kinks, PyTorch's convention: 1 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.elu`` / ``torch.nn.ELU``; JAX ``jax.nn.elu``;
+    Keras ``keras.activations.elu``.
 
     Examples
     --------
@@ -685,8 +715,11 @@ def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
 
         \lambda \text{ if } x > 0 \text{ else } \lambda \alpha e^x
 
-    Elsewhere: ``torch.nn.functional.selu``, ``torch.nn.SELU``, ``jax.nn.selu``,
-    ``keras.activations.selu``.
+    Gradient at kinks, PyTorch's convention: 1.7581 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.selu`` / ``torch.nn.SELU``; JAX ``jax.nn.selu``;
+    Keras ``keras.activations.selu``.
 
     Examples
     --------
@@ -745,8 +778,11 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
 
         1 \text{ if } x > 0 \text{ else } e^{x/\alpha}
 
-    Elsewhere: ``torch.nn.functional.celu``, ``torch.nn.CELU``, ``jax.nn.celu``,
-    ``keras.activations.celu``.
+    Gradient at kinks, PyTorch's convention: 1 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.celu`` / ``torch.nn.CELU``; JAX ``jax.nn.celu``;
+    Keras ``keras.activations.celu``.
 
     Examples
     --------
@@ -807,8 +843,10 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
 
         \sigma(x)\,(1 + x (1 - \sigma(x)))
 
-    Elsewhere: ``torch.nn.functional.silu``, ``torch.nn.SiLU``, ``jax.nn.silu``,
-    ``keras.activations.silu``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.silu`` / ``torch.nn.SiLU``; JAX ``jax.nn.silu``;
+    Keras ``keras.activations.silu``.
 
     - swish is the JAX and Keras alias of silu; none of them has a beta parameter.
 
@@ -860,8 +898,10 @@ def mish(x: ArrayT, inplace: bool = False) -> ArrayT:
 
         \tanh(\mathrm{sp}(x)) + x\,\sigma(x)\,(1 - \tanh^2(\mathrm{sp}(x)))
 
-    Elsewhere: ``torch.nn.functional.mish``, ``torch.nn.Mish``, ``jax.nn.mish``,
-    ``keras.activations.mish``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.mish`` / ``torch.nn.Mish``; JAX ``jax.nn.mish``;
+    Keras ``keras.activations.mish``.
 
     Examples
     --------
@@ -908,8 +948,10 @@ def logsigmoid(x: ArrayT) -> ArrayT:
 
         1 - \sigma(x)
 
-    Elsewhere: ``torch.nn.functional.logsigmoid``, ``torch.nn.LogSigmoid``, ``jax.nn.log_sigmoid``,
-    ``keras.activations.log_sigmoid``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.logsigmoid`` / ``torch.nn.LogSigmoid``; JAX
+    ``jax.nn.log_sigmoid``; Keras ``keras.activations.log_sigmoid``.
 
     Examples
     --------
@@ -957,8 +999,11 @@ def hardsigmoid(x: ArrayT, inplace: bool = False) -> ArrayT:
 
         1/6 \text{ if } -3 < x < 3 \text{ else } 0
 
-    Elsewhere: ``torch.nn.functional.hardsigmoid``, ``torch.nn.Hardsigmoid``,
-    ``jax.nn.hard_sigmoid``, ``keras.activations.hard_sigmoid``.
+    Gradient at kinks, PyTorch's convention: 0 at x = -3; 0 at x = 3. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.hardsigmoid`` / ``torch.nn.Hardsigmoid``; JAX
+    ``jax.nn.hard_sigmoid``; Keras ``keras.activations.hard_sigmoid``.
 
     - Keras 2's hard_sigmoid was 0.2 x + 0.5 clipped; Keras 3, JAX, PyTorch and multiact use x/6 +
       1/2.
@@ -1011,8 +1056,11 @@ def hardswish(x: ArrayT, inplace: bool = False) -> ArrayT:
 
         0 \text{ if } x \le -3;\ x/3 + 1/2 \text{ if } -3 < x < 3;\ 1 \text{ if } x \ge 3
 
-    Elsewhere: ``torch.nn.functional.hardswish``, ``torch.nn.Hardswish``, ``jax.nn.hard_swish``,
-    ``keras.activations.hard_swish``.
+    Gradient at kinks, PyTorch's convention: 0 at x = -3; 1 at x = 3. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.hardswish`` / ``torch.nn.Hardswish``; JAX
+    ``jax.nn.hard_swish``; Keras ``keras.activations.hard_swish``.
 
     - At NaN PyTorch's derivative passes the gradient (1); jax.nn.hard_swish's is NaN. multiact
       follows PyTorch on every backend.
@@ -1070,8 +1118,11 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
 
         1 \text{ if } \mathrm{min\_val} < x < \mathrm{max\_val} \text{ else } 0
 
-    Elsewhere: ``torch.nn.functional.hardtanh``, ``torch.nn.Hardtanh``, ``jax.nn.hard_tanh``,
-    ``keras.activations.hard_tanh``.
+    Gradient at kinks, PyTorch's convention: 0 at x = -1; 0 at x = 1. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.hardtanh`` / ``torch.nn.Hardtanh``; JAX
+    ``jax.nn.hard_tanh``; Keras ``keras.activations.hard_tanh``.
 
     - jax.nn.hard_tanh and Keras' hard_tanh have no min_val/max_val (always [-1, 1]).
     - At x = min_val and max_val PyTorch's derivative is 0; jax.nn.hard_tanh's is 1.
@@ -1140,8 +1191,11 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
 
         1 \text{ if } |x| > \lambda \text{ else } 0
 
-    Elsewhere: ``torch.nn.functional.hardshrink``, ``torch.nn.Hardshrink``,
-    ``keras.activations.hard_shrink``.
+    Gradient at kinks, PyTorch's convention: 0 at x = -0.5; 0 at x = 0.5. torch autograd,
+    ``jax.grad`` and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.hardshrink`` / ``torch.nn.Hardshrink``; JAX none;
+    Keras ``keras.activations.hard_shrink``.
 
     - Keras' hard_shrink calls the parameter threshold and returns 0 for NaN; PyTorch and multiact
       return NaN.
@@ -1197,8 +1251,11 @@ def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
 
         1 \text{ if } |x| > \lambda \text{ else } 0
 
-    Elsewhere: ``torch.nn.functional.softshrink``, ``torch.nn.Softshrink``,
-    ``keras.activations.soft_shrink``.
+    Gradient at kinks, PyTorch's convention: 0 at x = -0.5; 0 at x = 0.5. torch autograd,
+    ``jax.grad`` and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.softshrink`` / ``torch.nn.Softshrink``; JAX none;
+    Keras ``keras.activations.soft_shrink``.
 
     - Keras' soft_shrink calls the parameter threshold and returns 0 for NaN; PyTorch and multiact
       return NaN.
@@ -1251,8 +1308,10 @@ def tanhshrink(x: ArrayT) -> ArrayT:
 
         \tanh^2(x)
 
-    Elsewhere: ``torch.nn.functional.tanhshrink``, ``torch.nn.Tanhshrink``,
-    ``keras.activations.tanh_shrink``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.tanhshrink`` / ``torch.nn.Tanhshrink``; JAX none;
+    Keras ``keras.activations.tanh_shrink``.
 
     - torch.nn.functional.tanhshrink promotes integer tensors to float32; multiact raises TypeError.
 
@@ -1300,8 +1359,10 @@ def softsign(x: ArrayT) -> ArrayT:
 
         \frac{1}{(1 + |x|)^2}
 
-    Elsewhere: ``torch.nn.functional.softsign``, ``torch.nn.Softsign``, ``jax.nn.soft_sign``,
-    ``keras.activations.softsign``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.functional.softsign`` / ``torch.nn.Softsign``; JAX
+    ``jax.nn.soft_sign``; Keras ``keras.activations.softsign``.
 
     - softsign(+-inf) is NaN in PyTorch (inf / inf); multiact keeps PyTorch's NaN.
 
@@ -1353,8 +1414,11 @@ def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
 
         \sigma(\beta x) \text{, or } 1 \text{ where } \beta x > \mathrm{threshold}
 
-    Elsewhere: ``torch.nn.functional.softplus``, ``torch.nn.Softplus``, ``jax.nn.softplus``,
-    ``keras.activations.softplus``.
+    Gradient at kinks, PyTorch's convention: 1 at x = 20. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.softplus`` / ``torch.nn.Softplus``; JAX
+    ``jax.nn.softplus``; Keras ``keras.activations.softplus``.
 
     - jax.nn.softplus and Keras have no beta or threshold: they compute log(1 + exp(x)) everywhere,
       with no linear shortcut past 20. To reproduce them in multiact, pass a huge threshold such as
@@ -1415,8 +1479,11 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
 
         1 \text{ if } x > \mathrm{threshold} \text{ else } 0
 
-    Elsewhere: ``torch.nn.functional.threshold``, ``torch.nn.Threshold``,
-    ``keras.activations.threshold``.
+    Gradient at kinks, PyTorch's convention (with threshold=0.5, value=20.0): 0 at x = 0.5. torch
+    autograd, ``jax.grad`` and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.threshold`` / ``torch.nn.Threshold``; JAX none;
+    Keras ``keras.activations.threshold``.
 
     - Keras' threshold(x, threshold, default_value) returns default_value for NaN; PyTorch and
       multiact keep NaN.
@@ -1482,8 +1549,10 @@ def glu(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
 
         \partial/\partial a = \sigma(b),\ \partial/\partial b = a\,\sigma(b)(1 - \sigma(b))
 
-    Elsewhere: ``torch.nn.functional.glu``, ``torch.nn.GLU``, ``jax.nn.glu``,
-    ``keras.activations.glu``.
+    Gradient at kinks: none; the Jacobian above holds for every row.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.glu`` / ``torch.nn.GLU``; JAX ``jax.nn.glu``;
+    Keras ``keras.activations.glu``.
 
     Examples
     --------
@@ -1532,7 +1601,10 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
 
         \frac{\partial\, \mathrm{softmin}_i}{\partial x_j} = -\mathrm{softmin}_i (\delta_{ij} - \mathrm{softmin}_j)
 
-    Elsewhere: ``torch.nn.functional.softmin``, ``torch.nn.Softmin``.
+    Gradient at kinks: none; the Jacobian above holds for every row.
+
+    Names elsewhere: PyTorch ``torch.nn.functional.softmin`` / ``torch.nn.Softmin``; JAX none; Keras
+    none.
 
     - torch.nn.functional.softmin has no default dim (implicit, with a warning); multiact.softmin
       defaults to axis=-1.
@@ -1583,7 +1655,10 @@ def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
 
         \frac{1}{2}\left(1 + \frac{x}{\sqrt{x^2 + b}}\right)
 
-    Elsewhere: ``jax.nn.squareplus``, ``keras.activations.squareplus``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch none; JAX ``jax.nn.squareplus``; Keras
+    ``keras.activations.squareplus``.
 
     - Reference: jax.nn.squareplus (and the formula, checked with mpmath). jax.nn returns NaN at
       -inf (-inf + inf); multiact returns the limit, 0, and computes the left tail as b / (2 (sqrt(x^2
@@ -1636,7 +1711,11 @@ def sparse_plus(x: ArrayT) -> ArrayT:
 
         0 \ (x \le -1);\ (x + 1) / 2 \ (|x| < 1);\ 1 \ (x \ge 1)
 
-    Elsewhere: ``jax.nn.sparse_plus``, ``keras.activations.sparse_plus``.
+    Gradient at kinks, PyTorch's convention: 0 at x = -1; 1 at x = 1. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX ``jax.nn.sparse_plus``; Keras
+    ``keras.activations.sparse_plus``.
 
     - Reference: jax.nn.sparse_plus and the formula (mpmath).
 
@@ -1683,7 +1762,11 @@ def sparse_sigmoid(x: ArrayT) -> ArrayT:
 
         1/2 \text{ if } -1 < x < 1 \text{ else } 0
 
-    Elsewhere: ``jax.nn.sparse_sigmoid``, ``keras.activations.sparse_sigmoid``.
+    Gradient at kinks, PyTorch's convention: 0 at x = -1; 0 at x = 1. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX ``jax.nn.sparse_sigmoid``; Keras
+    ``keras.activations.sparse_sigmoid``.
 
     - Reference: jax.nn.sparse_sigmoid and the formula (mpmath).
 
@@ -1732,7 +1815,9 @@ def sparsemax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
 
         J = \mathrm{diag}(s) - s s^\top / |S|, \ s = [\mathrm{sparsemax}(x) > 0]
 
-    Elsewhere: ``keras.activations.sparsemax``.
+    Gradient at kinks: none; the Jacobian above holds for every row.
+
+    Names elsewhere: PyTorch none; JAX none; Keras ``keras.activations.sparsemax``.
 
     - Reference: keras.activations.sparsemax and the formula (mpmath; Martins & Astudillo, 2016).
 
@@ -1780,7 +1865,10 @@ def log1mexp(x: ArrayT) -> ArrayT:
 
         \frac{1}{e^{x} - 1}
 
-    Elsewhere: ``jax.nn.log1mexp``.
+    Gradient at kinks, PyTorch's convention: inf at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX ``jax.nn.log1mexp``; Keras none.
 
     - Reference: jax.nn.log1mexp and the formula (mpmath); Mächler's switch at log 2 between
       log(-expm1(-x)) and log1p(-exp(-x)). Undefined (NaN) for x < 0; -inf at 0.
@@ -1827,7 +1915,10 @@ def identity(x: ArrayT) -> ArrayT:
 
         1
 
-    Elsewhere: ``torch.nn.Identity``, ``jax.nn.identity``, ``keras.activations.linear``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch ``torch.nn.Identity``; JAX ``jax.nn.identity``; Keras
+    ``keras.activations.linear``.
 
     - torch.nn.Identity returns its input object; multiact returns a copy, as every activation does
       without inplace.
@@ -1876,7 +1967,9 @@ def exponential(x: ArrayT) -> ArrayT:
 
         e^x
 
-    Elsewhere: ``keras.activations.exponential``.
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch none; JAX none; Keras ``keras.activations.exponential``.
 
     - Reference: keras.activations.exponential, i.e. exp (mpmath).
 
