@@ -15,9 +15,16 @@ __all__ = ["Progress"]
 
 
 class Progress:
-    """``Progress(total)``; call ``update(n, label)`` as work is done, ``close()`` at the end."""
+    """``Progress(total)``; call ``update(n, label)`` as work is done, ``close()`` at the end.
 
-    def __init__(self, total: int, stream: TextIO | None = None, width: int = 28) -> None:
+    ``unit`` names what is counted (``cases`` for the conformance suite, ``calls`` for
+    ``multiact list``).
+    """
+
+    def __init__(
+        self, total: int, stream: TextIO | None = None, width: int = 28, unit: str = "cases"
+    ) -> None:
+        self.unit = unit
         self.total = max(total, 0)
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
@@ -42,9 +49,8 @@ class Progress:
         eta = ""
         if 0 < fraction < 1:
             eta = f" eta {elapsed / fraction - elapsed:4.0f}s"
-        text = (
-            f"[{bar}] {fraction:4.0%} {self.done}/{self.total} cases {elapsed:5.1f}s{eta}  {label}"
-        )
+        count = f"{self.done}/{self.total} {self.unit}"
+        text = f"[{bar}] {fraction:4.0%} {count} {elapsed:5.1f}s{eta}  {label}"
         return text.rstrip()
 
     def update(self, n: int = 1, label: str = "") -> None:

@@ -1,8 +1,15 @@
 """The ``multiact`` command.
 
+Exit status, for every subcommand: 0 success; 1 the command ran and found failures (a backend
+that fails an activation, a conformance case outside tolerance); 2 usage error (an unknown
+command, option, activation, backend or parameter), with the reason on stderr.
+
 ``multiact list`` shows every activation against every installed backend: each cell is a real
 call on a small float32 array of that library, checked to return the same array type and
 shape. The exit status is 1 if any installed backend fails any activation.
+
+``multiact plot NAME`` draws the activation and its derivative (``multiact.vjp``) on a chosen
+backend, with the registry's parameter variants or the ``--param`` values given, into a PNG.
 
 ``multiact conformance`` runs the conformance suite (``multiact.conformance``): every
 activation, parameterisation, backend, dtype and case kind against PyTorch and the exact value,
@@ -22,6 +29,21 @@ import numpy as np
 
 import multiact
 from multiact import ACTIVATIONS, _bench
+
+#: The exit statuses scripts can rely on (documented in every ``--help``).
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+EXIT_STATUS_HELP = """exit status:
+  0  success
+  1  {failures}
+  2  usage error (the reason is printed on stderr)"""
+
+
+def _paragraph(text: str) -> str:
+    """A description wrapped for the terminal (the raw formatter keeps the epilog's layout)."""
+    import textwrap
+
+    return textwrap.fill(text, 79)
+
 
 # The distributions behind each target's array library, for the version line.
 _DISTRIBUTIONS = {
@@ -69,6 +91,7 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def command_list(args: argparse.Namespace) -> int:
+    from multiact.conformance.progress import Progress
     from multiact.conformance.targets import TARGETS
 
     targets = [t for t in TARGETS if not t.forced_generic]
@@ -84,17 +107,23 @@ def command_list(args: argparse.Namespace) -> int:
         installed.append(version is not None)
     rows = [header]
     failed = False
-    for activation in ACTIVATIONS.values():
-        row = [activation.name, ", ".join(activation.aliases) or "-"]
-        for target, present in zip(targets, installed, strict=True):
-            cell = _check(target, activation.name) if present else "-"
-            failed |= cell.startswith("FAIL")
-            row.append(cell)
-        rows.append(row)
+    calls = len(ACTIVATIONS) * sum(installed)
+    # The first call on each library compiles or imports kernels: seconds, hence the bar.
+    with Progress(calls, unit="calls") as bar:
+        for activation in ACTIVATIONS.values():
+            row = [activation.name, ", ".join(activation.aliases) or "-"]
+            for target, present in zip(targets, installed, strict=True):
+                cell = "-"
+                if present:
+                    cell = _check(target, activation.name)
+                    bar.update(1, f"{activation.name} on {target.name}")
+                failed |= cell.startswith("FAIL")
+                row.append(cell)
+            rows.append(row)
     print(f"multiact {multiact.__version__}: {len(ACTIVATIONS)} activations")
     print()
     print(_table(rows))
-    return 1 if failed else 0
+    return EXIT_FAILURES if failed else EXIT_OK
 
 
 def _names(values: list[str] | None) -> list[str] | None:
@@ -173,38 +202,119 @@ def command_conformance(args: argparse.Namespace) -> int:
         )
         paths = report.write_reports(results, Path(args.report), meta, images=images)
         print("reports: " + ", ".join(str(p) for p in paths))
-    return 1 if any(r.status == "fail" for r in results) else 0
+    return EXIT_FAILURES if any(r.status == "fail" for r in results) else EXIT_OK
 
 
-def _usage(message: str) -> int:
-    print(f"multiact conformance: error: {message}", file=sys.stderr)
-    return 2
+def _usage(message: str, command: str = "conformance") -> int:
+    print(f"multiact {command}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _parse_param(name: str, text: str) -> tuple[str, object]:
+    """``k=v`` from the command line, typed by the registry's declaration of ``k``."""
+    key, sep, value = text.partition("=")
+    activation = ACTIVATIONS[name]
+    if not sep:
+        raise ValueError(f"--param {text!r}: expected NAME=VALUE")
+    try:
+        param = activation.param("axis" if key == "dim" else key)
+    except KeyError:
+        known = ", ".join(p.name for p in activation.math_params) or "none"
+        raise ValueError(f"{name} has no parameter {key!r}; its parameters: {known}") from None
+    try:
+        if param.kind == "real":
+            return param.name, float(value)
+        if param.kind == "axis":
+            return param.name, int(value)
+        if param.kind == "array":
+            return param.name, tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise ValueError(f"--param {text!r}: {value!r} is not a valid {param.kind}") from None
+    if param.kind == "flag":
+        if value.lower() not in ("true", "false"):
+            raise ValueError(f"--param {text!r}: expected true or false")
+        return param.name, value.lower() == "true"
+    if param.kind == "generator":
+        raise ValueError(f"--param {text!r}: plots use the deterministic mean slope")
+    return param.name, value  # a choice: multiact itself says which values it takes
+
+
+def command_plot(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from multiact import _plot
+
+    if importlib.util.find_spec("matplotlib") is None:
+        return _usage("needs matplotlib: pip install matplotlib", "plot")
+
+    try:
+        activation = multiact.lookup(args.name)
+    except KeyError as error:
+        return _usage(error.args[0], "plot")
+    try:
+        params = dict(_parse_param(activation.name, text) for text in args.param or ())
+    except ValueError as error:
+        return _usage(str(error), "plot")
+    if args.backend not in _plot.BACKENDS:
+        return _usage(
+            f"unknown backend {args.backend!r}; expected one of {', '.join(_plot.BACKENDS)}",
+            "plot",
+        )
+    variants = [params] if params else None
+    try:
+        figure = _plot.render(activation.name, variants, backend=args.backend, dpi=args.dpi)
+    except (ValueError, TypeError) as error:  # multiact's own message for a bad value
+        return _usage(str(error), "plot")
+    figure.savefig(args.output)
+    print(f"wrote {args.output}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="multiact",
-        description="One activation-function API for NumPy, PyTorch, JAX and array-API arrays.",
+        description=_paragraph(
+            "One activation-function API for NumPy, PyTorch, JAX and array-API arrays."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact list\n"
+        "  multiact plot gelu -o gelu.png\n"
+        "  multiact conformance --quick\n"
+        "  multiact COMMAND --help\n\n"
+        + EXIT_STATUS_HELP.format(failures="failures found (see each command's --help)"),
     )
     parser.add_argument("--version", action="version", version=f"multiact {multiact.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     listing = commands.add_parser(
         "list",
         help="every activation against the installed backends",
-        description="Run every activation on each installed array library and show the result "
-        "(ok, or the error). Exit status 1 if any call fails.",
-        epilog="example: multiact list",
+        description=_paragraph(
+            "Run every activation on each installed array library and show the result (ok, or "
+            "the error), with a progress bar on stderr."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact list\n"
+        "  multiact list > backends.txt   # the table on stdout, the progress bar on stderr\n\n"
+        + EXIT_STATUS_HELP.format(failures="an installed backend fails an activation"),
     )
     listing.set_defaults(run=command_list)
     conformance = commands.add_parser(
         "conformance",
         help="every backend against PyTorch and the exact value",
-        description="Run the conformance suite: every activation, parameterisation, backend, "
-        "dtype and case kind (special values, kinks, grids, random inputs, shapes), forward and "
-        "gradient, against PyTorch on the CPU in the same dtype and against the exact value "
-        "(mpmath). Prints a summary table; exit status 1 if any case fails.",
-        epilog="examples: multiact conformance --quick; "
-        "multiact conformance --backends jax,numpy --dtypes float32 --report out/",
+        description=_paragraph(
+            "Run the conformance suite: every activation, parameterisation, backend, dtype and "
+            "case kind (special values, kinks, grids, random inputs, shapes), forward and "
+            "gradient, against PyTorch on the CPU in the same dtype and against the exact value "
+            "(mpmath). Prints a summary table, with a progress bar on stderr."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact conformance --quick\n"
+        "  multiact conformance --backends jax,numpy --dtypes float32 --report out/\n"
+        "  multiact conformance --activations gelu,softplus --device cuda\n\n"
+        + EXIT_STATUS_HELP.format(failures="a case failed (outside its tolerance, or an error)"),
     )
     conformance.add_argument(
         "--backends",
@@ -252,6 +362,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conformance.set_defaults(run=command_conformance)
     _bench.add_parser(commands)
+    plot = commands.add_parser(
+        "plot",
+        help="draw an activation and its derivative",
+        description=_paragraph(
+            "Draw an activation (left) and its derivative from multiact.vjp (right), computed "
+            "in float32 on the chosen backend, into an image file. Without --param, one curve "
+            "per parameter variant the registry declares (gelu exact and tanh, leaky_relu's "
+            "slopes, ...); with --param, one curve with those values."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact plot gelu -o gelu.png\n"
+        "  multiact plot leaky_relu --param negative_slope=0.2 -o leaky.png\n"
+        "  multiact plot softplus --backend torch --param beta=2 --param threshold=5 -o sp.png\n"
+        "  multiact plot prelu --param weight=0.25 -o prelu.png\n\n"
+        + EXIT_STATUS_HELP.format(failures="not used (a plot has nothing to check)"),
+    )
+    plot.add_argument("name", metavar="NAME", help="activation name or alias (see multiact list)")
+    plot.add_argument(
+        "--backend",
+        default="numpy",
+        metavar="B",
+        help="array library to compute on: numpy (default), torch, jax, dask, array-api-strict",
+    )
+    plot.add_argument(
+        "--param",
+        action="append",
+        metavar="K=V",
+        help="a parameter value, repeatable (dim=, true/false for flags, "
+        "comma-separated numbers for prelu's weight)",
+    )
+    plot.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png)")
+    plot.add_argument("--dpi", type=int, default=100, help="resolution (default: 100)")
+    plot.set_defaults(run=command_plot)
     return parser
 
 

@@ -54,3 +54,45 @@ def test_unknown_command_exits_2():
     )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def _subcommands() -> list[str]:
+    parser = _cli.build_parser()
+    (commands,) = [a for a in parser._actions if a.dest == "command"]
+    return sorted(commands.choices)
+
+
+@pytest.mark.parametrize("command", _subcommands())
+def test_every_subcommand_help_has_examples(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out
+    assert f"multiact {command}" in out.split("examples:", 1)[1]
+
+
+@pytest.mark.parametrize("command", ["list", "conformance", "plot"])
+def test_help_documents_the_exit_statuses(command, capsys):
+    with pytest.raises(SystemExit):
+        _cli.main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "exit status:\n  0  success\n  1  " in out
+    assert "\n  2  usage error" in out
+
+
+def test_exit_statuses_are_the_documented_ones():
+    assert (_cli.EXIT_OK, _cli.EXIT_FAILURES, _cli.EXIT_USAGE) == (0, 1, 2)
+
+
+def test_list_shows_a_progress_bar_on_stderr_and_the_table_on_stdout(capsys):
+    _cli.main(["list"])
+    captured = capsys.readouterr()
+    assert "calls" in captured.err
+    assert "100%" in captured.err
+    assert "[" not in captured.out.splitlines()[0]
+
+
+def test_conformance_usage_error_exits_2(capsys):
+    assert _cli.main(["conformance", "--activations", "nosuch", "--quick"]) == 2
+    assert "multiact conformance: error:" in capsys.readouterr().err
