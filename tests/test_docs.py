@@ -171,3 +171,9 @@ def test_site_builds_strict_with_every_page(built_site: Path):
 def test_site_links_the_conformance_report(built_site: Path):
     page = (built_site / "conformance" / "README.html").read_text()
     assert re.search(r'href="[^"]*report\.html"', page)
+
+
+def test_readme_gives_the_strict_docs_build_command():
+    command = 'python -m pip install -e ".[docs]" && python -m sphinx -W --keep-going -b html docs'
+    for page in (ROOT / "README.md", DOCS / "index.md", DOCS / "README.md"):
+        assert command in page.read_text(), page

@@ -1,26 +1,34 @@
-"""The wheel installs ``backends/`` and ``conformance/`` inside the package, never top-level."""
+"""Packaging: ``python -m build`` makes an sdist and a wheel that ``twine check`` accepts, with
+the metadata a published library needs; the wheel installs ``backends/`` and ``conformance/``
+inside the package, never top-level, and imports with nothing but its dependencies."""
 
 from __future__ import annotations
 
+import email.parser
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
+
+import multiact
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("build")
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist, and the wheel built from it (as ``python -m build`` does by default)."""
     source = tmp_path_factory.mktemp("source")
     ignore = shutil.ignore_patterns(
         ".git", "__pycache__", "*.egg-info", "build", "dist", ".*cache", ".venv", ".whl"
     )
-    for name in ("pyproject.toml", "README.md", "multiact", "backends", "conformance"):
+    files = ("pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "MANIFEST.in")
+    for name in (*files, "multiact", "backends", "conformance"):
         path = ROOT / name
         if path.is_dir():
             shutil.copytree(path, source / name, ignore=ignore)
@@ -28,14 +36,83 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copy(path, source / name)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out)],
         cwd=source,
         check=True,
         capture_output=True,
         timeout=300,
     )
-    (path,) = out.glob("multiact-*.whl")
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(dist: Path) -> Path:
+    (path,) = dist.glob("multiact-*.whl")
     return path
+
+
+@pytest.fixture(scope="module")
+def sdist(dist: Path) -> Path:
+    (path,) = dist.glob("multiact-*.tar.gz")
+    return path
+
+
+def test_twine_accepts_the_wheel_and_the_sdist(wheel: Path, sdist: Path):
+    pytest.importorskip("twine")
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(wheel), str(sdist)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASSED") == 2
+
+
+def _metadata(wheel: Path) -> email.message.Message:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return email.parser.Parser().parsestr(archive.read(name).decode())
+
+
+def test_wheel_metadata(wheel: Path):
+    metadata = _metadata(wheel)
+    assert metadata["Version"] == multiact.__version__  # single-sourced from the package
+    assert metadata["License-Expression"] == "BSD-3-Clause"
+    assert metadata["License-File"] == "LICENSE"
+    assert metadata["Requires-Python"] == ">=3.11"
+    classifiers = metadata.get_all("Classifier")
+    assert "Typing :: Typed" in classifiers
+    assert "Programming Language :: Python :: 3.11" in classifiers
+    # PEP 639: the license is the expression above, never a classifier too.
+    assert not [c for c in classifiers if c.startswith("License ::")]
+    # No invented homepage or repository.
+    assert metadata.get_all("Project-URL") is None
+    assert metadata["Home-page"] is None
+    extras = set(metadata.get_all("Provides-Extra"))
+    assert {"torch", "jax", "dask", "all", "test", "docs"} <= extras
+    assert metadata["Description-Content-Type"] == "text/markdown"
+
+
+def test_sdist_has_the_license_changelog_and_every_package(sdist: Path):
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    for expected in (
+        "LICENSE",
+        "CHANGELOG.md",
+        "README.md",
+        "pyproject.toml",
+        "multiact/py.typed",
+        "backends/numpy.py",
+        "conformance/targets.py",
+    ):
+        assert expected in names
+
+
+def test_license_is_bsd_3_clause():
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("BSD 3-Clause License")
+    assert "Copyright (c) the multiact developers" in text
 
 
 def test_wheel_has_only_the_multiact_package_at_top_level(wheel: Path):
@@ -89,3 +166,66 @@ def test_installed_wheel_imports_and_has_no_stray_packages(wheel: Path, tmp_path
     )
     assert result.stdout.splitlines()[0].startswith(str(target))
     assert result.stdout.splitlines()[1] == "[0. 2.]"
+
+
+def _distribution_paths(name: str) -> list[Path]:
+    """The top-level files and folders an installed distribution put into site-packages."""
+    import importlib.metadata
+
+    distribution = importlib.metadata.distribution(name)
+    site = Path(distribution.locate_file(""))
+    tops = {file.parts[0] for file in distribution.files or () if file.parts[0] != ".."}
+    return sorted(site / top for top in tops if not top.endswith((".dist-info", ".pth")))
+
+
+def test_wheel_imports_with_nothing_but_its_dependencies(wheel: Path, tmp_path: Path):
+    # A clean environment without building a venv: the wheel, numpy and array-api-compat on an
+    # otherwise empty path (-I -S: no site-packages, no user site, no PYTHONPATH).
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+    )
+    deps = tmp_path / "deps"
+    deps.mkdir()
+    for name in ("numpy", "array-api-compat"):
+        for path in _distribution_paths(name):
+            (deps / path.name).symlink_to(path)
+    code = (
+        "import sys; import multiact, multiact.nn, numpy as np;"
+        "print(multiact.gelu(np.array([1.0, -1.0]), approximate='tanh').round(4));"
+        "print(multiact.nn.LeakyReLU(0.2));"
+        "print(sorted(m for m in ('torch', 'jax', 'matplotlib', 'mpmath') if m in sys.modules));"
+        "import importlib.util; print(importlib.util.find_spec('torch'))"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            f"import sys; sys.path[:0] = [{str(target)!r}, {str(deps)!r}]; {code}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "[ 0.8412 -0.1588]",
+        "LeakyReLU(negative_slope=0.2)",
+        "[]",
+        "None",  # torch is not reachable: the environment really is clean
+    ]
