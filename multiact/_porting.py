@@ -434,17 +434,23 @@ def _names_table(a: Activation) -> list[str]:
     return rows
 
 
+def _inputs_text(r: Recipe) -> str:
+    values = ", ".join(f"{v:g}" if v == v else "nan" for v in r.inputs)
+    shape = f", shape {r.shape}" if r.shape else ""
+    return f"[{values}] ({r.dtype}{shape})"
+
+
 def _recipe_rows(recipes: list[Recipe]) -> list[str]:
     rows = [
-        "| framework | differs in | the framework | a straight port (differs) "
-        "| reproduces the framework |",
-        "|---|---|---|---|---|",
+        "| framework | what differs | the framework | a straight port (differs) "
+        "| reproduces the framework | checked on x = |",
+        "|---|---|---|---|---|---|",
     ]
     for r in recipes:
         reproduce = _code(r.reproduce) if r.reproduce else "no option: isolated points only"
         rows.append(
             f"| {FRAMEWORKS[r.framework]} | {r.difference} | `{r.framework_call}` "
-            f"| `{r.straight}` | {reproduce} |"
+            f"| `{r.straight}` | {reproduce} | {_inputs_text(r)} |"
         )
     return rows
 
@@ -522,10 +528,12 @@ def guide() -> str:
     for a in ACTIVATIONS.values():
         lines += [f"### {a.name}", "", a.summary, "", *_names_table(a), ""]
         if a.names.differences:
+            lines += ["Notes from the registry:", ""]
             lines += [f"- {d}" for d in a.names.differences]
             lines.append("")
         recipes = [r for r in RECIPES if r.activation == a.name]
         if recipes:
+            lines += ["Differences verified on the installed frameworks, and the recipes:", ""]
             lines += [*_recipe_rows(recipes), ""]
     return "\n".join(lines).rstrip() + "\n"
 
