@@ -168,6 +168,15 @@ def test_site_builds_strict_with_every_page(built_site: Path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_site_has_every_page_of_docs(built_site: Path):
+    # Pages other issues add (errors, benchmarks, scaling, more conformance reports) join the
+    # site through the index's glob entries; a page left out would fail the strict build.
+    sources = {p.relative_to(DOCS).with_suffix("") for p in DOCS.glob("*.md")}
+    sources |= {p.relative_to(DOCS).with_suffix("") for p in DOCS.glob("conformance/*/report.md")}
+    for page in sources - {Path("README")}:
+        assert (built_site / page.with_suffix(".html")).is_file(), page
+
+
 def test_site_links_the_conformance_report(built_site: Path):
     page = (built_site / "conformance" / "README.html").read_text()
     assert re.search(r'href="[^"]*report\.html"', page)
