@@ -215,9 +215,9 @@ RECIPES: tuple[Recipe, ...] = (
         "softplus",
         "jax",
         "defaults",
-        "jax.nn.softplus (and Keras') has no beta and no threshold: log(1 + exp(x)) everywhere. "
-        "PyTorch returns x itself where beta * x > threshold (20); a huge threshold turns that "
-        "shortcut off (visible in float64).",
+        "jax.nn.softplus has no beta and no threshold: log(1 + exp(x)) everywhere (Keras' "
+        "softplus has neither parameter either). PyTorch returns x itself where beta * x > "
+        "threshold (20); a huge threshold turns that shortcut off (visible in float64).",
         "jax.nn.softplus(x)",
         "multiact.softplus(x)",
         "multiact.softplus(x, threshold=1e30)",
