@@ -212,7 +212,7 @@ def _key(generator: object) -> jax.Array:
         return generator
     raise TypeError(
         "multiact.rrelu: argument 'generator' must be a JAX PRNG key (jax.random.key(seed)) or "
-        f"an int seed for a JAX array in training mode; got {type(generator).__name__}"
+        f"an int seed for a JAX array in training mode; got {_checks._given(generator)}"
     )
 
 

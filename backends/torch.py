@@ -51,7 +51,7 @@ def _generator(x: torch.Tensor, generator: object) -> torch.Generator | None:
         return torch.Generator(device=x.device).manual_seed(generator)
     raise TypeError(
         "multiact.rrelu: argument 'generator' must be None, an int seed or a torch.Generator "
-        f"for a torch.Tensor; got {type(generator).__name__}"
+        f"for a torch.Tensor; got {_checks._given(generator)}"
     )
 
 

@@ -137,11 +137,14 @@ def check_even_axis(fn: str, x: Any, axis: int) -> None:
     """glu halves an axis: it must exist and have an even size."""
     shape = tuple(x.shape)
     if not shape:
-        raise ValueError(f"multiact.{fn}: argument 'x' must have at least one dimension to halve")
+        raise ValueError(
+            f"multiact.{fn}: argument 'x' must have at least one dimension to halve; "
+            "got a 0-d array"
+        )
     if shape[axis] % 2:
         raise ValueError(
-            f"multiact.{fn}: the axis to halve ({axis}) must have an even size; "
-            f"got {shape[axis]} (shape {shape})"
+            f"multiact.{fn}: argument 'x' must have an even size along the axis to halve "
+            f"(axis {axis}); got {shape[axis]} (shape {shape})"
         )
 
 

@@ -29,7 +29,10 @@ def _weight_like(weight: np.ndarray, x: Any) -> Any:
         return torch.as_tensor(weight).to(device=x.device, dtype=x.dtype)
     from ._generic import namespace
 
-    xp = namespace(x)
+    try:
+        xp = namespace(x)
+    except TypeError:  # not an array: multiact.prelu says so, naming the argument
+        return weight
     device = getattr(x, "device", None)
     kwargs = {"device": device} if device is not None and not callable(device) else {}
     return xp.asarray(weight, dtype=x.dtype, **kwargs)
@@ -130,7 +133,7 @@ class Softmax2d(Module):
         ndim = getattr(x, "ndim", None)
         if ndim is not None and ndim not in (3, 4):
             raise ValueError(
-                f"multiact.nn.Softmax2d: expects 3-d (C, H, W) or 4-d (N, C, H, W) input; "
+                "multiact.nn.Softmax2d: argument 'x' must be 3-d (C, H, W) or 4-d (N, C, H, W); "
                 f"got {ndim}-d"
             )
         return _F.softmax(x, -3)

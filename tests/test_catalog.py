@@ -180,5 +180,5 @@ def test_softmax2d_matches_torch():
     expected = torch.nn.Softmax2d()(torch.tensor(values)).numpy()
     np.testing.assert_allclose(nn.Softmax2d()(values), expected, rtol=1e-12)
     assert repr(nn.Softmax2d()) == repr(torch.nn.Softmax2d())
-    with pytest.raises(ValueError, match=r"expects 3-d .* or 4-d"):
+    with pytest.raises(ValueError, match=r"argument 'x' must be 3-d .* or 4-d"):
         nn.Softmax2d()(values[0, 0])

@@ -230,7 +230,7 @@ def test_unknown_activation_name_suggests_close_ones():
         (
             lambda x: multiact.glu(x[:3]),
             ValueError,
-            r"glu: the axis to halve \(0\) must have an even",
+            r"glu: argument 'x' must have an even size along the axis to halve \(axis 0\)",
         ),
         (lambda x: multiact.glu(x[0]), ValueError, r"glu: argument 'x' must have at least one"),
         (
