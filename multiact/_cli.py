@@ -95,16 +95,18 @@ def command_list(args: argparse.Namespace) -> int:
     from multiact.conformance.targets import TARGETS
 
     targets = [t for t in TARGETS if not t.forced_generic]
-    header = ["activation", "aliases"]
+    # Short column names keep the table narrow; versions and paths go in a legend below it.
+    header = ["activation", "aliases", *(target.name for target in targets)]
     installed = []
+    legend = []
     for target in targets:
         version = _version(target.library) if target.available() else None
-        path = "" if target.backend == target.name else f", {target.backend}"
-        if version is None:
-            header.append(f"{target.name} (not installed)")
-        else:
-            header.append(f"{target.name} {version}{path}")
         installed.append(version is not None)
+        if version is None:
+            legend.append(f"  {target.name}: not installed")
+        else:
+            path = "native backend" if target.backend == target.name else "generic array-API"
+            legend.append(f"  {target.name}: {_DISTRIBUTIONS[target.library]} {version}, {path}")
     rows = [header]
     failed = False
     calls = len(ACTIVATIONS) * sum(installed)
@@ -123,6 +125,9 @@ def command_list(args: argparse.Namespace) -> int:
     print(f"multiact {multiact.__version__}: {len(ACTIVATIONS)} activations")
     print()
     print(_table(rows))
+    print()
+    print("columns ('-': library not installed):")
+    print("\n".join(legend))
     return EXIT_FAILURES if failed else EXIT_OK
 
 
