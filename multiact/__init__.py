@@ -18,7 +18,6 @@ from ._dispatch import backend_for
 from ._functional import *  # noqa: F403
 from ._functional import __all__ as _functions
 from ._registry import ACTIVATIONS, Activation, lookup
-from ._vjp import vjp
 
 __version__ = "0.1.0.dev0"
 
@@ -28,7 +27,7 @@ __all__ = [
     "AxisError",
     "backend_for",
     "lookup",
-    "vjp",
+    "vjp",  # noqa: F405 (loaded on first use by __getattr__)
     *_functions,
 ]
 
@@ -39,4 +38,10 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module("multiact.nn")
+    # vjp needs the derivatives and the generic kernels: loaded on first use, which keeps
+    # them (~20 ms) out of `import multiact`.
+    if name == "vjp":
+        from ._vjp import vjp
+
+        return vjp
     raise AttributeError(f"module 'multiact' has no attribute {name!r}")

@@ -235,8 +235,8 @@ def compare(
     theirs()  # first calls compile (JAX) or warm caches
     n = _loops(theirs, settings.min_time)
     per_call = _time(theirs, n)
-    # Large inputs take fewer rounds: each round costs two calls of ~per_call seconds.
-    rounds = max(3, min(settings.rounds, int(2.0 / max(per_call, 1e-9))))
+    # Large inputs take fewer rounds: about a second per comparison.
+    rounds = max(3, min(settings.rounds, int(0.5 / max(n * per_call, 1e-9))))
     a: list[float] = []
     b: list[float] = []
     for i in range(rounds):
@@ -295,6 +295,45 @@ def run_overhead(backend: _Backend, settings: Settings, rng: np.random.Generator
                     extra={"difference_s": a - b},
                 )
             )
+    return records
+
+
+def _kernel_call(backend: str, name: str) -> Callable[[Any], Any]:
+    """The backend's kernel for ``name`` with the default parameters: multiact minus its
+    dispatch and checks."""
+    from multiact._dispatch import backend_module
+
+    activation = multiact.ACTIVATIONS["gelu" if name == "gelu_tanh" else name]
+    params = {p.name: p.default for p in activation.params}
+    if name == "gelu_tanh":
+        params["approximate"] = "tanh"
+    kernel = getattr(backend_module(backend), activation.name)
+    return functools.partial(kernel, **params)
+
+
+def run_dispatch(backend: _Backend, settings: Settings, rng: np.random.Generator) -> list[Record]:
+    """What multiact's public function adds to its backend's kernel on one element."""
+    records = []
+    x = backend.asarray(_input(1, rng))
+    for name in settings.activations:
+        mine, kernel = _multiact_call(name), _kernel_call(backend.name, name)
+        a, b, ratio = compare(lambda mine=mine: mine(x), lambda kernel=kernel: kernel(x), settings)
+        target, met = ("<= +100 ns", a - b <= 100e-9) if backend.name == "numpy" else ("", None)
+        records.append(
+            Record(
+                "dispatch",
+                backend.name,
+                name,
+                1,
+                a,
+                "backend kernel",
+                b,
+                ratio,
+                target,
+                met,
+                extra={"difference_s": a - b},
+            )
+        )
     return records
 
 
@@ -531,6 +570,9 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
         backend = _Backend(name)
         progress(f"{name}: overhead")
         records += run_overhead(backend, settings, rng)
+        if 1 in settings.sizes:
+            progress(f"{name}: dispatch")
+            records += run_dispatch(backend, settings, rng)
         if name == "jax":
             progress("jax: against eager jax.nn")
             records += run_eager(backend, settings, rng)
@@ -603,7 +645,7 @@ def table(report: dict[str, Any]) -> str:
     for r in report["records"]:
         status = "" if r["met"] is None else "met" if r["met"] else "MISSED"
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
-        if r["section"] == "overhead" and r["backend"] == "numpy" and r["size"] == 1:
+        if "difference_s" in r["extra"] and r["size"] == 1:
             ratio += f" ({r['extra']['difference_s'] * 1e9:+.0f} ns)"
         if r["note"]:
             status = f"{status} ({r['note']})" if status else r["note"]
@@ -637,6 +679,61 @@ def table(report: dict[str, Any]) -> str:
     if report["skipped_backends"]:
         lines.append("not installed: " + ", ".join(report["skipped_backends"]))
     return "\n".join(lines)
+
+
+def plot(report: dict[str, Any], path: str) -> None:
+    """One panel per backend: multiact's time over the native call's, per activation and size
+    (overhead and throughput records; NumPy against its formula)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+
+    records = [
+        r
+        for r in report["records"]
+        if r["section"] in ("overhead", "throughput") and not r["reference"].startswith("scipy")
+    ]
+    backends = [b for b in BACKENDS if any(r["backend"] == b for r in records)]
+    sizes = sorted({r["size"] for r in records})
+    names = [n for n in ACTIVATIONS if any(r["activation"] == n for r in records)]
+    fig, axes = plt.subplots(
+        1, len(backends), figsize=(4.2 * len(backends), 0.42 * len(names) + 1.6), squeeze=False
+    )
+    height = 0.8 / max(len(sizes), 1)
+    for ax, backend in zip(axes[0], backends, strict=True):
+        for k, size in enumerate(sizes):
+            ratios = {
+                r["activation"]: r["ratio"]
+                for r in records
+                if r["backend"] == backend and r["size"] == size
+            }
+            ys = [i + (k - (len(sizes) - 1) / 2) * height for i in range(len(names))]
+            ax.barh(
+                ys,
+                [ratios.get(n, float("nan")) for n in names],
+                height=height,
+                label=f"{_size(size)} element{'s' if size > 1 else ''}",
+            )
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_xscale("log")
+        low, high = ax.get_xlim()
+        span = high / low
+        subs = (1.0,) if span > 30 else (1.0, 2.0, 5.0) if span > 4 else (1.0, 1.25, 1.5, 2.0)
+        ax.xaxis.set_major_locator(ticker.LogLocator(subs=subs))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_yticks(range(len(names)), names)
+        ax.invert_yaxis()
+        reference = next(r["reference"] for r in records if r["backend"] == backend)
+        ax.set_title(f"{backend}: multiact / {reference}", fontsize=9)
+        ax.set_xlabel("time ratio (below 1: multiact faster)", fontsize=8)
+        ax.tick_params(labelsize=8)
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _names(values: list[str] | None, allowed: Sequence[str], what: str) -> tuple[str, ...]:
@@ -680,6 +777,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     bench.add_argument("--rounds", type=int, metavar="N", help="interleaved rounds per figure")
     bench.add_argument("--json", metavar="FILE", help="write every record to FILE")
+    bench.add_argument("--plot", metavar="FILE", help="draw the time ratios into FILE (PNG, SVG)")
     bench.set_defaults(run=command)
     return bench
 
@@ -698,8 +796,8 @@ def command(args: argparse.Namespace) -> int:
         activations=activations,
         sizes=sizes,
         quick=args.quick,
-        rounds=args.rounds or (3 if args.quick else 15),
-        min_time=0.0002 if args.quick else 0.002,
+        rounds=args.rounds or (5 if args.quick else 201),
+        min_time=0.0001,
     )
     report = run(settings, progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True))
     print(table(report))
@@ -707,4 +805,6 @@ def command(args: argparse.Namespace) -> int:
         with open(args.json, "w") as out:
             json.dump(report, out, indent=1)
             out.write("\n")
+    if args.plot:
+        plot(report, args.plot)
     return 0

@@ -233,7 +233,15 @@ def _check_lines(a: Activation, p: Param, owner: str) -> list[str]:
     if p.kind == "generator":
         return []  # its type depends on the backend, which checks it
     assert p.kind == "axis"
-    lines = [f'    {n} = _checks.check_axis("{owner}", {n}, dim, x.ndim)']
+    # The usual call (an int axis in range, no dim) is recognised inline: check_axis's
+    # numbers.Integral test alone costs a third of a small torch softmax.
+    lines = [
+        "    ndim = x.ndim",
+        f"    if dim is None and type({n}) is int and -ndim <= {n} < ndim:",
+        f"        {n} %= ndim",
+        "    else:",
+        f'        {n} = _checks.check_axis("{owner}", {n}, dim, ndim)',
+    ]
     if a.halves_axis:
         lines.append(f'    _checks.check_even_axis("{owner}", x, {n})')
     return lines
@@ -248,8 +256,8 @@ def function_source(a: Activation) -> str:
         "        backend = _BACKENDS[type(x)]",
         "    except KeyError:",
         f'        backend = _resolve("{a.name}", x)',
-        f'    if backend.dtype_kind(x) not in "{kinds}":',
-        f'        raise _checks.dtype_error("{a.name}", x, "{kinds}")',
+        f"    if x.dtype not in backend.{'REALS' if a.integer_inputs else 'FLOATS'}:",
+        f'        _check_dtype("{a.name}", x, "{kinds}", backend)',
     ]
     for p in a.params:
         lines += _check_lines(a, p, a.name)
@@ -316,6 +324,7 @@ def functional_module() -> str:
         "",
         "from . import _checks",
         "from ._dispatch import _BACKENDS",
+        "from ._dispatch import check_dtype as _check_dtype",
         "from ._dispatch import resolve as _resolve",
         "from ._typing import ArrayT",
         "",

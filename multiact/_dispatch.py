@@ -20,7 +20,7 @@ from typing import Any
 from . import _checks
 from ._registry import ACTIVATIONS
 
-__all__ = ["backend_for", "backend_module", "resolve"]
+__all__ = ["backend_for", "backend_module", "check_dtype", "resolve"]
 
 #: type(x) -> backend. Filled by ``resolve``; bounded by the number of array classes seen.
 _BACKENDS: dict[type, Any] = {}
@@ -77,8 +77,42 @@ def resolve(fn: str, x: object) -> Any:
         raise _checks.not_an_array_error(fn, x)
     if backend.NAME == "numpy" and isinstance(x, _numpy_semantic_subclasses()):
         raise _checks.unsupported_subclass_error(fn, x)
+    if "FLOATS" not in vars(backend):
+        _learn_dtypes(backend)
     _BACKENDS[type(x)] = backend
     return backend
+
+
+class _Unknown:
+    """The dtypes a generic library is known to pass with: none (its dtypes may not even be
+    hashable), so that every call asks the backend."""
+
+    def __contains__(self, dtype: object) -> bool:
+        return False
+
+    def add(self, dtype: object) -> None:
+        pass
+
+
+def _learn_dtypes(backend: Any) -> None:
+    """Give ``backend`` the sets of dtypes already seen to pass the dtype checks.
+
+    The generated functions test ``x.dtype in backend.FLOATS`` (or ``REALS``, for functions
+    that take integers): a set lookup, where asking ``backend.dtype_kind(x)`` costs a call,
+    about a tenth of a one-element torch kernel. A dtype joins a set the first time it passes
+    (``check_dtype``); a backend's dtypes are few, so the sets stay small.
+    """
+    if backend.NAME == "generic":
+        backend.FLOATS = backend.REALS = _Unknown()
+    else:
+        backend.FLOATS, backend.REALS = set(), set()
+
+
+def check_dtype(fn: str, x: Any, kinds: str, backend: Any) -> None:
+    """The dtype check of ``fn`` (``kinds``: ``"f"`` or ``"fiu"``) for a dtype not yet seen."""
+    if backend.dtype_kind(x) not in kinds:
+        raise _checks.dtype_error(fn, x, kinds)
+    (backend.FLOATS if kinds == "f" else backend.REALS).add(x.dtype)
 
 
 def backend_for(x: object) -> str:
@@ -98,7 +132,9 @@ def backend_for(x: object) -> str:
 def _numpy_semantic_subclasses() -> tuple[type, ...]:
     """ndarray subclasses whose meaning NumPy's ufuncs would drop (never cached)."""
     np = sys.modules["numpy"]
-    return (np.ma.MaskedArray, np.matrix)
+    # numpy.ma costs ~10 ms to import: if nobody has, x is no masked array.
+    ma = sys.modules.get("numpy.ma")
+    return (np.matrix,) if ma is None else (ma.MaskedArray, np.matrix)
 
 
 class _NumpyScalarBackend:
@@ -112,6 +148,10 @@ class _NumpyScalarBackend:
     def __init__(self, arrays: ModuleType) -> None:
         self._arrays = arrays
         self.dtype_kind = arrays.dtype_kind
+        if "FLOATS" not in vars(arrays):
+            _learn_dtypes(arrays)
+        # A scalar's dtype has the same kind as an array's: the arrays' learned sets serve.
+        self.FLOATS, self.REALS = arrays.FLOATS, arrays.REALS
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         kernel = getattr(self._arrays, name)

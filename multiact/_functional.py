@@ -10,6 +10,7 @@ from typing import Literal
 
 from . import _checks
 from ._dispatch import _BACKENDS
+from ._dispatch import check_dtype as _check_dtype
 from ._dispatch import resolve as _resolve
 from ._typing import ArrayT
 
@@ -67,8 +68,8 @@ def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("relu", x)
-    if backend.dtype_kind(x) not in "fiu":
-        raise _checks.dtype_error("relu", x, "fiu")
+    if x.dtype not in backend.REALS:
+        _check_dtype("relu", x, "fiu", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("relu", "inplace", inplace)
     return backend.relu(x, inplace)
@@ -133,8 +134,8 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("leaky_relu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("leaky_relu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("leaky_relu", x, "f", backend)
     if type(negative_slope) is not float or not -_INF < negative_slope < _INF:
         negative_slope = _checks.check_real("leaky_relu", "negative_slope", negative_slope)
     if inplace is not False and inplace is not True:
@@ -195,8 +196,8 @@ def sigmoid(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sigmoid", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("sigmoid", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("sigmoid", x, "f", backend)
     return backend.sigmoid(x)
 
 
@@ -245,8 +246,8 @@ def tanh(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("tanh", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("tanh", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("tanh", x, "f", backend)
     return backend.tanh(x)
 
 
@@ -302,9 +303,13 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softmax", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("softmax", x, "f")
-    axis = _checks.check_axis("softmax", axis, dim, x.ndim)
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("softmax", x, "f", backend)
+    ndim = x.ndim
+    if dim is None and type(axis) is int and -ndim <= axis < ndim:
+        axis %= ndim
+    else:
+        axis = _checks.check_axis("softmax", axis, dim, ndim)
     return backend.softmax(x, axis)
 
 
@@ -356,9 +361,13 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("log_softmax", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("log_softmax", x, "f")
-    axis = _checks.check_axis("log_softmax", axis, dim, x.ndim)
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("log_softmax", x, "f", backend)
+    ndim = x.ndim
+    if dim is None and type(axis) is int and -ndim <= axis < ndim:
+        axis %= ndim
+    else:
+        axis = _checks.check_axis("log_softmax", axis, dim, ndim)
     return backend.log_softmax(x, axis)
 
 
@@ -417,8 +426,8 @@ def gelu(x: ArrayT, approximate: Literal['none', 'tanh'] = 'none') -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("gelu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("gelu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("gelu", x, "f", backend)
     if type(approximate) is not str or approximate not in ('none', 'tanh'):
         _checks.check_choice("gelu", "approximate", approximate, ('none', 'tanh'))
     return backend.gelu(x, approximate)
@@ -472,8 +481,8 @@ def relu6(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("relu6", x)
-    if backend.dtype_kind(x) not in "fiu":
-        raise _checks.dtype_error("relu6", x, "fiu")
+    if x.dtype not in backend.REALS:
+        _check_dtype("relu6", x, "fiu", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("relu6", "inplace", inplace)
     return backend.relu6(x, inplace)
@@ -531,8 +540,8 @@ def prelu(x: ArrayT, weight: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("prelu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("prelu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("prelu", x, "f", backend)
     _checks.check_weight("prelu", "weight", weight, x, backend, _resolve)
     return backend.prelu(x, weight)
 
@@ -599,8 +608,8 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("rrelu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("rrelu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("rrelu", x, "f", backend)
     if type(lower) is not float or not -_INF < lower < _INF:
         lower = _checks.check_real("rrelu", "lower", lower)
     if type(upper) is not float or not -_INF < upper < _INF:
@@ -670,8 +679,8 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("elu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("elu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("elu", x, "f", backend)
     if type(alpha) is not float or not -_INF < alpha < _INF:
         alpha = _checks.check_real("elu", "alpha", alpha)
     if inplace is not False and inplace is not True:
@@ -733,8 +742,8 @@ def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("selu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("selu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("selu", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("selu", "inplace", inplace)
     return backend.selu(x, inplace)
@@ -796,8 +805,8 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("celu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("celu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("celu", x, "f", backend)
     if type(alpha) is not float or not -_INF < alpha < _INF:
         alpha = _checks.check_real("celu", "alpha", alpha)
     if alpha == 0:
@@ -862,8 +871,8 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("silu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("silu", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("silu", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("silu", "inplace", inplace)
     return backend.silu(x, inplace)
@@ -915,8 +924,8 @@ def mish(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("mish", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("mish", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("mish", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("mish", "inplace", inplace)
     return backend.mish(x, inplace)
@@ -965,8 +974,8 @@ def logsigmoid(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("logsigmoid", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("logsigmoid", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("logsigmoid", x, "f", backend)
     return backend.logsigmoid(x)
 
 log_sigmoid = logsigmoid
@@ -1020,8 +1029,8 @@ def hardsigmoid(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("hardsigmoid", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("hardsigmoid", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("hardsigmoid", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("hardsigmoid", "inplace", inplace)
     return backend.hardsigmoid(x, inplace)
@@ -1077,8 +1086,8 @@ def hardswish(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("hardswish", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("hardswish", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("hardswish", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("hardswish", "inplace", inplace)
     return backend.hardswish(x, inplace)
@@ -1139,8 +1148,8 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("hardtanh", x)
-    if backend.dtype_kind(x) not in "fiu":
-        raise _checks.dtype_error("hardtanh", x, "fiu")
+    if x.dtype not in backend.REALS:
+        _check_dtype("hardtanh", x, "fiu", backend)
     if type(min_val) is not float or not -_INF < min_val < _INF:
         min_val = _checks.check_real("hardtanh", "min_val", min_val)
     if type(max_val) is not float or not -_INF < max_val < _INF:
@@ -1213,8 +1222,8 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("hardshrink", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("hardshrink", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("hardshrink", x, "f", backend)
     if type(lambd) is not float or not -_INF < lambd < _INF:
         lambd = _checks.check_real("hardshrink", "lambd", lambd)
     if lambd < 0:
@@ -1272,8 +1281,8 @@ def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softshrink", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("softshrink", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("softshrink", x, "f", backend)
     if type(lambd) is not float or not -_INF < lambd < _INF:
         lambd = _checks.check_real("softshrink", "lambd", lambd)
     if lambd < 0:
@@ -1327,8 +1336,8 @@ def tanhshrink(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("tanhshrink", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("tanhshrink", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("tanhshrink", x, "f", backend)
     return backend.tanhshrink(x)
 
 tanh_shrink = tanhshrink
@@ -1378,8 +1387,8 @@ def softsign(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softsign", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("softsign", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("softsign", x, "f", backend)
     return backend.softsign(x)
 
 soft_sign = softsign
@@ -1436,8 +1445,8 @@ def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softplus", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("softplus", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("softplus", x, "f", backend)
     if type(beta) is not float or not -_INF < beta < _INF:
         beta = _checks.check_real("softplus", "beta", beta)
     if beta == 0:
@@ -1500,8 +1509,8 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("threshold", x)
-    if backend.dtype_kind(x) not in "fiu":
-        raise _checks.dtype_error("threshold", x, "fiu")
+    if x.dtype not in backend.REALS:
+        _check_dtype("threshold", x, "fiu", backend)
     if type(threshold) is not float or not -_INF < threshold < _INF:
         threshold = _checks.check_real("threshold", "threshold", threshold)
     if type(value) is not float or not -_INF < value < _INF:
@@ -1566,9 +1575,13 @@ def glu(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("glu", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("glu", x, "f")
-    axis = _checks.check_axis("glu", axis, dim, x.ndim)
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("glu", x, "f", backend)
+    ndim = x.ndim
+    if dim is None and type(axis) is int and -ndim <= axis < ndim:
+        axis %= ndim
+    else:
+        axis = _checks.check_axis("glu", axis, dim, ndim)
     _checks.check_even_axis("glu", x, axis)
     return backend.glu(x, axis)
 
@@ -1621,9 +1634,13 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softmin", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("softmin", x, "f")
-    axis = _checks.check_axis("softmin", axis, dim, x.ndim)
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("softmin", x, "f", backend)
+    ndim = x.ndim
+    if dim is None and type(axis) is int and -ndim <= axis < ndim:
+        axis %= ndim
+    else:
+        axis = _checks.check_axis("softmin", axis, dim, ndim)
     return backend.softmin(x, axis)
 
 
@@ -1676,8 +1693,8 @@ def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("squareplus", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("squareplus", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("squareplus", x, "f", backend)
     if type(b) is not float or not -_INF < b < _INF:
         b = _checks.check_real("squareplus", "b", b)
     if b < 0:
@@ -1731,8 +1748,8 @@ def sparse_plus(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sparse_plus", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("sparse_plus", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("sparse_plus", x, "f", backend)
     return backend.sparse_plus(x)
 
 
@@ -1782,8 +1799,8 @@ def sparse_sigmoid(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sparse_sigmoid", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("sparse_sigmoid", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("sparse_sigmoid", x, "f", backend)
     return backend.sparse_sigmoid(x)
 
 
@@ -1833,9 +1850,13 @@ def sparsemax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sparsemax", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("sparsemax", x, "f")
-    axis = _checks.check_axis("sparsemax", axis, dim, x.ndim)
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("sparsemax", x, "f", backend)
+    ndim = x.ndim
+    if dim is None and type(axis) is int and -ndim <= axis < ndim:
+        axis %= ndim
+    else:
+        axis = _checks.check_axis("sparsemax", axis, dim, ndim)
     return backend.sparsemax(x, axis)
 
 
@@ -1884,8 +1905,8 @@ def log1mexp(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("log1mexp", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("log1mexp", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("log1mexp", x, "f", backend)
     return backend.log1mexp(x)
 
 
@@ -1935,8 +1956,8 @@ def identity(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("identity", x)
-    if backend.dtype_kind(x) not in "fiu":
-        raise _checks.dtype_error("identity", x, "fiu")
+    if x.dtype not in backend.REALS:
+        _check_dtype("identity", x, "fiu", backend)
     return backend.identity(x)
 
 linear = identity
@@ -1985,6 +2006,6 @@ def exponential(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("exponential", x)
-    if backend.dtype_kind(x) not in "f":
-        raise _checks.dtype_error("exponential", x, "f")
+    if x.dtype not in backend.FLOATS:
+        _check_dtype("exponential", x, "f", backend)
     return backend.exponential(x)

@@ -1,0 +1,169 @@
+"""`multiact bench` in quick mode, and the NumPy kernels' memory: nothing beyond the output.
+
+No timing is asserted here (timings belong to the benchmark); peak memory is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+
+import numpy as np
+import pytest
+from multiact.backends import _blocks
+from multiact.backends import numpy as numpy_backend
+
+import multiact
+from multiact import _bench
+from multiact._cli import main
+
+MiB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "bench.json"
+    argv = ["bench", "--quick", "--activations", "relu,softmax", "--sizes", "1,200000"]
+    assert main([*argv, "--json", str(path)]) == 0
+    return json.loads(path.read_text())
+
+
+def _sections(report, backend):
+    return {r["section"] for r in report["records"] if r["backend"] == backend}
+
+
+def test_quick_bench_writes_every_section(quick_report):
+    assert _sections(quick_report, "numpy") == {
+        "first call",
+        "overhead",
+        "throughput",
+        "memory",
+    }
+    assert _sections(quick_report, "-") == {"import"}
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_quick_bench_times_each_framework(quick_report, backend):
+    pytest.importorskip(backend)
+    assert {"overhead", "throughput"} <= _sections(quick_report, backend)
+
+
+def test_quick_bench_records_are_complete(quick_report):
+    assert quick_report["machine"]["versions"]["multiact"] == multiact.__version__
+    for record in quick_report["records"]:
+        assert record["multiact"] >= 0
+        assert record["met"] in (True, False, None)
+        if record["ratio"] is not None:
+            assert record["ratio"] > 0
+        if record["met"] is not None:
+            assert record["target"]
+    names = {(r["section"], r["activation"], r["size"]) for r in quick_report["records"]}
+    assert ("overhead", "relu", 1) in names
+    assert ("throughput", "softmax", 200000) in names
+
+
+def test_quick_bench_finds_no_framework_in_import(quick_report):
+    (record,) = [r for r in quick_report["records"] if r["section"] == "import"]
+    assert record["extra"]["frameworks_imported"] == []
+
+
+def test_bench_rejects_unknown_names(capsys):
+    assert main(["bench", "--activations", "relu,nope"]) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+def test_table_shows_targets(quick_report):
+    text = _bench.table(quick_report)
+    assert "targets met" in text
+    assert "import multiact" in text
+
+
+# --- Peak memory of the NumPy kernels: the output plus at most 1 MiB of scratch.
+
+SIZE = 1_000_000  # 4 MiB of float32: one full-size temporary would be 4x the allowance
+
+ELEMENTWISE = {
+    "relu": (False,),
+    "leaky_relu": (0.01, False),
+    "sigmoid": (),
+    "tanh": (),
+    "gelu": ("none",),
+    "gelu_tanh": ("tanh",),
+    "silu": (False,),
+    "softplus": (1.0, 20.0),
+    "elu": (1.0, False),
+    "selu": (False,),
+    "celu": (1.0, False),
+    "mish": (False,),
+    "logsigmoid": (),
+    "hardsigmoid": (False,),
+    "hardswish": (False,),
+    "hardshrink": (0.5,),
+    "softshrink": (0.5,),
+    "softsign": (),
+    "tanhshrink": (),
+    "squareplus": (4.0,),
+    "sparse_plus": (),
+    "sparse_sigmoid": (),
+    "log1mexp": (),
+    "exponential": (),
+    "threshold": (0.1, 20.0, False),
+}
+ROWS = {"softmax": (-1,), "log_softmax": (-1,), "softmin": (-1,)}
+
+
+def _kernel(name):
+    return getattr(numpy_backend, "gelu" if name == "gelu_tanh" else name)
+
+
+def _peak_beyond_output(call):
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        y = call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak - y.nbytes
+
+
+def _inputs(dtype, shape=(SIZE,)):
+    return np.random.default_rng(0).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_kernel_allocates_only_its_output(name, dtype):
+    x = _inputs(dtype)
+    x = np.abs(x) if name == "log1mexp" else x
+    kernel, params = _kernel(name), ELEMENTWISE[name]
+    assert _peak_beyond_output(lambda: kernel(x, *params)) <= MiB
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ROWS)
+@pytest.mark.parametrize("shape", [(SIZE,), (SIZE // 1000, 1000), (1000, SIZE // 1000)])
+def test_row_kernel_allocates_only_its_output(name, dtype, shape):
+    x = _inputs(dtype, shape)
+    kernel = _kernel(name)
+    axis = 0 if shape[0] == 1000 else -1
+    assert _peak_beyond_output(lambda: kernel(x, axis)) <= MiB
+
+
+@pytest.mark.parametrize("name", ["silu", "elu", "leaky_relu", "hardswish"])
+def test_inplace_kernel_allocates_nothing_full_size(name):
+    x = _inputs(np.float32)
+    kernel, params = _kernel(name), (*ELEMENTWISE[name][:-1], True)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        y = kernel(x, *params)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert y is x
+    assert peak <= MiB
+
+
+def test_blocks_are_about_64k_float32_elements():
+    assert _blocks.block_size(np.ones(1, np.float32), 3) == 65536
