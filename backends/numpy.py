@@ -197,7 +197,10 @@ def _softmax_shifted(
     finite = np.isfinite(m)
     if not finite.all():
         np.copyto(m, 0.0, where=~finite)
-    s = np.subtract(m, w, out=_work(x)) if negated else np.subtract(w, m, out=_work(x))
+    # A row spanning more than the dtype's range overflows to -inf here, whose exp is the 0
+    # PyTorch gives: not worth NumPy's warning.
+    with np.errstate(over="ignore"):
+        s = np.subtract(m, w, out=_work(x)) if negated else np.subtract(w, m, out=_work(x))
     if finite.all():
         return s, m, None
     np.copyto(s, 0.0, where=~finite)
@@ -230,7 +233,8 @@ def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     # than keeping s, and no full-size temporary.
     np.exp(s, out=s)
     log_total = np.log(np.sum(s, axis=axis, keepdims=True))
-    np.subtract(_widen(x), m, out=s)
+    with np.errstate(over="ignore"):  # -inf where the row spans more than the dtype's range
+        np.subtract(_widen(x), m, out=s)
     np.subtract(s, log_total, out=s)
     if finite is not None:
         np.copyto(s, np.nan, where=~finite)

@@ -156,7 +156,13 @@ def softmax_parts(x: Any, axis: int, xp: Any) -> tuple[Any, Any, Any]:
     """
     m = xp.max(x, axis=axis, keepdims=True)
     finite = xp.isfinite(m)
-    s = xp.where(finite, x - xp.where(finite, m, xp.zeros_like(m)), xp.zeros_like(x))
+    m = xp.where(finite, m, xp.zeros_like(m))
+    # A row spanning more than the dtype's range ([-max, max]) has x - m below -max: -inf,
+    # whose exp is the 0 PyTorch gives, but NumPy warns on the overflow. Those are set to
+    # -inf directly (halves cannot overflow), and the subtraction skips them.
+    below = x / 2 - m / 2 < -float(xp.finfo(x.dtype).max) / 2
+    s = xp.where(below, xp.full_like(x, -math.inf), xp.where(below, m, x) - m)
+    s = xp.where(finite, s, xp.zeros_like(x))
     total = xp.sum(xp.exp(s), axis=axis, keepdims=True)
     return s, total, finite
 
