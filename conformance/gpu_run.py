@@ -26,6 +26,7 @@ import argparse
 import importlib.util
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -172,13 +173,15 @@ def _cupy_library() -> Library:
         "silu": lambda x: x / (1.0 + cupy.exp(-x)),
         "softmax": softmax,
     }
-    return Library(
-        "cupy", make, natives, lambda y: cupy.cuda.get_current_stream().synchronize(), _cuda
-    )
 
+    def device_of(y: Any) -> str:
+        # CuPy arrays live on the GPU: anything else (a NumPy fallback) came back to the host.
+        return "cuda" if isinstance(y, cupy.ndarray) else "cpu"
 
-def _cuda(y: Any) -> str:
-    return "cuda"
+    def sync(y: Any) -> None:
+        cupy.cuda.get_current_stream().synchronize()
+
+    return Library("cupy", make, natives, sync, device_of)
 
 
 def libraries(device: str) -> tuple[list[Library], dict[str, str]]:
@@ -301,6 +304,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # JAX takes 75% of the GPU's memory in every process that starts it, and the conformance
+    # engine starts one worker per CPU (at most 8): they would run out. Read by JAX at start,
+    # and inherited by the workers.
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     missing = missing_requirements()
     if missing:
         print(_explain_missing(missing), file=sys.stderr)

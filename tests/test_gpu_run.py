@@ -14,7 +14,10 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def smoke_report(tmp_path_factory):
     report = tmp_path_factory.mktemp("gpu-run")
-    status = gpu_run.main(["--device", "cpu", "--smoke", "--report", str(report)])
+    with pytest.MonkeyPatch.context() as patch:
+        # main() sets JAX's preallocation switch for its workers: keep it out of this process.
+        patch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
+        status = gpu_run.main(["--device", "cpu", "--smoke", "--report", str(report)])
     return status, report
 
 
