@@ -24,10 +24,11 @@ TYPICAL_ELEMENTWISE = [case for case in TYPICAL if not case.values[0].reduces]
 @pytest.fixture(scope="module")
 def client():
     """A cluster of two single-threaded worker processes on this machine, shared by the
-    module (starting one takes seconds); no dashboard, whose port may be taken."""
+    module (starting one takes seconds). The dashboard on a free port: the default, 8787, may
+    be taken by another test process running the same fixture."""
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
