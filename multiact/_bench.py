@@ -25,10 +25,12 @@ import importlib.metadata
 import importlib.util
 import json
 import math
+import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -60,6 +62,7 @@ QUICK_SIZES = (1, 1_000, 300_000)
 #: Sizes up to this are per-call overhead; above it, throughput.
 SMALL = 1_000
 EAGER = ("relu", "gelu", "softmax")
+MEMORY_SIZE = 4_000_000
 #: NumPy activations whose speed against the naive formula the targets name.
 BLOCKED_TARGETS = ("sigmoid", "silu", "gelu_tanh", "softplus")
 SCIPY = {"sigmoid": "expit", "softmax": "softmax", "log_softmax": "log_softmax"}
@@ -98,7 +101,7 @@ class Settings:
 
 def _multiact_call(name: str) -> Callable[[Any], Any]:
     if name == "gelu_tanh":
-        return functools.partial(multiact.gelu, approximate="tanh")
+        return lambda x: multiact.gelu(x, approximate="tanh")
     return getattr(multiact, name)
 
 
@@ -147,7 +150,7 @@ def _torch_calls() -> dict[str, Callable[[Any], Any]]:
         "softmax": functools.partial(F.softmax, dim=-1),
         "log_softmax": functools.partial(F.log_softmax, dim=-1),
         "gelu": F.gelu,
-        "gelu_tanh": functools.partial(F.gelu, approximate="tanh"),
+        "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
         "silu": F.silu,
         "softplus": F.softplus,
         "elu": F.elu,
@@ -308,7 +311,8 @@ def _kernel_call(backend: str, name: str) -> Callable[[Any], Any]:
     if name == "gelu_tanh":
         params["approximate"] = "tanh"
     kernel = getattr(backend_module(backend), activation.name)
-    return functools.partial(kernel, **params)
+    values = tuple(params.values())  # positional, as the generated functions pass them
+    return lambda x: kernel(x, *values)
 
 
 def run_dispatch(backend: _Backend, settings: Settings, rng: np.random.Generator) -> list[Record]:
@@ -401,7 +405,35 @@ def run_throughput(backend: _Backend, settings: Settings, rng: np.random.Generat
                 records.append(
                     Record("throughput", backend.name, name, size, a, label, b, ratio, target, met)
                 )
+            if backend.name == "numpy" and name in FLOORS and size == max(settings.sizes):
+                records.append(_floor(backend, name, x, settings))
     return records
+
+
+#: The one transcendental ufunc each formula cannot do without: no kernel evaluating it
+#: element by element is faster than this ufunc alone.
+FLOORS = {"sigmoid": "exp", "silu": "exp", "softplus": "exp", "gelu_tanh": "tanh"}
+
+
+def _floor(backend: _Backend, name: str, x: np.ndarray, settings: Settings) -> Record:
+    """How fast any formula built on NumPy's own ufuncs could be: its slowest ufunc alone,
+    writing into a preallocated array, against the naive formula."""
+    ufunc, out = getattr(np, FLOORS[name]), np.empty_like(x)
+    naive = backend.native[name]
+    a, b, ratio = compare(lambda: ufunc(x, out=out), lambda: naive(x), settings)
+    return Record(
+        "floor",
+        "numpy",
+        name,
+        x.size,
+        a,
+        "NumPy formula",
+        b,
+        ratio,
+        "",
+        None,
+        note=f"np.{FLOORS[name]} alone, into a preallocated array",
+    )
 
 
 def _peak_bytes(call: Callable[[], Any]) -> tuple[int, int]:
@@ -420,7 +452,8 @@ def run_memory(backend: _Backend, settings: Settings, rng: np.random.Generator) 
     large = [s for s in settings.sizes if s > SMALL]
     if backend.name != "numpy" or not large:
         return []
-    size = max(large)
+    # One full-size temporary of 4M float32 is 16 MiB: larger inputs would prove no more.
+    size = min(max(large), MEMORY_SIZE)
     x = _input(size, rng)
     records = []
     for name in settings.activations:
@@ -451,11 +484,36 @@ def run_memory(backend: _Backend, settings: Settings, rng: np.random.Generator) 
 # --- Fresh interpreters.
 
 
-def _subprocess(code: str) -> dict[str, Any]:
+def _subprocess(code: str, pycache: str) -> dict[str, Any]:
+    # Bytecode cached, as after `pip install` (which compiles it): where the environment
+    # turns caching off (PYTHONDONTWRITEBYTECODE), every import would compile from source.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+_WARM_CODE = """
+import json, numpy, multiact, multiact.nn
+multiact.relu(numpy.ones(2))
+for name in %r:
+    module = __import__(name)
+    multiact.relu(module.numpy.ones(2) if name == "jax" else module.ones(2))
+print(json.dumps({}))
+"""
+
+
+def _warm_bytecode(backends: Sequence[str], pycache: str) -> None:
+    """Write multiact's bytecode into ``pycache`` before anything is timed."""
+    frameworks = [b for b in backends if b != "numpy" and available(b)]
+    _subprocess(_WARM_CODE % (frameworks,), pycache)
 
 
 _IMPORT_CODE = """
@@ -494,8 +552,11 @@ _FIRST_CALL_NATIVE = {
 }
 
 
-def run_import(settings: Settings) -> list[Record]:
-    runs = [_subprocess(_IMPORT_CODE % (FRAMEWORKS,)) for _ in range(3 if settings.quick else 7)]
+def run_import(settings: Settings, pycache: str) -> list[Record]:
+    runs = [
+        _subprocess(_IMPORT_CODE % (FRAMEWORKS,), pycache)
+        for _ in range(3 if settings.quick else 7)
+    ]
     added = statistics.median(r["multiact"] for r in runs)
     numpy_time = statistics.median(r["numpy"] for r in runs)
     loaded = sorted({m for r in runs for m in r["loaded"]})
@@ -517,10 +578,11 @@ def run_import(settings: Settings) -> list[Record]:
     ]
 
 
-def run_first_call(backend: str) -> list[Record]:
+def run_first_call(backend: str, pycache: str) -> list[Record]:
     setup, array, call = _FIRST_CALL[backend]
-    mine = _subprocess(_FIRST_CALL_CODE % (setup, array, "multiact.relu", call))
-    theirs = _subprocess(_FIRST_CALL_CODE % (setup, array, _FIRST_CALL_NATIVE[backend], call))
+    mine = _subprocess(_FIRST_CALL_CODE % (setup, array, "multiact.relu", call), pycache)
+    native = _FIRST_CALL_NATIVE[backend]
+    theirs = _subprocess(_FIRST_CALL_CODE % (setup, array, native, call), pycache)
     ratio = mine["first_call"] / theirs["first_call"]
     if backend == "numpy":
         target = "no array-api-compat set-up"
@@ -558,15 +620,18 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
     rng = np.random.default_rng(0)
     records: list[Record] = []
     skipped = []
-    progress("import multiact (fresh interpreters)")
-    records += run_import(settings)
+    with tempfile.TemporaryDirectory(prefix="multiact-bench-") as pycache:
+        progress("import multiact (fresh interpreters)")
+        _warm_bytecode(settings.backends, pycache)
+        records += run_import(settings, pycache)
+        for name in settings.backends:
+            if available(name) and (not settings.quick or name == "numpy"):
+                progress(f"{name}: first call (fresh interpreters)")
+                records += run_first_call(name, pycache)
     for name in settings.backends:
         if not available(name):
             skipped.append(name)
             continue
-        progress(f"{name}: first call (fresh interpreters)")
-        if not settings.quick or name == "numpy":
-            records += run_first_call(name)
         backend = _Backend(name)
         progress(f"{name}: overhead")
         records += run_overhead(backend, settings, rng)
@@ -591,8 +656,6 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     versions = {}
     for module in ("numpy", "torch", "jax", "scipy"):
         if importlib.util.find_spec(module) is not None:

@@ -23,7 +23,7 @@ MiB = 1 << 20
 @pytest.fixture(scope="module")
 def quick_report(tmp_path_factory):
     path = tmp_path_factory.mktemp("bench") / "bench.json"
-    argv = ["bench", "--quick", "--activations", "relu,softmax", "--sizes", "1,200000"]
+    argv = ["bench", "--quick", "--activations", "relu,leaky_relu,softmax", "--sizes", "1,200000"]
     assert main([*argv, "--json", str(path)]) == 0
     return json.loads(path.read_text())
 
