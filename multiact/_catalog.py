@@ -69,7 +69,9 @@ def _exact_glu(mp: object, row: list) -> list:
 
 def _exact_sparsemax(mp: object, row: list) -> list:
     z = sorted(row, reverse=True)
-    total, k, tau_total = mp.mpf(0), 0, mp.mpf(0)
+    # The largest element is always in the support (1 + z1 > z1): starting there, a precision
+    # too low to see the 1 beside a huge z1 cannot leave the support empty.
+    total, k, tau_total = mp.mpf(0), 1, z[0]
     for i, v in enumerate(z, start=1):
         total += v
         if 1 + i * v > total:

@@ -260,7 +260,9 @@ def times(a: Any, c: Any, xp: Any, bound: float | None = None) -> Any:
     """``a * c`` as PyTorch computes it, without the warnings NumPy gives for it: overflow to
     +-inf, and NaN for inf * 0. ``c`` is a Python float, or an array with ``|c| <= bound``."""
     if bound is None:
-        inf_times_zero = xp.isinf(a) if c == 0 else None
+        # A c too small for a's dtype is 0 there too (-6.9e-99 in float32).
+        zero = c == 0 or (abs(c) < 1e-30 and float(xp.asarray(c, dtype=a.dtype)) == 0)
+        inf_times_zero = xp.isinf(a) if zero else None
         bound = abs(c)
     else:
         inf_times_zero = xp.isinf(a) & (c == 0)
@@ -269,9 +271,15 @@ def times(a: Any, c: Any, xp: Any, bound: float | None = None) -> Any:
     if bound <= 1.0:
         y = a * c
     else:
-        over, scaled = overflows(a, c, bound, xp)
-        y = xp.where(over, xp.zeros_like(a), a) * c
+        # Infinities aside: their scaled product inf * (c / k) is inf * 0, with NumPy's
+        # warning, where c is so small that c / k underflows; inf * c is +-inf anyway.
+        infinite = xp.isinf(a)
+        finite_a = xp.where(infinite, xp.zeros_like(a), a)
+        over, scaled = overflows(finite_a, c, bound, xp)
+        y = xp.where(over, xp.zeros_like(a), finite_a) * c
         y = xp.where(over, xp.copysign(xp.full_like(a, xp.inf), scaled), y)
+        sign = xp.sign(c) if hasattr(c, "shape") else math.copysign(1.0, c)
+        y = xp.where(infinite, a * sign, y)
     if inf_times_zero is None:
         return y
     return xp.where(inf_times_zero, xp.full_like(a, xp.nan), y)

@@ -76,9 +76,16 @@ def inputs(activation: Activation, dtype: str, seed: int = 0) -> np.ndarray:
 
 
 def exact_reference(
-    activation: Activation, values: np.ndarray, dtype: str, params: dict | None = None
+    activation: Activation,
+    values: np.ndarray,
+    dtype: str,
+    params: dict | None = None,
+    digits: int = 40,
 ) -> np.ndarray:
-    """The mathematical value (mpmath, 40 digits) rounded to ``dtype``, returned as float64.
+    """The mathematical value (mpmath, ``digits`` digits) rounded to ``dtype``, as float64.
+
+    40 digits serve inputs of ordinary size; rows mixing values near float64's max with small
+    ones (sparsemax's support and threshold) need about 700.
 
     For activations without a PyTorch reference. Non-finite inputs take the registry's
     ``limits`` (NaN gives NaN); softmax-like rows that hold a non-finite value give NaN, as
@@ -103,7 +110,7 @@ def exact_reference(
             return high if v > 0 else low
         return float(activation.exact(mp, mp.mpf(float(v)), **kwargs))
 
-    with mpmath.workdps(40):
+    with mpmath.workdps(digits):
         out = _exact_values(activation, values, params, kwargs, scalar, mp)
     return as_dtype_values(out, dtype)
 
