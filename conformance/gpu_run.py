@@ -13,7 +13,9 @@ JAX and CuPy but not multiact's smaller dependencies, which then travel as wheel
 2. times multiact against the library's own call on one large array per library and
    activation (``torch.nn.functional``, ``jax.nn`` under ``jax.jit``, and for CuPy, which has
    no activation functions, the formula written with CuPy's ufuncs), checking that every
-   result stays on the GPU, and writes ``throughput.md`` and ``throughput.json``;
+   result stays on the GPU, and writes ``throughput.json`` and a Throughput section at the end
+   of ``report.md`` (a page of the docs site, whose strict build refuses a page outside its
+   table of contents: hence no page of its own);
 3. writes ``environment.json``: the GPU, the driver, the library versions.
 
 ``--device cpu --smoke`` runs the same code on the CPU over a few activations and a small
@@ -43,6 +45,8 @@ GPU_BACKENDS = ("torch", "jax", "generic-torch", "generic-jax", "cupy")
 #: one built from an exponential.
 TIMED = ("relu", "gelu", "silu", "softmax")
 SMOKE_ACTIVATIONS = ("relu", "softmax")
+#: Where the throughput section starts in report.md (an HTML comment: invisible on the page).
+THROUGHPUT_MARK = "<!-- gpu_run: throughput -->"
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,11 @@ def _jax_library(device: str) -> Library:
 
 def _cupy_library() -> Library:
     import cupy
-    from cupyx.scipy.special import erf
+
+    try:
+        from cupyx.scipy.special import erf
+    except ImportError:  # some cupyx.scipy modules import SciPy, which may be missing
+        erf = None
 
     def make(shape: tuple[int, ...]) -> Any:
         return cupy.random.default_rng(0).standard_normal(shape, dtype=cupy.float32)
@@ -173,6 +181,8 @@ def _cupy_library() -> Library:
         "silu": lambda x: x / (1.0 + cupy.exp(-x)),
         "softmax": softmax,
     }
+    if erf is None:
+        del natives["gelu"]
 
     def device_of(y: Any) -> str:
         # CuPy arrays live on the GPU: anything else (a NumPy fallback) came back to the host.
@@ -235,6 +245,9 @@ def throughput(
     for library in chosen:
         x = library.make(shape)
         for name in activations:
+            if name not in library.natives:
+                skipped[f"{library.name} {name}"] = "no native call to compare with"
+                continue
             ours = getattr(multiact, name)
             y = ours(x)
             if library.device_of(y) != device:
@@ -264,7 +277,8 @@ def throughput(
 def throughput_markdown(result: dict[str, Any]) -> str:
     shape = " x ".join(str(n) for n in result["shape"])
     lines = [
-        f"# Throughput on {result['device']}: multiact against the native call",
+        THROUGHPUT_MARK,
+        f"## Throughput on {result['device']}: multiact against the native call",
         "",
         f"One {shape} {result['dtype']} array per library; median over {result['repeats']} "
         "batches of the time per call, each batch synchronised with the device. ratio = "
@@ -282,6 +296,13 @@ def throughput_markdown(result: dict[str, Any]) -> str:
     for name, why in result["skipped"].items():
         lines.append(f"\n{name}: not timed ({why}).")
     return "\n".join(lines) + "\n"
+
+
+def _append_throughput(report: Path, section: str) -> None:
+    """``section`` at the end of ``report`` (replacing one from an earlier run)."""
+    text = report.read_text() if report.exists() else "# GPU run\n"
+    text = text.split(THROUGHPUT_MARK)[0].rstrip("\n")
+    report.write_text(f"{text}\n\n{section}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -339,8 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     activations = SMOKE_ACTIVATIONS if args.smoke else TIMED
     result = throughput(args.device, shape, activations, repeats=3 if args.smoke else 15)
     (args.report / "throughput.json").write_text(json.dumps(result, indent=1) + "\n")
-    (args.report / "throughput.md").write_text(throughput_markdown(result))
     print(throughput_markdown(result))
+    _append_throughput(args.report / "report.md", throughput_markdown(result))
     environment = _gpu_environment(args.device)
     (args.report / "environment.json").write_text(json.dumps(environment, indent=1) + "\n")
     return status

@@ -43,8 +43,24 @@ def test_times_every_library_it_has(smoke_report):
     assert all(row["native_ms"] > 0 and row["ratio"] > 0 for row in result["rows"])
     # CuPy arrays live only on a GPU: never timed on the CPU, and the report says why.
     assert "cupy" in result["skipped"]
-    markdown = (report / "throughput.md").read_text()
+    # The table closes the conformance report's page (a page of its own would be outside the
+    # docs site's table of contents): once, after the conformance summary.
+    markdown = (report / "report.md").read_text()
     assert markdown.count("\n| torch |") == len(gpu_run.SMOKE_ACTIVATIONS)
+    assert markdown.count(gpu_run.THROUGHPUT_MARK) == 1
+    assert markdown.index(gpu_run.THROUGHPUT_MARK) > markdown.index("| relu")
+    assert not (report / "throughput.md").exists()
+
+
+def test_a_second_run_replaces_the_throughput_section(smoke_report, tmp_path):
+    _, report = smoke_report
+    before = (report / "report.md").read_text()
+    copy = tmp_path / "report.md"  # the module's report stays as the run left it
+    copy.write_text(before)
+    gpu_run._append_throughput(copy, "## Throughput again\n")
+    after = copy.read_text()
+    assert after.endswith("\n\n## Throughput again\n")
+    assert after.split("## Throughput again")[0] == before.split(gpu_run.THROUGHPUT_MARK)[0]
 
 
 def test_records_the_environment(smoke_report):
