@@ -5,6 +5,7 @@ On a machine with an NVIDIA GPU, from the repository root::
     python -m pip install --no-deps --no-build-isolation -e .
     python -m multiact.conformance.gpu_run
 
+(the install needs setuptools >= 77, which reads pyproject.toml's package mapping).
 It checks what it needs first (and says what is missing: a GPU machine often has PyTorch,
 JAX and CuPy but not multiact's smaller dependencies, which then travel as wheels), then
 
