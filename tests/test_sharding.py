@@ -91,7 +91,8 @@ def main() -> None:
 def _run_subprocess() -> str:
     env = {
         **os.environ,
-        "XLA_FLAGS": f"--xla_force_host_platform_device_count={DEVICES}",
+        "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} "
+        f"--xla_force_host_platform_device_count={DEVICES}".strip(),
         "JAX_PLATFORMS": "cpu",
     }
     result = subprocess.run(
