@@ -1,6 +1,6 @@
-"""JAX sharding: on a mesh of 4 devices, every activation keeps its input's sharding, eagerly
-and under jax.jit, and gives the unsharded values, softmax-like functions included along a
-sharded axis. A JAX array placed on one device stays there.
+"""JAX sharding: on a mesh of 4 devices, every activation keeps its input's sharding, eagerly,
+under jax.jit and in its jitted gradient, and gives the unsharded values, softmax-like functions
+included along a sharded axis. A JAX array placed on one device stays there.
 
 JAX fixes its device count when it starts, so the checks run in one subprocess started with
 ``XLA_FLAGS=--xla_force_host_platform_device_count=4`` (this file, run as a script); it
@@ -55,6 +55,11 @@ def _findings(activation, params) -> dict:
     x = jax.device_put(jnp.asarray(values), sharding)
     unsharded = np.asarray(f(jnp.asarray(values)))
     eager, jitted = f(x), jax.jit(f)(x)
+    # Weighted: the gradient of a plain sum of softmax is 0 (its rows sum to 1), all rounding.
+    weights = np.random.default_rng(6).uniform(0.5, 1.5, np.shape(unsharded))
+    grad = jax.jit(jax.grad(lambda x: (f(x) * weights).sum()))
+    unsharded_grad = np.asarray(grad(jnp.asarray(values)))
+    sharded_grad = grad(x)
     one_device = jax.devices()[2]
     placed = f(jax.device_put(jnp.asarray(values), one_device))
 
@@ -72,6 +77,12 @@ def _findings(activation, params) -> dict:
         "jit_sharding": same_sharding(jitted),
         "eager_error": max_relative_error(eager),
         "jit_error": max_relative_error(jitted),
+        "grad_sharding": same_sharding(sharded_grad),
+        # Relative to the largest entry: softmax-like gradients cancel in their small entries.
+        "grad_error": float(
+            np.max(np.abs(np.asarray(sharded_grad) - unsharded_grad))
+            / np.max(np.abs(unsharded_grad))
+        ),
         "placed_devices": [str(d) for d in placed.devices()],
         "one_device": str(one_device),
     }
@@ -144,6 +155,16 @@ def test_sharded_values_equal_unsharded(findings, activation, params):
     found = findings[activation.name]
     assert found["eager_error"] <= RTOL
     assert found["jit_error"] <= RTOL
+
+
+@pytest.mark.parametrize(("activation", "params"), TYPICAL)
+def test_jitted_gradient_keeps_the_sharding_and_values(findings, activation, params):
+    found = findings[activation.name]
+    if activation.name != "identity":
+        # identity's gradient does not depend on x, and XLA puts such a constant on one
+        # device: jax.jit(jax.grad(lambda x: (x * w).sum())) does the same without multiact.
+        assert found["grad_sharding"]
+    assert found["grad_error"] <= RTOL
 
 
 @pytest.mark.parametrize(("activation", "params"), TYPICAL)
