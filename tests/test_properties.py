@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from cases import exact_reference, output_shape
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from multiact.conformance.reference import as_dtype_values, torch_function, torch_reference
 from multiact.conformance.targets import TARGETS, Target
-from multiact.conformance.tolerances import judge
+from multiact.conformance.tolerances import compare, judge
 
 import multiact
 from multiact import ACTIVATIONS, Activation
@@ -36,7 +36,7 @@ pytest.importorskip("torch")  # the reference
 
 #: Fixed budget, fixed examples: the whole module runs in well under a minute on 2 cores.
 PROPERTIES = settings(
-    max_examples=12,
+    max_examples=10,
     derandomize=True,
     deadline=None,
     database=None,
@@ -264,14 +264,20 @@ def test_matches_pytorch_or_raises_the_documented_error(target, activation, data
     call = data.draw(calls(activation, target), label="call")
     errors, expected = expectation(call, target)
     x = target.asarray(call.values, call.dtype)
-    before = target.to_numpy(x).copy()
+    # Array parameters (prelu's weight) built here, so that they can be checked afterwards.
+    params = target.array_params(activation.name, call.params, x)
+    arrays = {
+        "x": x,
+        **{k: v for k, v in params.items() if k not in call.params or v is not call.params[k]},
+    }
+    before = {name: target.to_numpy(a).copy() for name, a in arrays.items()}
     if errors:
         with pytest.raises(tuple(e for e, _ in errors)) as caught:
-            target.call(activation.name, x, call.params)
+            target.call(activation.name, x, params)
         message = caught.value.args[0]
         assert any(isinstance(caught.value, e) and re.match(p, message) for e, p in errors)
     else:
-        y = target.call(activation.name, x, call.params)
+        y = target.call(activation.name, x, params)
         assert type(y) is type(x)
         assert y.dtype == x.dtype
         assert tuple(y.shape) == output_shape(activation, call.values.shape, call.params)
@@ -284,8 +290,70 @@ def test_matches_pytorch_or_raises_the_documented_error(target, activation, data
                 call.values, actual, expected,
             )  # fmt: skip
             assert verdict.ok, _explain(verdict, call)
-    # Never mutated, whether it raised or not (inplace is False here).
-    np.testing.assert_array_equal(target.to_numpy(x), before, strict=True)
+    # Nothing passed in is mutated, whether the call raised or not (inplace is False here).
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(
+            target.to_numpy(array), before[name], strict=True, err_msg=name
+        )
+
+
+INPLACE = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if a.supports_inplace]
+MUTABLE = [b for b in BACKENDS if b.id in ("numpy", "torch")]
+#: Fills the buffer around the view: every activation with an inplace form changes it (for
+#: the parameters drawn here), so a write outside the view would show.
+_SENTINEL = {"uint8": 250}
+
+
+def _view_in_buffer(target: Target, values: np.ndarray, dtype: str, step: int):
+    """(buffer, x): ``x`` holds ``values`` as a view into a larger buffer, every ``step``-th
+    element after the first, so a write outside ``x`` shows in the buffer."""
+    size = values.size
+    flat = np.full(size * step + 2, _SENTINEL.get(dtype, -7.25))
+    if dtype in _INTEGERS:
+        flat = flat.astype(dtype)
+    flat[1 : 1 + size * step : step] = values.ravel()
+    buffer = target.asarray(flat, dtype)
+    strides = [step]
+    for n in reversed(values.shape[1:]):
+        strides.insert(0, strides[0] * n)
+    strides = tuple(strides[: values.ndim])
+    if target.library == "numpy":
+        item = buffer.itemsize
+        x = np.lib.stride_tricks.as_strided(
+            buffer[1:], values.shape, tuple(s * item for s in strides), writeable=True
+        )
+    else:
+        x = buffer.as_strided(values.shape, strides, 1)
+    return buffer, x
+
+
+@pytest.mark.parametrize("activation", INPLACE)
+@pytest.mark.parametrize("target", MUTABLE)
+@PROPERTIES
+@given(data=st.data())
+def test_inplace_overwrites_its_input_and_nothing_else(target, activation, data):
+    call = data.draw(calls(activation, target), label="call")
+    assume(not documented_errors(call))
+    step = data.draw(st.sampled_from([1, 2]), label="step")
+    buffer, x = _view_in_buffer(target, call.values, call.dtype, step)
+    outside = target.to_numpy(buffer).copy()
+    inside = np.zeros(outside.shape, dtype=bool)
+    inside[1 : 1 + call.values.size * step : step] = True
+    fn = getattr(multiact, activation.name)
+    try:
+        expected = target.to_numpy(fn(target.asarray(call.values, call.dtype), **call.params))
+    except ValueError as error:  # PyTorch will not convert a parameter for this dtype
+        assume("PyTorch refused" not in str(error))
+        raise
+    y = fn(x, **call.params, inplace=True)
+    assert y is x
+    if call.integer:
+        np.testing.assert_array_equal(target.to_numpy(x), expected, strict=True)
+    else:  # PyTorch's kernels for strided views may round differently (1 ULP, elu_)
+        verdict = compare(target.to_numpy(x), expected, call.dtype)
+        assert verdict.ok, verdict.message
+    after = target.to_numpy(buffer)
+    np.testing.assert_array_equal(after[~inside], outside[~inside], strict=True)
 
 
 def _explain(verdict, call: Call) -> str:
