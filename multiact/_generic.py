@@ -278,8 +278,10 @@ def times(a: Any, c: Any, xp: Any, bound: float | None = None) -> Any:
         over, scaled = overflows(finite_a, c, bound, xp)
         y = xp.where(over, xp.zeros_like(a), finite_a) * c
         y = xp.where(over, xp.copysign(xp.full_like(a, xp.inf), scaled), y)
-        sign = xp.sign(c) if hasattr(c, "shape") else math.copysign(1.0, c)
-        y = xp.where(infinite, a * sign, y)
+        # inf * c, where c is not 0 (set aside above): +-inf, or NaN for a NaN c. Not
+        # a * sign(c): array_api_compat's torch sign writes through a NaN mask, which reads
+        # the tensor back to the host (a GPU sync; an error on the meta device).
+        y = xp.where(infinite, xp.where(infinite, a, xp.zeros_like(a)) * c, y)
     if inf_times_zero is None:
         return y
     return xp.where(inf_times_zero, xp.full_like(a, xp.nan), y)
