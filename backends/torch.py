@@ -146,6 +146,12 @@ def rrelu(
 ) -> torch.Tensor:
     gen = _generator(x, generator)
     try:
+        if training and x.dtype == torch.float16 and x.device.type == "cpu":
+            # PyTorch has no float16 rrelu on the CPU ("rrelu_with_noise_out_cpu" not
+            # implemented for 'Half'): drawn and computed in float32, rounded once, as the
+            # other backends compute float16.
+            y = rrelu(x.float(), lower, upper, training, False, gen).to(torch.float16)
+            return x.copy_(y) if inplace else y
         if gen is None:
             return F.rrelu(x, lower, upper, training, inplace)
         # F.rrelu takes no generator; torch.rrelu (the same kernel) does.
