@@ -13,6 +13,7 @@ differ at hardtanh(+-1), leaky_relu(0), relu(NaN), hardswish(+-3)...
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -59,16 +60,21 @@ def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[
     derivative = getattr(_derivatives, name)
     n_params = forward.__code__.co_argcount - 1
     static = tuple(range(1, 1 + n_params))
-    with_jvp = jax.custom_jvp(forward, nondiff_argnums=static)
 
-    def jvp(*args: Any) -> tuple[jax.Array, jax.Array]:
-        *params, (x,), (t,) = args
-        y = with_jvp(x, *params)
-        return y, derivative(x, y, t, jnp, *params)
+    def with_torch_jvp() -> Callable[..., jax.Array]:
+        with_jvp = jax.custom_jvp(forward, nondiff_argnums=static)
 
-    with_jvp.defjvp(jvp)
-    compiled = jax.jit(_opmath(with_jvp), static_argnums=static)
-    return _bounded(compiled, n_params) if static else compiled
+        def jvp(*args: Any) -> tuple[jax.Array, jax.Array]:
+            *params, (x,), (t,) = args
+            y = with_jvp(x, *params)
+            return y, derivative(x, y, t, jnp, *params)
+
+        with_jvp.defjvp(jvp)
+        return _opmath(with_jvp)
+
+    if not static:
+        return jax.jit(with_torch_jvp())
+    return _bounded(with_torch_jvp, n_params)
 
 
 #: Distinct static parameter tuples a kernel keeps compiled before its cache is cleared. Each
@@ -78,19 +84,39 @@ def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[
 MAX_COMPILED_VARIANTS = 32
 
 
-def _bounded(compiled: Callable[..., jax.Array], n_static: int) -> Callable[..., jax.Array]:
-    """``compiled`` (jitted, the ``n_static`` arguments after ``x`` static) with at most
-    ``MAX_COMPILED_VARIANTS`` tuples of them compiled at a time."""
+def _bounded(
+    make: Callable[[], Callable[..., jax.Array]], n_static: int
+) -> Callable[..., jax.Array]:
+    """The kernel ``make()`` builds, jitted with the ``n_static`` arguments after ``x``
+    static, keeping at most ``MAX_COMPILED_VARIANTS`` tuples of them compiled at a time.
+
+    JAX's caches (jit's, custom_jvp's) compare static arguments with ``==``, for which -0.0
+    is 0.0: a slope of -0.0 would reuse what was traced for 0.0, and the signs of the zeros
+    it gives. Each pattern of negative zeros among the parameters gets a kernel of its own.
+    """
+    static_argnums = tuple(range(1, 1 + n_static))
+    compiled = jax.jit(make(), static_argnums=static_argnums)
+    by_negative_zeros: dict[tuple[bool, ...], Callable[..., jax.Array]] = {}
     seen: set[tuple[object, ...]] = set()
 
     def call(x: jax.Array, *args: object) -> jax.Array:
         static = args[:n_static]
+        chosen = compiled
+        if 0.0 in static:
+            signs = tuple(a == 0 and math.copysign(1.0, a) < 0 for a in static)  # type: ignore[arg-type]
+            if any(signs):
+                chosen = by_negative_zeros.get(signs)
+                if chosen is None:
+                    chosen = jax.jit(make(), static_argnums=static_argnums)
+                    by_negative_zeros[signs] = chosen
+                static = (*static, signs)
         if static not in seen:
             if len(seen) >= MAX_COMPILED_VARIANTS:
                 compiled.clear_cache()
+                by_negative_zeros.clear()
                 seen.clear()
             seen.add(static)
-        return compiled(x, *args)
+        return chosen(x, *args)
 
     call.compiled = compiled  # type: ignore[attr-defined]  # tests read its cache size
     return call
@@ -215,7 +241,7 @@ def _rrelu_training(x: jax.Array, lower: float, upper: float, key: jax.Array) ->
     return jnp.where(x <= 0, x * noise, x)
 
 
-_rrelu_training_jit = _bounded(jax.jit(_rrelu_training, static_argnums=(1, 2)), 2)
+_rrelu_training_jit = _bounded(lambda: _rrelu_training, 2)
 
 
 def _seed_error(seed: int) -> ValueError:

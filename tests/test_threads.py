@@ -150,3 +150,24 @@ def test_jax_keeps_a_bounded_number_of_compiled_parameter_variants(monkeypatch):
         sizes.append(kernel._cache_size())
     assert max(sizes) <= 4, sizes
     assert sizes[-1] >= 1  # the cache is still used
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "then"),
+    [
+        ("leaky_relu", {"negative_slope": 0.0}, {"negative_slope": -0.0}),
+        ("hardtanh", {"min_val": -0.0, "max_val": 0.0}, {"min_val": -0.0, "max_val": -0.0}),
+        ("threshold", {"threshold": 1.0, "value": 0.0}, {"threshold": 1.0, "value": -0.0}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_jax_caches_tell_negative_zero_parameters_apart(name, first, then):
+    # JAX's caches compare static arguments with ==, for which -0.0 is 0.0: the kernel
+    # compiled for the first parameters must not serve the second (signs of zero differ).
+    torch = pytest.importorskip("torch")
+    jnp = pytest.importorskip("jax.numpy")
+    values = np.array([-3.0, 2.0, -0.0, 0.0])
+    for params in (first, then, first):
+        y = np.asarray(getattr(multiact, name)(jnp.asarray(values), **params))
+        expected = getattr(torch.nn.functional, name)(torch.tensor(values), **params).numpy()
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(expected), err_msg=str(params))
