@@ -271,7 +271,8 @@ def test_the_full_profile_reports_the_distance_from_the_exact_value(tmp_path):
     assert grid.status == "pass"
     assert grid.ulp_truth <= 4
     assert grid.torch_ulp_truth > 1000
-    assert -10 <= grid.worst_x_truth <= 10
+    # The NumPy kernel evaluates float32 in float64: often 0 ULP, and then no worst x exists.
+    assert grid.worst_x_truth is None if grid.ulp_truth == 0 else -10 <= grid.worst_x_truth <= 10
     report.write_reports(results, tmp_path, report.metadata(command="test"))
     record = next(r for r in _records(tmp_path) if r["id"] == grid.case.id)
     assert record["max_ulp_vs_truth"] == pytest.approx(grid.ulp_truth, rel=1e-5)
