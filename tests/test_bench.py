@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,6 +37,7 @@ def test_quick_bench_writes_every_section(quick_report):
     assert _sections(quick_report, "numpy") == {
         "first call",
         "overhead",
+        "dispatch",
         "throughput",
         "memory",
     }
@@ -45,7 +47,7 @@ def test_quick_bench_writes_every_section(quick_report):
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_quick_bench_times_each_framework(quick_report, backend):
     pytest.importorskip(backend)
-    assert {"overhead", "throughput"} <= _sections(quick_report, backend)
+    assert {"overhead", "dispatch", "throughput"} <= _sections(quick_report, backend)
 
 
 def test_quick_bench_records_are_complete(quick_report):
@@ -167,3 +169,11 @@ def test_inplace_kernel_allocates_nothing_full_size(name):
 
 def test_blocks_are_about_64k_float32_elements():
     assert _blocks.block_size(np.ones(1, np.float32), 3) == 65536
+
+
+def test_docs_page_shows_the_committed_run():
+    """docs/benchmarks.md's table is the one `multiact bench` prints for the JSON beside it."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    report = json.loads((docs / "benchmarks" / "bench.json").read_text())
+    assert _bench.table(report) in (docs / "benchmarks.md").read_text()
+    assert (docs / "benchmarks" / "bench.png").stat().st_size > 0
