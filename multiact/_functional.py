@@ -1158,7 +1158,7 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
         _checks.check_flag("hardtanh", "inplace", inplace)
     if min_val > max_val:
         raise _checks.order_error("hardtanh", "min_val", min_val, "max_val", max_val)
-    if backend.dtype_kind(x) != "f":
+    if x.dtype not in backend.FLOATS and backend.dtype_kind(x) != "f":
         _checks.check_fits_dtype("hardtanh", x, {"min_val": min_val, "max_val": max_val})
     return backend.hardtanh(x, min_val, max_val, inplace)
 
@@ -1517,7 +1517,7 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
         value = _checks.check_real("threshold", "value", value)
     if inplace is not False and inplace is not True:
         _checks.check_flag("threshold", "inplace", inplace)
-    if backend.dtype_kind(x) != "f":
+    if x.dtype not in backend.FLOATS and backend.dtype_kind(x) != "f":
         _checks.check_fits_dtype("threshold", x, {"threshold": threshold, "value": value})
     return backend.threshold(x, threshold, value, inplace)
 
