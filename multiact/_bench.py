@@ -827,6 +827,16 @@ def _names(values: list[str] | None, allowed: Sequence[str], what: str) -> tuple
     return names
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"--sizes takes comma-separated element counts, each >= 1; got {text!r}")
+    return sizes
+
+
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Register ``multiact bench`` on the CLI's subparsers."""
     bench = commands.add_parser(
@@ -866,7 +876,7 @@ def command(args: argparse.Namespace) -> int:
         backends = _names(args.backends, BACKENDS, "backend")
         activations = _names(args.activations, ACTIVATIONS, "activation")
         default = QUICK_SIZES if args.quick else SIZES
-        sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else default
+        sizes = _sizes(args.sizes) if args.sizes else default
     except ValueError as error:
         print(f"multiact bench: error: {error}", file=sys.stderr)
         return 2

@@ -69,9 +69,13 @@ def test_quick_bench_finds_no_framework_in_import(quick_report):
     assert record["extra"]["frameworks_imported"] == []
 
 
-def test_bench_rejects_unknown_names(capsys):
-    assert main(["bench", "--activations", "relu,nope"]) == 2
-    assert "nope" in capsys.readouterr().err
+BAD_OPTIONS = [("--activations", "relu,nope"), ("--backends", "cupy"), ("--sizes", "1,x")]
+
+
+@pytest.mark.parametrize(("option", "value"), BAD_OPTIONS)
+def test_bench_rejects_bad_options(capsys, option, value):
+    assert main(["bench", option, value]) == 2
+    assert value.split(",")[-1] in capsys.readouterr().err
 
 
 def test_table_shows_targets(quick_report):
