@@ -94,6 +94,10 @@ def _bounded(
     is 0.0: a slope of -0.0 would reuse what was traced for 0.0, and the signs of the zeros
     it gives. Each pattern of negative zeros among the parameters gets a kernel of its own.
     """
+    if not n_static:
+        # Nothing to bound and no zeros to tell apart: the jitted kernel itself, without a
+        # Python call in front of it (a tenth of a one-element call).
+        return jax.jit(make())
     static_argnums = tuple(range(1, 1 + n_static))
     compiled = jax.jit(make(), static_argnums=static_argnums)
     by_negative_zeros: dict[tuple[bool, ...], Callable[..., jax.Array]] = {}
