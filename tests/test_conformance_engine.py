@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from multiact.conformance import cases, engine, report
+from multiact.conformance import cases, engine, report, tolerances
 from multiact.conformance.progress import Progress
 from multiact.conformance.targets import TARGETS, gpu_status
 from multiact.conformance.truth import Truth, probe_points
@@ -385,3 +385,17 @@ def test_pytest_front_end_has_one_test_per_case():
     run = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"{expected} passed" in run.stdout
+
+
+@pytest.mark.parametrize("threshold", [-2.225073858507e-311, -1e-3])
+def test_jax_softplus_at_zero_is_excused_only_for_a_subnormal_threshold(threshold):
+    # XLA flushes a subnormal threshold to zero (0 > -0 is false): softplus(0) is log(2)/beta
+    # on JAX there; any other threshold holds JAX to PyTorch's 0 at x = 0.
+    values = np.array([0.0, -0.0, 1.0, -1.0])
+    params = {"beta": 0.99999, "threshold": threshold}
+    wrong_at_zero = np.array([0.7, 0.7, 1.0, 0.31326750961736327])
+    torch_result = np.array([0.0, -0.0, 1.0, 0.31326750961736327])
+    verdict = tolerances.judge(
+        "softplus", params, "forward", "jax", "float64", values, wrong_at_zero, torch_result
+    )
+    assert verdict.ok == (abs(threshold) < 2.0**-1022)
