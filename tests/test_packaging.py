@@ -130,8 +130,8 @@ def test_wheel_has_only_the_multiact_package_at_top_level(wheel: Path):
         assert expected in names
 
 
-def test_installed_wheel_imports_and_has_no_stray_packages(wheel: Path, tmp_path: Path):
-    target = tmp_path / "site"
+def _install_wheel(wheel: Path, target: Path) -> Path:
+    """The wheel alone (no dependencies, no index) installed into the folder ``target``."""
     subprocess.run(
         [
             sys.executable,
@@ -148,6 +148,11 @@ def test_installed_wheel_imports_and_has_no_stray_packages(wheel: Path, tmp_path
         check=True,
         timeout=300,
     )
+    return target
+
+
+def test_installed_wheel_imports_and_has_no_stray_packages(wheel: Path, tmp_path: Path):
+    target = _install_wheel(wheel, tmp_path / "site")
     # bin/ holds the console script.
     installed = {p.name for p in target.iterdir() if not p.name.endswith(".dist-info")} - {"bin"}
     assert installed == {"multiact"}
@@ -181,23 +186,7 @@ def _distribution_paths(name: str) -> list[Path]:
 def test_wheel_imports_with_nothing_but_its_dependencies(wheel: Path, tmp_path: Path):
     # A clean environment without building a venv: the wheel, numpy and array-api-compat on an
     # otherwise empty path (-I -S: no site-packages, no user site, no PYTHONPATH).
-    target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--no-index",
-            "--quiet",
-            "--target",
-            str(target),
-            str(wheel),
-        ],
-        check=True,
-        timeout=300,
-    )
+    target = _install_wheel(wheel, tmp_path / "site")
     deps = tmp_path / "deps"
     deps.mkdir()
     for name in ("numpy", "array-api-compat"):
