@@ -12,8 +12,10 @@ most places rather than accumulating half-precision rounding.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 from . import _checks, _special
@@ -167,26 +169,37 @@ def softmax_parts(x: Any, axis: int, xp: Any) -> tuple[Any, Any, Any]:
     return s, total, finite
 
 
+def _rowwise(kernel: Callable[[Any, int], Any]) -> Callable[[Any, int], Any]:
+    """``kernel(x, axis)`` over rows along ``axis``, with PyTorch's edge cases: a 0-d ``x`` is
+    one row of one element, and an empty ``x`` gives an empty result without reducing (Dask
+    cannot reduce empty chunks along a non-empty axis)."""
+
+    @functools.wraps(kernel)
+    def call(x: Any, axis: int) -> Any:
+        if x.ndim == 0:
+            xp = namespace(x)
+            return xp.reshape(call(xp.reshape(x, (1,)), 0), ())
+        if 0 in x.shape:
+            return namespace(x).zeros_like(x)
+        return kernel(x, axis)
+
+    return call
+
+
 def _nan_rows(y: Any, finite: Any, xp: Any) -> Any:
     return xp.where(finite, y, xp.full_like(y, xp.nan))
 
 
+@_rowwise
 def softmax(x: Any, axis: int) -> Any:
     xp = namespace(x)
-    if x.ndim == 0:
-        return xp.reshape(softmax(xp.reshape(x, (1,)), 0), ())
-    if 0 in x.shape:  # Dask cannot reduce empty chunks along a non-empty axis
-        return xp.zeros_like(x)
     s, total, finite = softmax_parts(_widen(x, xp), axis, xp)
     return _finish("softmax", x, _nan_rows(xp.exp(s) / total, finite, xp), xp)
 
 
+@_rowwise
 def log_softmax(x: Any, axis: int) -> Any:
     xp = namespace(x)
-    if x.ndim == 0:
-        return xp.reshape(log_softmax(xp.reshape(x, (1,)), 0), ())
-    if 0 in x.shape:  # Dask cannot reduce empty chunks along a non-empty axis
-        return xp.zeros_like(x)
     s, total, finite = softmax_parts(_widen(x, xp), axis, xp)
     return _finish("log_softmax", x, _nan_rows(s - xp.log(total), finite, xp), xp)
 
@@ -741,12 +754,9 @@ def sparsemax_shifted(w: Any, axis: int, xp: Any) -> Any:
     return xp.where(near, xp.where(near, w, m) - m, xp.full_like(w, -2.0))
 
 
+@_rowwise
 def sparsemax(x: Any, axis: int) -> Any:
     xp = namespace(x)
-    if x.ndim == 0:
-        return xp.reshape(sparsemax(xp.reshape(x, (1,)), 0), ())
-    if 0 in x.shape:  # Dask cannot reduce empty chunks along a non-empty axis
-        return xp.zeros_like(x)
     w = _widen(x, xp)
     # A row holding a non-finite value has no projection: NaN, as softmax gives. Such rows are
     # zeroed first, so that no inf - inf is ever computed.
