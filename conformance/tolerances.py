@@ -216,8 +216,10 @@ def _at_zero(values: np.ndarray, dtype: str) -> np.ndarray:
 
 def _subnormal_threshold(params: Mapping[str, object], dtype: str) -> bool:
     # XLA computes half precision in float32 (multiact's opmath), float64 in float64.
-    threshold = abs(float(params.get("threshold", 20.0)))
-    return 0 < threshold < _EPS_TINY["float64" if dtype == "float64" else "float32"][1]
+    threshold = params.get("threshold")
+    if threshold is None:  # the default, 20, is normal in every dtype
+        return False
+    return 0 < abs(float(threshold)) < _EPS_TINY["float64" if dtype == "float64" else "float32"][1]
 
 
 def _float32_square_overflows(values: np.ndarray, dtype: str) -> np.ndarray:
