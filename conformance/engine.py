@@ -492,6 +492,7 @@ class Engine:
             expected,
             cot,
             mode=case.mode if case.gradient else None,
+            device=case.device,
         )
         result = Result(
             case,
@@ -571,6 +572,7 @@ def _tolerance_used(
         values,
         cot,
         case.mode if case.gradient else None,
+        case.device,
     )
     if np.shape(mask) == np.shape(got):
         compared &= ~mask

@@ -185,6 +185,10 @@ class KnownDifference:
     expected_dtype: str | None = None
     # A condition on the parameters (and dtype) beyond ``params``' exact values; None: always.
     when: Callable[[Mapping[str, object], str], bool] | None = None
+    devices: tuple[str, ...] = ()  # the devices concerned ("cpu", "cuda"); empty: every one
+    # Held to PyTorch's own result on the CPU, in the case's dtype (where PyTorch's kernels on
+    # another device differ from its CPU ones, and multiact gives the CPU's on every device).
+    expected_on_cpu: bool = False
 
     def applies(
         self,
@@ -194,8 +198,11 @@ class KnownDifference:
         target: str,
         dtype: str,
         mode: str | None = None,
+        device: str = "cpu",
     ) -> bool:
         if self.activation not in ("*", activation) or self.kind != kind:
+            return False
+        if self.devices and device not in self.devices:
             return False
         if target not in self.targets or dtype not in self.dtypes:
             return False
@@ -234,6 +241,7 @@ _EVERY_BACKEND_BUT_TORCH = (
     "generic-numpy",
     "generic-torch",
     "generic-jax",
+    "cupy",
 )
 
 _NAN_GRADIENT = (
@@ -257,6 +265,17 @@ def _zero(values: np.ndarray, cotangent: np.ndarray | None) -> np.ndarray:
 
 
 _HALF = ("float16", "bfloat16")
+
+
+def _glu_saturated_gate(values: np.ndarray, dtype: str) -> np.ndarray:
+    """The gate half of glu's rows (the last axis, as the judge sees them) where b > 2."""
+    mask = np.zeros(np.shape(values), dtype=bool)
+    if np.ndim(values) and np.shape(values)[-1] % 2 == 0:
+        half = np.shape(values)[-1] // 2
+        mask[..., half:] = values[..., half:] > 2.0
+    return mask
+
+
 _ALL_FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 _TORCH_NAN_LAYOUT = (
@@ -413,6 +432,85 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "for 0 and gets `value` on JAX, where PyTorch keeps x (found by tests/test_properties.py "
         "at threshold=-3e-269, x=3.7e-40 in bfloat16).",
     ),
+    # Found by the first GPU run (H100, CUDA 13, PyTorch 2.11, JAX 0.11.2, CuPy 14.2).
+    KnownDifference(
+        "*",
+        {},
+        "gradient",
+        ("cupy",),
+        ("float32",),
+        _subnormal,
+        None,
+        "CuPy's float32 kernels on CUDA flush subnormal numbers to zero, as XLA does: a "
+        "subnormal input is 0 to CuPy, and at a kink at 0 (relu, leaky_relu, prelu, rrelu, "
+        "relu6, elu, selu) its gradient is the one at 0 (measured at the smallest float32 "
+        "subnormal, 1.4e-45, and random subnormals down to 1.3e-39).",
+    ),
+    KnownDifference(
+        "log1mexp",
+        {},
+        "forward",
+        ("cupy",),
+        ("float32",),
+        _subnormal,
+        None,
+        "CuPy's float32 kernels on CUDA flush subnormal numbers to zero: log1mexp of a "
+        "subnormal is log1mexp(0) = -inf on CuPy, instead of about -103 (smallest subnormal).",
+    ),
+    *(
+        KnownDifference(
+            name,
+            {},
+            "gradient",
+            ("torch", "jax", "cupy", "generic-torch", "generic-jax"),
+            dtypes,
+            _everywhere,
+            None,
+            f"PyTorch's {' and '.join(dtypes)} backward of {name} on CUDA is not its CPU one: "
+            f"{detail}. multiact.vjp computes the same formula on every device and matches "
+            "PyTorch on the CPU (0 to 1 ULP): on CUDA it is held to PyTorch's CPU result.",
+            modes=("vjp",),
+            devices=("cuda",),
+            expected_on_cpu=True,
+        )
+        for name, dtypes, detail in (
+            (
+                "tanh",
+                _HALF,
+                "g (1 - y^2) cancels where |y| nears 1, and the two devices round differently, "
+                "up to 15 ULP (float16) and 5 ULP (bfloat16) apart, both about 555 to 2038 ULP "
+                "from the exact value",
+            ),
+            (
+                "softmax",
+                ("float16",),
+                "up to 143 ULP apart, both up to 178 ULP from the exact value (the CPU's about "
+                "as far as CUDA's)",
+            ),
+            (
+                "softmin",
+                _HALF,
+                "up to 197 ULP (float16) and 1264 ULP (bfloat16) apart, both up to 900 to "
+                "4000 ULP from the exact value",
+            ),
+        )
+    ),
+    KnownDifference(
+        "glu",
+        {},
+        "gradient",
+        ("jax",),
+        ("float32",),
+        _glu_saturated_gate,
+        None,
+        "glu's gradient through its gate b is a * s (1 - s) * g with s = sigmoid(b) and 1 - s "
+        "computed from s, as PyTorch computes it: for b > 2 the subtraction amplifies s's "
+        "rounding by s / (1 - s) > 7. XLA's float32 sigmoid on CUDA is an ULP from PyTorch's in "
+        "places, which becomes up to 84 ULP there (measured at b = 5 beside a = 1e4, where "
+        "PyTorch itself is 34 ULP from the exact value and multiact on XLA 50). Not compared "
+        "there on JAX on CUDA; the gradient through a, and on the CPU, are.",
+        devices=("cuda",),
+    ),
     KnownDifference(
         "gelu",
         {"approximate": "tanh"},
@@ -453,6 +551,7 @@ def _known_differences(
     values: np.ndarray,
     cotangent: np.ndarray | None = None,
     mode: str | None = None,
+    device: str = "cpu",
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(mask of inputs under a known difference, the values expected there or None, mask of
     inputs not compared at all)."""
@@ -460,15 +559,15 @@ def _known_differences(
     skip = np.zeros(np.shape(values), dtype=bool)
     expected = None
     for d in KNOWN_DIFFERENCES:
-        if not d.applies(activation, params, kind, target, dtype, mode):
+        if not d.applies(activation, params, kind, target, dtype, mode, device):
             continue
         hit = d.affected(np.asarray(values, dtype=np.float64), dtype)
-        if d.expected is not None or d.expected_dtype is not None:
+        if d.expected is not None or d.expected_dtype is not None or d.expected_on_cpu:
             if d.expected is not None:
                 instead = d.expected(values, cotangent)
             else:
-                instead = _reference_in(
-                    d.expected_dtype, activation, params, kind, dtype, values, cotangent
+                instead = _reference_in(  # computed on the CPU
+                    d.expected_dtype or dtype, activation, params, kind, dtype, values, cotangent
                 )
             if np.shape(instead) != np.shape(values):
                 skip |= hit  # a different output shape (glu): not compared there
@@ -599,18 +698,20 @@ def judge(
     cotangent: np.ndarray | None = None,
     *,
     mode: str | None = None,
+    device: str = "cpu",
 ) -> Comparison:
     """Compare a backend's result with PyTorch's under the tolerance and known differences.
 
     Where a known difference applies, the backend is held to what it documents instead
     (or not compared, if the difference documents no particular value). ``mode`` is how a
-    gradient was taken (``vjp`` or ``autograd``; None: ``multiact.vjp``).
+    gradient was taken (``vjp`` or ``autograd``; None: ``multiact.vjp``); ``device`` where the
+    backend and the reference ran.
     """
     rtol, atol = tolerance(activation, kind, dtype)
     actual = np.asarray(actual, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
     mask, instead, skip = _known_differences(
-        activation, params, kind, target, dtype, values, cotangent, mode
+        activation, params, kind, target, dtype, values, cotangent, mode, device
     )
     if mask.shape == reference.shape and mask.any():
         if instead is not None:

@@ -68,16 +68,27 @@ def _exact_glu(mp: object, row: list) -> list:
 
 
 def _exact_sparsemax(mp: object, row: list) -> list:
-    z = sorted(row, reverse=True)
-    # The largest element is always in the support (1 + z1 > z1): starting there, a precision
-    # too low to see the 1 beside a huge z1 cannot leave the support empty.
-    total, k, tau_total = mp.mpf(0), 1, z[0]
+    # In exact rational arithmetic (sparsemax needs only sorting, sums and one division), so
+    # the support is right at any working precision: in mpf, 1 + z1 beside z1 = float64's max
+    # needs 310 digits, and the precision driver, seeing two too-low precisions agree, kept
+    # a support of one where two maxima tie (0 and 1 for two halves; found by the GPU run).
+    from fractions import Fraction  # here: the truth is computed only by the conformance suite
+
+    def exact(v: object) -> Fraction:  # a finite mpf is +-mantissa * 2**exponent
+        mantissa, exponent = mp.mpf(v).man_exp  # the mantissa without its sign
+        magnitude = Fraction(mantissa) * Fraction(2) ** exponent
+        return -magnitude if v < 0 else magnitude
+
+    q = [exact(v) for v in row]
+    z = sorted(q, reverse=True)
+    total, k, tau_total = Fraction(0), 1, z[0]
     for i, v in enumerate(z, start=1):
         total += v
         if 1 + i * v > total:
             k, tau_total = i, total
     tau = (tau_total - 1) / k
-    return [max(v - tau, mp.mpf(0)) for v in row]
+    shifted = (v - tau for v in q)
+    return [mp.mpf(d.numerator) / d.denominator if d > 0 else mp.mpf(0) for d in shifted]
 
 
 def _exact_log1mexp(mp: object, x: object) -> object:

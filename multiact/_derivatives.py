@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import _special
+from . import _generic, _special
 from ._generic import stable_sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -144,10 +144,12 @@ def hardsigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
 def hardswish(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # hardswish_backward: 0 for x <= -3, g * (x / 3 + 1/2) for -3 < x < 3, g from 3 up (so 0
     # at -3 and g at 3, the outer pieces' values; NaN takes the last branch).
-    # Clipped so the unselected branch stays finite: JAX transposes where() by multiplying
-    # both branches, and inf * 0 would turn the gradient at +-inf into NaN.
-    inner = g * (xp.clip(x, -3.0, 3.0) / 3.0 + 0.5)
-    return xp.where(x <= -3.0, _zeros(g, xp), xp.where(x < 3.0, inner, g))
+    # The slope is selected before it multiplies g, and clipped so that the unselected branch
+    # stays finite: JAX transposes a where() over g-dependent branches by multiplying both, and
+    # inf * 0 or NaN * 0 (the inner branch at NaN) would make the gradient NaN (seen on CUDA).
+    inside = xp.where(x < 3.0, xp.clip(x, -3.0, 3.0) / 3.0 + 0.5, xp.ones_like(x))
+    slope = xp.where(x <= -3.0, xp.zeros_like(x), inside)  # 0, not -0.5 * 0: +0.0 as before
+    return xp.where(x <= -3.0, _zeros(g, xp), g * slope)
 
 
 def _shrink(x: Any, g: Any, xp: Any, lambd: float) -> Any:
@@ -220,9 +222,9 @@ def softmin(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
 
 
 def glu(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
-    half = x.shape[axis] // 2
-    a = xp.take(x, xp.arange(half), axis=axis)
-    b = xp.take(x, xp.arange(half, 2 * half), axis=axis)
+    # Slices, not take(): an index array would be made on the default device, which for a
+    # CUDA tensor is the CPU (found by the GPU run: PyTorch refuses the mix).
+    a, b = _generic.halves(x, axis)
     s = stable_sigmoid(b, xp)
     slope = s * (1.0 - s)
     # An infinite a against a saturated gate is inf * 0: NaN in PyTorch, and here, without
@@ -236,10 +238,18 @@ def glu(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
 
 
 def squareplus(x: Any, y: Any, g: Any, xp: Any, b: float) -> Any:
-    # (1 + x / sqrt(x^2 + b)) / 2, written with hypot so x^2 cannot overflow; 0 and 1 at
-    # -inf and +inf (x / hypot -> -1, 1).
+    # (1 + x / sqrt(x^2 + b)) / 2, with x and sqrt(b) scaled by the larger of them so that
+    # nothing overflows: not hypot, which overflows at float64's max on CUDA (PyTorch and
+    # CuPy; found by the GPU run). 0 and 1 at -inf and +inf (the ratio is -1, 1 there).
     xf = _finite(x, xp)
-    ratio = xf / xp.hypot(xf, xp.full_like(xf, math.sqrt(b)))
+    root = math.sqrt(b)
+    q = xp.full_like(xf, root)
+    scale = xp.maximum(xp.abs(xf), q)
+    scale = xp.where(scale == 0, xp.ones_like(scale), scale)  # x = b = 0: ratio 0 / 1
+    # Array over array: PyTorch computes a float over a tensor as float * (1 / tensor), which
+    # is 0 * inf = NaN for a subnormal scale.
+    r, q = xf / scale, q / scale
+    ratio = r / xp.sqrt(r * r + q * q)
     ratio = xp.where(xp.isinf(x), xp.sign(x), ratio)
     return g * (0.5 * (1.0 + ratio))
 

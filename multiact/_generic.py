@@ -691,7 +691,9 @@ def squareplus(x: Any, b: float) -> Any:
     # back into 0.5 * (h + |x|): that overflows only where the value is below float64's normal
     # range).
     d = 0.5 * h + 0.5 * a
-    left = (0.25 * b) / xp.where(d == 0, xp.ones_like(d), d)  # d is 0 only where b = x = 0
+    # d is 0 only where b = x = 0. An array over an array: PyTorch computes a float over a
+    # tensor as float * (1 / tensor), 0 * inf = NaN for b = 0 and a subnormal d.
+    left = xp.full_like(d, 0.25 * b) / xp.where(d == 0, xp.ones_like(d), d)
     return _finish("squareplus", x, left + xp.maximum(w, xp.zeros_like(w)), xp)
 
 

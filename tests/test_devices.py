@@ -50,6 +50,24 @@ def test_meta_tensors_stay_on_meta(activation, params, path):
     assert grad.shape == x.shape
 
 
+@pytest.mark.parametrize(("activation", "params"), TYPICAL)
+def test_vjp_makes_nothing_on_the_default_device(activation, params):
+    # multiact.vjp runs the derivative formulas on the tensors themselves: an array made on the
+    # default device (an index from xp.arange, say) would be on the CPU beside a CUDA tensor,
+    # which PyTorch refuses (the GPU run found glu doing that). Here the default device is
+    # meta and the tensors are on the CPU: anything made on the default device cannot mix.
+    x = torch.linspace(0.0, 3.0, 24, dtype=torch.float32).reshape(4, 6)  # log1mexp: x >= 0
+    kwargs = {
+        k: torch.tensor(v, dtype=x.dtype) if isinstance(v, tuple) else v for k, v in params.items()
+    }
+    g = torch.ones(output_shape(activation, (4, 6), params), dtype=x.dtype)
+    expected = multiact.vjp(getattr(multiact, activation.name), x, g, **kwargs)
+    with torch.device("meta"):
+        grad = multiact.vjp(getattr(multiact, activation.name), x, g, **kwargs)
+    assert grad.device.type == "cpu"
+    torch.testing.assert_close(grad, expected, equal_nan=True, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "bfloat16"])
 @pytest.mark.parametrize(("activation", "params"), TYPICAL)
 def test_jax_calls_make_no_host_transfer(activation, params, dtype):
