@@ -334,6 +334,7 @@ def _difference_rows() -> list[list[str]]:
                 modes,
                 ", ".join(d.targets),
                 ", ".join(d.dtypes),
+                ", ".join(d.devices) or "all",
                 d.reason,
             ]
         )
@@ -349,8 +350,8 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
         f"**{len(results)} cases: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped.**",
         "",
         "Each case is one activation (and parameterisation) x target x dtype x device x case "
-        "kind x mode (forward, `multiact.vjp`, autograd), judged against PyTorch on the CPU in "
-        "the same dtype (or, where PyTorch has no such function, against the exact value). ULP "
+        "kind x mode (forward, `multiact.vjp`, autograd), judged against PyTorch on the same "
+        "device in the same dtype (or, where PyTorch has no such function, against the exact value). ULP "
         "figures are distances, in units in the last place of the dtype, from PyTorch's result or "
         "from the correctly rounded exact value (mpmath).",
         "",
@@ -415,7 +416,7 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
     out += ["## Known differences from PyTorch in force", ""]
     out += [
         _md_table(
-            ["activation", "params", "kind", "modes", "targets", "dtypes", "reason"],
+            ["activation", "params", "kind", "modes", "targets", "dtypes", "devices", "reason"],
             _difference_rows(),
         ),
         "",
@@ -620,7 +621,7 @@ def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str
     parts.append("<h2>Known differences from PyTorch in force</h2>")
     parts.append(
         _html_table(
-            ["activation", "params", "kind", "modes", "targets", "dtypes", "reason"],
+            ["activation", "params", "kind", "modes", "targets", "dtypes", "devices", "reason"],
             _difference_rows(),
         )
     )
