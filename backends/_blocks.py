@@ -52,9 +52,14 @@ def blockwise(arrays: int) -> Callable[[Kernel], Kernel]:
     def wrap(kernel: Kernel) -> Kernel:
         code = kernel.__code__
         has_inplace = code.co_varnames[code.co_argcount - 1] == "inplace"
+        # The smallest block (8-byte elements): an array within it is whole for every dtype,
+        # decided without computing its own block size (most calls on small arrays).
+        whole_below = SCRATCH_BYTES // (arrays * 8)
 
         @functools.wraps(kernel)
         def call(x: np.ndarray, *params: Any) -> np.ndarray:
+            if x.size <= whole_below:
+                return kernel(x, *params)
             block = block_size(x, arrays)
             if x.size <= block:
                 return kernel(x, *params)
