@@ -13,6 +13,7 @@ differ at hardtanh(+-1), leaky_relu(0), relu(NaN), hardswish(+-3)...
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -43,6 +44,7 @@ def _opmath(kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
     float16 was then up to ~1900 ULP from PyTorch's result.
     """
 
+    @functools.wraps(kernel)  # its signature, which the backend's kernels are checked for
     def call(x: jax.Array, *args: object, **kwargs: object) -> jax.Array:
         if x.dtype in (jnp.float16, jnp.bfloat16):
             return kernel(x.astype(jnp.float32), *args, **kwargs).astype(x.dtype)
@@ -99,28 +101,41 @@ def _bounded(
         # Python call in front of it (a tenth of a one-element call).
         return jax.jit(make())
     static_argnums = tuple(range(1, 1 + n_static))
-    compiled = jax.jit(make(), static_argnums=static_argnums)
+    kernel = make()
+    compiled = jax.jit(kernel, static_argnums=static_argnums)
     by_negative_zeros: dict[tuple[bool, ...], Callable[..., jax.Array]] = {}
     seen: set[tuple[object, ...]] = set()
 
-    def call(x: jax.Array, *args: object) -> jax.Array:
+    def remember(static: tuple[object, ...]) -> None:
+        if len(seen) >= MAX_COMPILED_VARIANTS:
+            compiled.clear_cache()
+            by_negative_zeros.clear()
+            seen.clear()
+        seen.add(static)
+
+    def with_zeros(x: jax.Array, args: tuple[object, ...]) -> jax.Array:
         static = args[:n_static]
-        chosen = compiled
-        if 0.0 in static:
-            signs = tuple(a == 0 and math.copysign(1.0, a) < 0 for a in static)  # type: ignore[arg-type]
-            if any(signs):
-                chosen = by_negative_zeros.get(signs)
-                if chosen is None:
-                    chosen = jax.jit(make(), static_argnums=static_argnums)
-                    by_negative_zeros[signs] = chosen
-                static = (*static, signs)
-        if static not in seen:
-            if len(seen) >= MAX_COMPILED_VARIANTS:
-                compiled.clear_cache()
-                by_negative_zeros.clear()
-                seen.clear()
-            seen.add(static)
+        signs = tuple(a == 0 and math.copysign(1.0, a) < 0 for a in static)  # type: ignore[arg-type]
+        if not any(signs):
+            chosen = compiled
+        else:
+            chosen = by_negative_zeros.get(signs)
+            if chosen is None:
+                chosen = by_negative_zeros[signs] = jax.jit(make(), static_argnums=static_argnums)
+        if (*static, signs) not in seen:
+            remember((*static, signs))
         return chosen(x, *args)
+
+    # The hot path: a parameter tuple seen before, without a zero (whose sign JAX's caches,
+    # comparing with ==, would not tell apart). Arguments past the static ones are arrays.
+    @functools.wraps(kernel)
+    def call(x: jax.Array, *args: object) -> jax.Array:
+        static = args[:n_static]  # args itself when there is nothing more (CPython)
+        if 0.0 in static:
+            return with_zeros(x, args)
+        if static not in seen:
+            remember(static)
+        return compiled(x, *args)
 
     call.compiled = compiled  # type: ignore[attr-defined]  # tests read its cache size
     return call
@@ -339,12 +354,10 @@ def mish(x: jax.Array, inplace: bool) -> jax.Array:
     return _compiled["mish"](x)
 
 
-def sigmoid(x: jax.Array) -> jax.Array:
-    return _compiled["sigmoid"](x)
+sigmoid = _compiled["sigmoid"]
 
 
-def logsigmoid(x: jax.Array) -> jax.Array:
-    return _compiled["logsigmoid"](x)
+logsigmoid = _compiled["logsigmoid"]
 
 
 def hardsigmoid(x: jax.Array, inplace: bool) -> jax.Array:
@@ -365,28 +378,22 @@ def hardtanh(x: jax.Array, min_val: float, max_val: float, inplace: bool) -> jax
     return _compiled["hardtanh"](x, min_val, max_val)
 
 
-def hardshrink(x: jax.Array, lambd: float) -> jax.Array:
-    return _compiled["hardshrink"](x, lambd)
+hardshrink = _compiled["hardshrink"]
 
 
-def softshrink(x: jax.Array, lambd: float) -> jax.Array:
-    return _compiled["softshrink"](x, lambd)
+softshrink = _compiled["softshrink"]
 
 
-def tanhshrink(x: jax.Array) -> jax.Array:
-    return _compiled["tanhshrink"](x)
+tanhshrink = _compiled["tanhshrink"]
 
 
-def tanh(x: jax.Array) -> jax.Array:
-    return _compiled["tanh"](x)
+tanh = _compiled["tanh"]
 
 
-def softsign(x: jax.Array) -> jax.Array:
-    return _compiled["softsign"](x)
+softsign = _compiled["softsign"]
 
 
-def softplus(x: jax.Array, beta: float, threshold: float) -> jax.Array:
-    return _compiled["softplus"](x, beta, threshold)
+softplus = _compiled["softplus"]
 
 
 def threshold(x: jax.Array, threshold: float, value: float, inplace: bool) -> jax.Array:
@@ -399,41 +406,33 @@ def glu(x: jax.Array, axis: int) -> jax.Array:
     return _glu(x, axis)
 
 
-def softmax(x: jax.Array, axis: int) -> jax.Array:
-    return _softmax(x, axis)
+softmax = _softmax
 
 
-def log_softmax(x: jax.Array, axis: int) -> jax.Array:
-    return _log_softmax(x, axis)
+log_softmax = _log_softmax
 
 
-def softmin(x: jax.Array, axis: int) -> jax.Array:
-    return _softmin(x, axis)
+softmin = _softmin
 
 
-def squareplus(x: jax.Array, b: float) -> jax.Array:
-    return _compiled["squareplus"](x, b)
+squareplus = _compiled["squareplus"]
 
 
-def sparse_plus(x: jax.Array) -> jax.Array:
-    return _compiled["sparse_plus"](x)
+sparse_plus = _compiled["sparse_plus"]
 
 
-def sparse_sigmoid(x: jax.Array) -> jax.Array:
-    return _compiled["sparse_sigmoid"](x)
+sparse_sigmoid = _compiled["sparse_sigmoid"]
 
 
 def sparsemax(x: jax.Array, axis: int) -> jax.Array:
     return _sparsemax(x, axis)
 
 
-def log1mexp(x: jax.Array) -> jax.Array:
-    return _compiled["log1mexp"](x)
+log1mexp = _compiled["log1mexp"]
 
 
 def identity(x: jax.Array) -> jax.Array:
     return jnp.copy(x)
 
 
-def exponential(x: jax.Array) -> jax.Array:
-    return _compiled["exponential"](x)
+exponential = _compiled["exponential"]
