@@ -36,7 +36,7 @@ _CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
 def _constant(value: float, dtype: Any) -> np.ndarray:
     """``value`` as a 0-d array of ``dtype``, for the constants of a kernel's ufunc calls.
 
-    The same number as the Python float (every constant here is exact in the dtype), but a
+    The same number as the Python float once NumPy converts it to the dtype, but a
     Python float costs NumPy a conversion on every call: about 450 ns, as much as the ufunc
     on a small array (measured on one float32 element: np.add(x, 1.0) 955 ns, with a 0-d
     array 505 ns).
@@ -44,6 +44,8 @@ def _constant(value: float, dtype: Any) -> np.ndarray:
     key = (value, dtype)
     c = _CONSTANTS.get(key)
     if c is None:
+        if len(_CONSTANTS) >= 256:  # parameters (leaky_relu's slope) pass here: a sweep
+            _CONSTANTS.clear()  # over many values must not grow this without limit
         c = _CONSTANTS[key] = np.array(value, dtype)
     return c
 
@@ -131,16 +133,17 @@ def relu(x: np.ndarray, inplace: bool) -> np.ndarray:
 
 
 def _leaky(fn: str, x: np.ndarray, slope: float, inplace: bool) -> np.ndarray:
-    slope = _factor(slope, x)
+    computed_in = _computed_in(x)
+    slope = _generic.as_factor(slope, computed_in, np)
     # A slope too small for the computation dtype is 0 there (and -inf * 0 is NaN, as PyTorch
-    # gives, without NumPy's warning below).
-    zero = np.array(slope, _computed_in(x)) == 0
+    # gives, without NumPy's warning below). Tested on a scalar: a 0-d array costs a microsecond.
+    zero = slope == 0 if computed_in == np.float64 else np.float32(slope) == 0
     if 0 < slope <= 1 and not zero:
         # max(x, slope * x) is x above 0 and slope * x below (zeros and NaN as they are):
         # plain arithmetic, where a masked selection costs NumPy ten times more.
         _check_writeable(fn, x, inplace)
         w = _widen(x)
-        out = np.multiply(w, slope, out=_work(x))
+        out = np.multiply(w, _constant(slope, computed_in), out=_work(x))
         np.maximum(w, out, out=out)
         return _store(fn, x, out, inplace)
     out = _output(fn, x, inplace)
