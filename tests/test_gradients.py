@@ -178,3 +178,24 @@ def test_log1mexp_gradient_is_finite_up_to_the_dtype_range():
     grad = multiact.vjp("log1mexp", x, np.ones(4, np.float32))
     np.testing.assert_allclose(grad[:2], 1.0 / x[:2].astype(np.float64), rtol=1e-6)
     assert np.isinf(grad[2:]).all()
+
+
+@pytest.mark.parametrize("b", [0.0, 1.0, 4.0])
+def test_squareplus_on_tensors_at_the_dtype_limits(b):
+    # Found by the GPU run and beside it: hypot overflowed at float64's max on CUDA (half the
+    # gradient), and PyTorch's float / tensor, computed as float * (1 / tensor), gave NaN for
+    # b = 0 at subnormal x. The tensor results must be NumPy's, forward and gradient.
+    import torch
+
+    big = float(np.finfo(np.float64).max)
+    x = np.array([5e-324, -5e-324, 1e-310, -1e-310, big, -big, 1e200, -1e200, 3.0, -7.0])
+    g = np.ones_like(x)
+    t = torch.tensor(x, requires_grad=True)
+    y = multiact.squareplus(t, b=b)
+    (grad,) = torch.autograd.grad(y, t, torch.ones_like(t))
+    np.testing.assert_array_equal(y.detach().numpy(), multiact.squareplus(x, b=b))
+    np.testing.assert_array_equal(grad.numpy(), multiact.vjp(multiact.squareplus, x, g, b=b))
+    expected = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]) if b == 0 else None
+    if expected is not None:  # b = 0: squareplus is relu, its derivative 1 above 0, 0 below
+        np.testing.assert_array_equal(grad.numpy()[:8], expected)
+    assert grad.numpy()[4] == 1.0  # at float64's max: 1, not the 1/2 of an overflowed hypot
