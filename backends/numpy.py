@@ -254,7 +254,9 @@ def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
 def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
     if approximate == "tanh":
         return _gelu_tanh(x)
-    return _gelu_exact(x) if x.dtype == np.float64 else _gelu_exact_in_float64(x)
+    if x.dtype == np.float64:
+        return _gelu_exact(x)
+    return _gelu_exact_few(x) if x.size <= _GELU_FEW else _gelu_exact_in_float64(x)
 
 
 @blockwise(arrays=6)
@@ -314,29 +316,40 @@ _GELU_Q = (
 #: N and Q as one complex polynomial, N in the real parts and Q in the imaginary ones: times
 #: a + 0j the two parts never mix, so each complex multiply and add advances both. Half the
 #: ufunc calls of two real Horner loops, and a call costs about 1 us, most of what small arrays
-#: spend.
-_GELU_NQ = tuple(complex(n, q) for n, q in zip((0.0, *_GELU_N), _GELU_Q, strict=True))
+#: spend. 0-d arrays, as all this kernel's constants (see _constant).
+_GELU_NQ = tuple(np.array(complex(n, q)) for n, q in zip((0.0, *_GELU_N), _GELU_Q, strict=True))
 #: Where a is clipped: beyond it h(a) < 2**-150 (half float32's smallest subnormal) and the
 #: result rounds to x or -0.0 all the same; the clip keeps the polynomials finite.
 _GELU_CLIP = 14.5
+_MINUS_HALF_F64 = np.array(-0.5)
+_ZERO_F64 = np.array(0.0)
 
 
-@blockwise(arrays=14)  # |x|, two complex128 and two float64 arrays, the result: 56 bytes
+# |x|, two complex128 and two float64 arrays, the result: 56 bytes (float16: 58 with its
+# float32 copy).
+@blockwise(arrays=15)
 def _gelu_exact_in_float64(x: np.ndarray) -> np.ndarray:
     """x Phi(x) = x/2 erfc(-x/sqrt(2)) for float32/float16, in float64 and rounded once.
 
     Computed as relu(x) - h(|x|), h(a) = a Phi(-a) = exp(-a^2/2) N(a) / Q(a) (see _GELU_N).
     a^2 is exact (a has at most 24 bits), so exp's argument carries no rounding, and the
-    float64 result is within a relative 2e-15 of x Phi(x) by a bound on its roundings (the
-    fit's 2e-16, exp's ULP, two for each Horner step). Measured against mpmath: 1.1e-15 at
-    most, tail included, so the result is correctly rounded but for near-ties: 0 ULP on every
-    grid tested (PLACEHOLDER). Nine complex multiply-adds and one float64 exp an element.
+    float64 result is within a relative 5e-15 of x Phi(x) by a worst-case bound (about 40
+    roundings, all on positive terms, and the fit's 2e-16). Measured against mpmath: 1.3e-15
+    at most, the tail [-14.3, -5] included, far below float32's half ULP (6e-8). So the
+    rounded result is correctly rounded unless x Phi(x) lies that close to a tie: 0 ULP on
+    2**20 random float32 values, on every float32 in [-14.5, 10] with |x| >= 2**-10 (2.3e8;
+    the 57 within 1e-14 of a tie checked with mpmath) and on every float16. Nine complex
+    multiply-adds and one float64 exp an element: on large arrays about as fast as
+    0.5 x (1 + erf(x / sqrt(2))) with SciPy's float32 erf.
     """
+    # float16 in float32 (exact): NumPy's float16 loops are scalar, its float16 -> float32
+    # conversion is one vector pass. The result is still rounded once, from float64.
+    v = _widen(x)
     # -inf * Phi(-inf) = -inf * 0 is NaN (PyTorch), where the formula below gives -0.0. A
     # reduction is cheaper than the mask; NaN also passes the test (NaN > -inf is false).
-    special = x.size and not x.min() > -np.inf
-    a = np.abs(x, out=np.empty_like(x))
-    np.minimum(a, _GELU_CLIP, out=a)
+    special = v.size and not v.min() > -np.inf
+    a = np.abs(v, out=np.empty_like(v))
+    np.minimum(a, _constant(_GELU_CLIP, v.dtype), out=a)
     z = a.astype(np.complex128)
     nq = np.multiply(z, _GELU_NQ[-1], out=np.empty(x.shape, np.complex128))
     for c in _GELU_NQ[-2:0:-1]:
@@ -345,18 +358,47 @@ def _gelu_exact_in_float64(x: np.ndarray) -> np.ndarray:
     np.add(nq, _GELU_NQ[0], out=nq)
     h = np.divide(nq.real, nq.imag, out=np.empty(x.shape))
     w = np.multiply(z.real, z.real, out=np.empty(x.shape))
-    np.multiply(w, -0.5, out=w)
+    np.multiply(w, _MINUS_HALF_F64, out=w)
     np.exp(w, out=w)
     np.multiply(h, w, out=h)
-    # float64's maximum gives +0.0 for -0.0 (float16's keeps -0.0): gelu(-0.0) = +0.0, as
-    # PyTorch. Below -14.5, relu(x) - h(14.5) is a tiny negative: -0.0 once rounded.
-    np.maximum(x, 0.0, out=w, dtype=np.float64)
+    # maximum(-0.0, 0.0) is +0.0 in float32 and float64 (float16's would keep -0.0, v is
+    # never float16): gelu(-0.0) = +0.0, as PyTorch. Below -14.5, relu(x) - h(14.5) is a
+    # tiny negative: -0.0 once rounded.
+    np.maximum(v, _ZERO_F64, out=w, dtype=np.float64)
     np.subtract(w, h, out=w)
     # |result| <= |x|: rounding to x's dtype cannot overflow.
     y = w.astype(x.dtype)
     if special:
-        np.copyto(y, np.nan, where=x == -np.inf)
+        np.copyto(y, np.nan, where=v == -np.inf)
     return y
+
+
+#: Up to this many elements, _gelu_exact_few: the kernel's 30 NumPy calls cost about 1 us each
+#: whatever the size, a Python loop about 1 us an element.
+_GELU_FEW = 16
+_GELU_NQ_FLOATS = tuple(zip((0.0, *_GELU_N), _GELU_Q, strict=True))
+
+
+def _gelu_exact_few(x: np.ndarray) -> np.ndarray:
+    """_gelu_exact_in_float64's arithmetic in Python floats, operation for operation.
+
+    The same float64 roundings, so the same results wherever math.exp and NumPy's float64
+    exp agree: here, both the C library's (NumPy's own AVX-512 exp may differ in the last
+    bit, which changes a rounded result only within 1e-16 of a tie).
+    """
+    n9, q9 = _GELU_NQ_FLOATS[-1]
+    coeffs = _GELU_NQ_FLOATS[-2:0:-1]
+    ys = []
+    for v in x.ravel().tolist():
+        a = min(abs(v), _GELU_CLIP)  # NaN stays NaN: min keeps its first argument
+        n = a * n9
+        q = a * q9
+        for cn, cq in coeffs:
+            n = (n + cn) * a
+            q = (q + cq) * a
+        h = n / (q + 1.0) * math.exp(a * a * -0.5)
+        ys.append((v if v > 0.0 else 0.0) - h if v != -math.inf else math.nan)
+    return np.array(ys, x.dtype).reshape(x.shape)
 
 
 # --- Piecewise-linear activations. Integer arrays keep their dtype, as in PyTorch.

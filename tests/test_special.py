@@ -451,3 +451,86 @@ def test_taylor_tables_and_constants_match_mpmath() -> None:
         for prm in (_special._F64, _special._F32):
             scale = mpmath.mpf(prm.rescale_hi) * (1 + mpmath.mpf(prm.rescale_rel))
             assert abs(scale / mpmath.exp(-prm.rescale) - 1) <= 2.0**-60
+
+
+# ---------------------------------------------------------------------------
+# The NumPy backend's float32/float16 exact GELU (backends/numpy.py): its own rational
+# approximation in float64, rounded once, and the same arithmetic in Python floats for a few
+# elements.
+
+
+def _numpy_gelu_kernels() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    from multiact.backends import numpy as numpy_backend
+
+    return numpy_backend._gelu_exact_in_float64.__wrapped__, numpy_backend._gelu_exact_few
+
+
+def _numpy_gelu_grid(dtype: type) -> np.ndarray:
+    rng = np.random.default_rng(20260527)
+    parts = [
+        np.linspace(-14.5, 10.0, 4001),  # down to float32's last nonzero result, x ~ -14.3
+        rng.uniform(-14.5, -5.0, 1000),
+        3.0 * rng.standard_normal(1000),
+        np.sign(rng.standard_normal(1000)) * 10.0 ** rng.uniform(-44.0, 0.0, 1000),
+    ]
+    x = np.concatenate(parts).astype(dtype)
+    return np.unique(x[np.isfinite(x)])
+
+
+def _assert_same_bits(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.dtype == want.dtype
+    assert got.shape == want.shape
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_numpy_gelu_rational_matches_mpmath() -> None:
+    # N(a) / Q(a) approximates a Phi(-a) exp(a^2 / 2) within 2.0e-16 on [0, 14.5].
+    mpmath = pytest.importorskip("mpmath")
+    from multiact.backends import numpy as numpy_backend
+
+    n = [0.0, *numpy_backend._GELU_N]
+    q = list(numpy_backend._GELU_Q)
+    with mpmath.workdps(40):
+        for a in map(mpmath.mpf, np.linspace(0.0, 14.5, 581)[1:].tolist()):
+            want = a * mpmath.ncdf(-a) * mpmath.exp(a * a / 2)
+            got = mpmath.polyval(n[::-1], a) / mpmath.polyval(q[::-1], a)
+            assert abs(got / want - 1) <= 2.5e-16
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float16])
+def test_numpy_gelu_correctly_rounded(np_dtype: type) -> None:
+    mpmath = pytest.importorskip("mpmath")
+    x = _numpy_gelu_grid(np_dtype)
+    with mpmath.workdps(40):
+        exact = [float(v * mpmath.ncdf(v)) for v in map(mpmath.mpf, x.tolist())]
+    want = np.array(exact).astype(np_dtype)
+    for kernel in _numpy_gelu_kernels():
+        _assert_same_bits(kernel(x), want)
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float16])
+def test_numpy_gelu_few_elements_same_bits_as_the_array_kernel(np_dtype: type) -> None:
+    rng = np.random.default_rng(5)
+    x = np.concatenate([_numpy_gelu_grid(np_dtype), 4.0 * rng.standard_normal(20_000)])
+    whole, few = _numpy_gelu_kernels()
+    x = x.astype(np_dtype)
+    _assert_same_bits(few(x), whole(x))
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float16])
+def test_numpy_gelu_special_values(np_dtype: type) -> None:
+    import multiact
+
+    big = float(np.finfo(np_dtype).max)
+    x = [0.0, -0.0, np.inf, -np.inf, np.nan, big, -big, -14.5, -50.0, 50.0]
+    want = [0.0, 0.0, np.inf, np.nan, np.nan, big, -0.0, -0.0, -0.0, 50.0]
+    x, want = np.array(x, np_dtype), np.array(want, np_dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for v, w in zip(x, want, strict=True):  # 0-d, one value at a time
+            _assert_same_bits(multiact.gelu(np.array(v)), np.array(w))
+        _assert_same_bits(multiact.gelu(x), want)  # a few elements: Python floats
+        _assert_same_bits(multiact.gelu(np.resize(x, 1000)), np.resize(want, 1000))
+        for kernel in _numpy_gelu_kernels():
+            _assert_same_bits(kernel(x), want)
