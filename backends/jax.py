@@ -86,11 +86,16 @@ def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[
 MAX_COMPILED_VARIANTS = 32
 
 
+#: What a static parameter is tested against for a zero: -0.0 and 0.0 are both in it.
+_ZERO = frozenset({0.0})
+
+
 def _bounded(
-    make: Callable[[], Callable[..., jax.Array]], n_static: int
+    make: Callable[[], Callable[..., jax.Array]], n_static: int, n_arrays: int = 0
 ) -> Callable[..., jax.Array]:
     """The kernel ``make()`` builds, jitted with the ``n_static`` arguments after ``x``
-    static, keeping at most ``MAX_COMPILED_VARIANTS`` tuples of them compiled at a time.
+    static (and ``n_arrays`` array arguments after those), keeping at most
+    ``MAX_COMPILED_VARIANTS`` tuples of them compiled at a time.
 
     JAX's caches (jit's, custom_jvp's) compare static arguments with ``==``, for which -0.0
     is 0.0: a slope of -0.0 would reuse what was traced for 0.0, and the signs of the zeros
@@ -127,16 +132,39 @@ def _bounded(
         return chosen(x, *args)
 
     # The hot path: a parameter tuple seen before, without a zero (whose sign JAX's caches,
-    # comparing with ==, would not tell apart). Arguments past the static ones are arrays.
-    @functools.wraps(kernel)
-    def call(x: jax.Array, *args: object) -> jax.Array:
-        static = args[:n_static]  # args itself when there is nothing more (CPython)
-        if 0.0 in static:
-            return with_zeros(x, args)
-        if static not in seen:
-            remember(static)
-        return compiled(x, *args)
+    # comparing with ==, would not tell apart; a set test hashes, and compares only on a
+    # matching hash: cheap for strings too). Written out for one and two parameters, the
+    # common cases: passing *args on to the jitted function costs a tenth of a one-element
+    # call. Arguments past the static ones (rrelu's key) are arrays: the general form.
+    if n_static == 1 and not n_arrays:
 
+        def call(x: jax.Array, a: object) -> jax.Array:
+            if a in _ZERO:
+                return with_zeros(x, (a,))
+            if (a,) not in seen:
+                remember((a,))
+            return compiled(x, a)
+
+    elif n_static == 2 and not n_arrays:
+
+        def call(x: jax.Array, a: object, b: object) -> jax.Array:  # type: ignore[misc]
+            if a in _ZERO or b in _ZERO:
+                return with_zeros(x, (a, b))
+            if (a, b) not in seen:
+                remember((a, b))
+            return compiled(x, a, b)
+
+    else:
+
+        def call(x: jax.Array, *args: object) -> jax.Array:  # type: ignore[misc]
+            static = args[:n_static]
+            if any(a in _ZERO for a in static):
+                return with_zeros(x, args)
+            if static not in seen:
+                remember(static)
+            return compiled(x, *args)
+
+    call = functools.wraps(kernel)(call)
     call.compiled = compiled  # type: ignore[attr-defined]  # tests read its cache size
     return call
 
@@ -260,7 +288,7 @@ def _rrelu_training(x: jax.Array, lower: float, upper: float, key: jax.Array) ->
     return jnp.where(x <= 0, x * noise, x)
 
 
-_rrelu_training_jit = _bounded(lambda: _rrelu_training, 2)
+_rrelu_training_jit = _bounded(lambda: _rrelu_training, 2, n_arrays=1)
 
 
 def _seed_error(seed: int) -> ValueError:
@@ -337,9 +365,9 @@ def celu(x: jax.Array, alpha: float, inplace: bool) -> jax.Array:
     return _compiled["celu"](x, alpha)
 
 
-def gelu(x: jax.Array, approximate: str) -> jax.Array:
-    # jax.nn.gelu takes a bool and defaults to the tanh form; PyTorch's 'none' is exact.
-    return _compiled["gelu"](x, approximate)
+# jax.nn.gelu takes a bool and defaults to the tanh form; PyTorch's 'none' is exact (the
+# kernel converts).
+gelu = _compiled["gelu"]
 
 
 def silu(x: jax.Array, inplace: bool) -> jax.Array:
