@@ -44,7 +44,7 @@ def _constant(value: float, dtype: Any) -> np.ndarray:
     key = (value, dtype)
     c = _CONSTANTS.get(key)
     if c is None:
-        if len(_CONSTANTS) >= 256:  # parameters (leaky_relu's slope) pass here: a sweep
+        if len(_CONSTANTS) >= 64:  # parameters (leaky_relu's slope) pass here: a sweep
             _CONSTANTS.clear()  # over many values must not grow this without limit
         c = _CONSTANTS[key] = np.array(value, dtype)
     return c
