@@ -351,9 +351,9 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
         "",
         "Each case is one activation (and parameterisation) x target x dtype x device x case "
         "kind x mode (forward, `multiact.vjp`, autograd), judged against PyTorch on the same "
-        "device in the same dtype (or, where PyTorch has no such function, against the exact value). ULP "
-        "figures are distances, in units in the last place of the dtype, from PyTorch's result or "
-        "from the correctly rounded exact value (mpmath).",
+        "device in the same dtype (or, where PyTorch has no such function, against the exact "
+        "value). ULP figures are distances, in units in the last place of the dtype, from "
+        "PyTorch's result or from the correctly rounded exact value (mpmath).",
         "",
         "## Pass / fail by activation and target",
         "",
