@@ -228,18 +228,23 @@ _compiled = {name: _torch_convention(name, kernel) for name, kernel in _kernels.
 
 
 def _reducing(kernel: Callable[..., jax.Array]) -> Callable[[jax.Array, int], jax.Array]:
-    """A softmax-like kernel, compiled per axis, with PyTorch's 0-d and empty cases."""
-    compiled = jax.jit(_opmath(kernel), static_argnums=1)
+    """A softmax-like kernel, compiled per axis, with PyTorch's 0-d and empty cases.
 
-    def call(x: jax.Array, axis: int) -> jax.Array:
-        shape = x.shape  # one attribute read: each costs a few hundred ns on a JAX array
-        if not shape:  # jax.nn.softmax has no axis to reduce; PyTorch treats it as 1 element
-            return compiled(x.reshape(1), 0).reshape(())
-        if shape[axis] == 0:
+    The cases are decided while tracing, where shapes are static: the compiled function is
+    the whole kernel, with no Python call in front reading ``x.shape`` (a few hundred ns on
+    a JAX array) on every call.
+    """
+    in_float32 = _opmath(kernel)
+
+    @functools.wraps(kernel)
+    def cases(x: jax.Array, axis: int) -> jax.Array:
+        if not x.shape:  # jax.nn.softmax has no axis to reduce; PyTorch treats it as 1 element
+            return in_float32(x.reshape(1), 0).reshape(())
+        if x.shape[axis] == 0:
             return jnp.zeros_like(x)
-        return compiled(x, axis)
+        return in_float32(x, axis)
 
-    return call
+    return jax.jit(cases, static_argnums=1)
 
 
 _softmax = _reducing(lambda x, axis: jax.nn.softmax(x, axis=axis))
