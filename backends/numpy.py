@@ -168,18 +168,22 @@ def leaky_relu(x: np.ndarray, negative_slope: float, inplace: bool) -> np.ndarra
 
 
 def _sigmoid(w: np.ndarray) -> np.ndarray:
-    """sigmoid(w) in w's own dtype (float32 or float64), in a new array."""
+    """sigmoid(w) in w's own dtype (float32 or float64), in a new array: _generic's
+    stable_sigmoid, the same bits, over out= buffers in passes NumPy vectorises (its sign and
+    copysign are scalar loops, each as slow as four of these passes)."""
+    zero, one = _constant(0.0, w.dtype), _constant(1.0, w.dtype)
     e = np.abs(w, out=np.empty_like(w))
     np.negative(e, out=e)
     np.exp(e, out=e)  # e = exp(-|x|), which cannot overflow
-    r = np.add(e, _constant(1.0, w.dtype), out=np.empty_like(w))
-    np.reciprocal(r, out=r)  # r = sigmoid(|x|)
-    # sigmoid(x) is r for x >= 0 and e * r below: max(e, sign(x)) is 1 above 0, e at 0 (where
-    # e is 1) and below (e > 0 > -1), NaN at NaN, so one product selects without a masked copy
-    # (far slower in NumPy), and sign keeps the dtype where a boolean x >= 0 costs a cast.
-    np.maximum(e, np.sign(w, out=np.empty_like(w)), out=e)
-    np.multiply(e, r, out=e)
-    return e
+    d = np.add(e, one, out=np.empty_like(w))
+    # sigmoid(x) is 1 / d for x >= 0 and e / d below. ceil(clip(x, 0, 1)) is 1 above 0 and 0
+    # (or -0.0) at and below it, NaN at NaN; its max with e is then 1, e at 0 (where e is 1)
+    # and e below: one division selects, without a masked copy (far slower in NumPy) or a
+    # boolean x >= 0 (a cast).
+    f = np.clip(w, zero, one, out=np.empty_like(w))
+    np.ceil(f, out=f)
+    np.maximum(e, f, out=e)
+    return np.divide(e, d, out=e)
 
 
 @blockwise(arrays=4)

@@ -106,10 +106,11 @@ def _finish(fn: str, x: Any, y: Any, xp: Any, inplace: bool = False) -> Any:
 
 
 def stable_sigmoid(x: Any, xp: Any) -> Any:
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
+    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|, and below 0 the result is
+    exp(x) / (1 + exp(x)), one division (correctly rounded from e and 1 + e)."""
     e = xp.exp(-xp.abs(x))
-    r = 1.0 / (1.0 + e)
-    return xp.where(x >= 0, r, e * r)
+    d = 1.0 + e
+    return xp.where(x >= 0, 1.0 / d, e / d)
 
 
 def gelu_tanh(x: Any, xp: Any) -> Any:
