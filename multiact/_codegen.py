@@ -256,7 +256,13 @@ def function_source(a: Activation) -> str:
         "        backend = _BACKENDS[type(x)]",
         "    except KeyError:",
         f'        backend = _resolve("{a.name}", x)',
-        f"    if x.dtype not in backend.{'REALS' if a.integer_inputs else 'FLOATS'}:",
+    ]
+    if a.integer_inputs:
+        lines.append("    if x.dtype not in backend.REALS:")
+    else:
+        # None: the backend's kernels check the dtype themselves (JAX's, while tracing).
+        lines.append("    if (floats := backend.FLOATS) is not None and x.dtype not in floats:")
+    lines += [
         f'        _check_dtype("{a.name}", x, "{kinds}", backend)',
     ]
     for p in a.params:
@@ -271,7 +277,8 @@ def function_source(a: Activation) -> str:
         values = ", ".join(f'"{n}": {n}' for n in stored)
         lines += [
             # FLOATS: the float dtypes already seen, so a float x costs a set lookup only.
-            '    if x.dtype not in backend.FLOATS and backend.dtype_kind(x) != "f":',
+            "    floats = backend.FLOATS",
+            '    if (floats is None or x.dtype not in floats) and backend.dtype_kind(x) != "f":',
             f'        _checks.check_fits_dtype("{a.name}", x, {{{values}}})',
         ]
     args = ", ".join(["x", *(p.name for p in a.params)])

@@ -134,7 +134,7 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("leaky_relu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("leaky_relu", x, "f", backend)
     if type(negative_slope) is not float or not -_INF < negative_slope < _INF:
         negative_slope = _checks.check_real("leaky_relu", "negative_slope", negative_slope)
@@ -196,7 +196,7 @@ def sigmoid(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sigmoid", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("sigmoid", x, "f", backend)
     return backend.sigmoid(x)
 
@@ -246,7 +246,7 @@ def tanh(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("tanh", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("tanh", x, "f", backend)
     return backend.tanh(x)
 
@@ -303,7 +303,7 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softmax", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softmax", x, "f", backend)
     ndim = x.ndim
     if dim is None and type(axis) is int and -ndim <= axis < ndim:
@@ -361,7 +361,7 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("log_softmax", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("log_softmax", x, "f", backend)
     ndim = x.ndim
     if dim is None and type(axis) is int and -ndim <= axis < ndim:
@@ -426,7 +426,7 @@ def gelu(x: ArrayT, approximate: Literal['none', 'tanh'] = 'none') -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("gelu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("gelu", x, "f", backend)
     if type(approximate) is not str or approximate not in ('none', 'tanh'):
         _checks.check_choice("gelu", "approximate", approximate, ('none', 'tanh'))
@@ -540,7 +540,7 @@ def prelu(x: ArrayT, weight: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("prelu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("prelu", x, "f", backend)
     _checks.check_weight("prelu", "weight", weight, x, backend, _resolve)
     return backend.prelu(x, weight)
@@ -608,7 +608,7 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("rrelu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("rrelu", x, "f", backend)
     if type(lower) is not float or not -_INF < lower < _INF:
         lower = _checks.check_real("rrelu", "lower", lower)
@@ -679,7 +679,7 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("elu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("elu", x, "f", backend)
     if type(alpha) is not float or not -_INF < alpha < _INF:
         alpha = _checks.check_real("elu", "alpha", alpha)
@@ -742,7 +742,7 @@ def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("selu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("selu", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("selu", "inplace", inplace)
@@ -805,7 +805,7 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("celu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("celu", x, "f", backend)
     if type(alpha) is not float or not -_INF < alpha < _INF:
         alpha = _checks.check_real("celu", "alpha", alpha)
@@ -871,7 +871,7 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("silu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("silu", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("silu", "inplace", inplace)
@@ -924,7 +924,7 @@ def mish(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("mish", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("mish", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("mish", "inplace", inplace)
@@ -974,7 +974,7 @@ def logsigmoid(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("logsigmoid", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("logsigmoid", x, "f", backend)
     return backend.logsigmoid(x)
 
@@ -1029,7 +1029,7 @@ def hardsigmoid(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("hardsigmoid", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("hardsigmoid", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("hardsigmoid", "inplace", inplace)
@@ -1086,7 +1086,7 @@ def hardswish(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("hardswish", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("hardswish", x, "f", backend)
     if inplace is not False and inplace is not True:
         _checks.check_flag("hardswish", "inplace", inplace)
@@ -1158,7 +1158,8 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
         _checks.check_flag("hardtanh", "inplace", inplace)
     if min_val > max_val:
         raise _checks.order_error("hardtanh", "min_val", min_val, "max_val", max_val)
-    if x.dtype not in backend.FLOATS and backend.dtype_kind(x) != "f":
+    floats = backend.FLOATS
+    if (floats is None or x.dtype not in floats) and backend.dtype_kind(x) != "f":
         _checks.check_fits_dtype("hardtanh", x, {"min_val": min_val, "max_val": max_val})
     return backend.hardtanh(x, min_val, max_val, inplace)
 
@@ -1222,7 +1223,7 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("hardshrink", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("hardshrink", x, "f", backend)
     if type(lambd) is not float or not -_INF < lambd < _INF:
         lambd = _checks.check_real("hardshrink", "lambd", lambd)
@@ -1281,7 +1282,7 @@ def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softshrink", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softshrink", x, "f", backend)
     if type(lambd) is not float or not -_INF < lambd < _INF:
         lambd = _checks.check_real("softshrink", "lambd", lambd)
@@ -1336,7 +1337,7 @@ def tanhshrink(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("tanhshrink", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("tanhshrink", x, "f", backend)
     return backend.tanhshrink(x)
 
@@ -1387,7 +1388,7 @@ def softsign(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softsign", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softsign", x, "f", backend)
     return backend.softsign(x)
 
@@ -1445,7 +1446,7 @@ def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softplus", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softplus", x, "f", backend)
     if type(beta) is not float or not -_INF < beta < _INF:
         beta = _checks.check_real("softplus", "beta", beta)
@@ -1517,7 +1518,8 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
         value = _checks.check_real("threshold", "value", value)
     if inplace is not False and inplace is not True:
         _checks.check_flag("threshold", "inplace", inplace)
-    if x.dtype not in backend.FLOATS and backend.dtype_kind(x) != "f":
+    floats = backend.FLOATS
+    if (floats is None or x.dtype not in floats) and backend.dtype_kind(x) != "f":
         _checks.check_fits_dtype("threshold", x, {"threshold": threshold, "value": value})
     return backend.threshold(x, threshold, value, inplace)
 
@@ -1575,7 +1577,7 @@ def glu(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("glu", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("glu", x, "f", backend)
     ndim = x.ndim
     if dim is None and type(axis) is int and -ndim <= axis < ndim:
@@ -1634,7 +1636,7 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softmin", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softmin", x, "f", backend)
     ndim = x.ndim
     if dim is None and type(axis) is int and -ndim <= axis < ndim:
@@ -1693,7 +1695,7 @@ def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("squareplus", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("squareplus", x, "f", backend)
     if type(b) is not float or not -_INF < b < _INF:
         b = _checks.check_real("squareplus", "b", b)
@@ -1748,7 +1750,7 @@ def sparse_plus(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sparse_plus", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("sparse_plus", x, "f", backend)
     return backend.sparse_plus(x)
 
@@ -1799,7 +1801,7 @@ def sparse_sigmoid(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sparse_sigmoid", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("sparse_sigmoid", x, "f", backend)
     return backend.sparse_sigmoid(x)
 
@@ -1850,7 +1852,7 @@ def sparsemax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sparsemax", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("sparsemax", x, "f", backend)
     ndim = x.ndim
     if dim is None and type(axis) is int and -ndim <= axis < ndim:
@@ -1905,7 +1907,7 @@ def log1mexp(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("log1mexp", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("log1mexp", x, "f", backend)
     return backend.log1mexp(x)
 
@@ -2006,6 +2008,6 @@ def exponential(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("exponential", x)
-    if x.dtype not in backend.FLOATS:
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("exponential", x, "f", backend)
     return backend.exponential(x)
