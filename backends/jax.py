@@ -258,8 +258,10 @@ def _reducing(name: str, kernel: Callable[..., jax.Array]) -> Callable[[jax.Arra
 
     @functools.wraps(kernel)
     def cases(x: jax.Array, axis: int) -> jax.Array:
+        # The public function leaves the dtype and an int axis to this, while tracing.
         if dtype_kind(x) != "f":
             raise _checks.dtype_error(name, x, "f")
+        axis = _checks.check_axis(name, axis, None, x.ndim)
         if not x.shape:  # jax.nn.softmax has no axis to reduce; PyTorch treats it as 1 element
             return in_float32(x.reshape(1), 0).reshape(())
         if x.shape[axis] == 0:

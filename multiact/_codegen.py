@@ -244,6 +244,13 @@ def _check_lines(a: Activation, p: Param, owner: str) -> list[str]:
     ]
     if a.halves_axis:
         lines.append(f'    _checks.check_even_axis("{owner}", x, {n})')
+    elif not a.integer_inputs and owner == a.name:
+        # FLOATS is None where the backend's kernels check while tracing (JAX's): an int axis
+        # is then checked and normalised there, without reading x.ndim on every call.
+        lines = [
+            f"    if floats is not None or dim is not None or type({n}) is not int:",
+            *("    " + line for line in lines),
+        ]
     return lines
 
 

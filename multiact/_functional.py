@@ -305,11 +305,12 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _resolve("softmax", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softmax", x, "f", backend)
-    ndim = x.ndim
-    if dim is None and type(axis) is int and -ndim <= axis < ndim:
-        axis %= ndim
-    else:
-        axis = _checks.check_axis("softmax", axis, dim, ndim)
+    if floats is not None or dim is not None or type(axis) is not int:
+        ndim = x.ndim
+        if dim is None and type(axis) is int and -ndim <= axis < ndim:
+            axis %= ndim
+        else:
+            axis = _checks.check_axis("softmax", axis, dim, ndim)
     return backend.softmax(x, axis)
 
 
@@ -363,11 +364,12 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _resolve("log_softmax", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("log_softmax", x, "f", backend)
-    ndim = x.ndim
-    if dim is None and type(axis) is int and -ndim <= axis < ndim:
-        axis %= ndim
-    else:
-        axis = _checks.check_axis("log_softmax", axis, dim, ndim)
+    if floats is not None or dim is not None or type(axis) is not int:
+        ndim = x.ndim
+        if dim is None and type(axis) is int and -ndim <= axis < ndim:
+            axis %= ndim
+        else:
+            axis = _checks.check_axis("log_softmax", axis, dim, ndim)
     return backend.log_softmax(x, axis)
 
 
@@ -1638,11 +1640,12 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _resolve("softmin", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softmin", x, "f", backend)
-    ndim = x.ndim
-    if dim is None and type(axis) is int and -ndim <= axis < ndim:
-        axis %= ndim
-    else:
-        axis = _checks.check_axis("softmin", axis, dim, ndim)
+    if floats is not None or dim is not None or type(axis) is not int:
+        ndim = x.ndim
+        if dim is None and type(axis) is int and -ndim <= axis < ndim:
+            axis %= ndim
+        else:
+            axis = _checks.check_axis("softmin", axis, dim, ndim)
     return backend.softmin(x, axis)
 
 
@@ -1854,11 +1857,12 @@ def sparsemax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _resolve("sparsemax", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("sparsemax", x, "f", backend)
-    ndim = x.ndim
-    if dim is None and type(axis) is int and -ndim <= axis < ndim:
-        axis %= ndim
-    else:
-        axis = _checks.check_axis("sparsemax", axis, dim, ndim)
+    if floats is not None or dim is not None or type(axis) is not int:
+        ndim = x.ndim
+        if dim is None and type(axis) is int and -ndim <= axis < ndim:
+            axis %= ndim
+        else:
+            axis = _checks.check_axis("sparsemax", axis, dim, ndim)
     return backend.sparsemax(x, axis)
 
 
