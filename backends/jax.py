@@ -60,13 +60,18 @@ def _opmath(kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
 _FLOAT_ONLY = frozenset(a.name for a in ACTIVATIONS.values() if not a.integer_inputs)
 
 
+def _require_float(name: str, x: jax.Array) -> None:
+    """multiact's dtype error for ``name`` unless ``x`` is floating (called while tracing)."""
+    if dtype_kind(x) != "f":
+        raise _checks.dtype_error(name, x, "f")
+
+
 def _float_inputs(name: str, kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
     """``kernel`` raising multiact's dtype error for a non-floating ``x``, while tracing."""
 
     @functools.wraps(kernel)
     def call(x: jax.Array, *args: object, **kwargs: object) -> jax.Array:
-        if dtype_kind(x) != "f":
-            raise _checks.dtype_error(name, x, "f")
+        _require_float(name, x)
         return kernel(x, *args, **kwargs)
 
     return call
@@ -259,8 +264,7 @@ def _reducing(name: str, kernel: Callable[..., jax.Array]) -> Callable[[jax.Arra
     @functools.wraps(kernel)
     def cases(x: jax.Array, axis: int) -> jax.Array:
         # The public function leaves the dtype and an int axis to this, while tracing.
-        if dtype_kind(x) != "f":
-            raise _checks.dtype_error(name, x, "f")
+        _require_float(name, x)
         axis = _checks.check_axis(name, axis, None, x.ndim)
         if not x.shape:  # jax.nn.softmax has no axis to reduce; PyTorch treats it as 1 element
             return in_float32(x.reshape(1), 0).reshape(())
@@ -306,8 +310,7 @@ _glu = jax.jit(_float_inputs("glu", _opmath(_glu_with_jvp)), static_argnums=1)
 def _prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
     # Differentiated by JAX itself: the gradient with respect to the weight comes for free,
     # and where(x > 0, ...) gives PyTorch's convention at 0 (the weight).
-    if dtype_kind(x) != "f":  # while tracing: see _FLOAT_ONLY
-        raise _checks.dtype_error("prelu", x, "f")
+    _require_float("prelu", x)  # while tracing: see _FLOAT_ONLY
     w = _derivatives._channel_weight(weight, x, jnp)
     return jnp.where(x > 0, x, w * x)
 
@@ -373,8 +376,7 @@ def rrelu(
 ) -> jax.Array:
     if inplace:
         raise _checks.immutable_error("rrelu", x)
-    if dtype_kind(x) != "f":  # here: its kernels are leaky_relu's and one of its own
-        raise _checks.dtype_error("rrelu", x, "f")
+    _require_float("rrelu", x)  # here: its kernels are leaky_relu's and one of its own
     if not training:
         return _compiled["leaky_relu"](x, (lower + upper) / 2)
     return _rrelu_training_jit(x, lower, upper, _key(generator))
