@@ -321,6 +321,18 @@ def _override_rows() -> list[list[str]]:
     return rows
 
 
+_DIFFERENCE_HEADER = [
+    "activation",
+    "params",
+    "kind",
+    "modes",
+    "targets",
+    "dtypes",
+    "devices",
+    "reason",
+]
+
+
 def _difference_rows() -> list[list[str]]:
     rows = []
     for d in KNOWN_DIFFERENCES:
@@ -416,7 +428,7 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
     out += ["## Known differences from PyTorch in force", ""]
     out += [
         _md_table(
-            ["activation", "params", "kind", "modes", "targets", "dtypes", "devices", "reason"],
+            _DIFFERENCE_HEADER,
             _difference_rows(),
         ),
         "",
@@ -621,7 +633,7 @@ def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str
     parts.append("<h2>Known differences from PyTorch in force</h2>")
     parts.append(
         _html_table(
-            ["activation", "params", "kind", "modes", "targets", "dtypes", "devices", "reason"],
+            _DIFFERENCE_HEADER,
             _difference_rows(),
         )
     )
