@@ -273,6 +273,17 @@ def _module_kwargs(a: Activation, **params: object) -> dict:
     return {("dim" if k == "axis" else k): v for k, v in merged.items() if k != "weight"}
 
 
+def _constructor_case(row: str, a: Activation, name: str, bad: object, label: str) -> object:
+    """``row`` on the module's constructor given ``bad`` for parameter ``name``."""
+    return _case(
+        row,
+        f"nn.{a.module}",
+        lambda: _module_constructor(a)(**_module_kwargs(a, **{name: bad})),
+        f"nn.{a.module}-{name}-{label}",
+        None,
+    )
+
+
 def _parameter_cases(row: str, bad_values: dict[str, object], applies=lambda a, p: True):
     """``row`` for each real parameter given each bad value: on the function on every backend,
     and on the module's constructor."""
@@ -289,15 +300,7 @@ def _parameter_cases(row: str, bad_values: dict[str, object], applies=lambda a, 
                     target,
                 )
             if a.name != "prelu":
-                yield _case(
-                    row,
-                    f"nn.{a.module}",
-                    lambda a=a, n=name, b=bad: _module_constructor(a)(
-                        **_module_kwargs(a, **{n: b})
-                    ),
-                    f"nn.{a.module}-{name}-{label}",
-                    None,
-                )
+                yield _constructor_case(row, a, name, bad, label)
 
 
 @builds("not-a-number")
@@ -391,15 +394,7 @@ def _() -> Iterator[object]:
                     target,
                 )
             if name != "training":
-                yield _case(
-                    "not-a-flag",
-                    f"nn.{a.module}",
-                    lambda a=a, n=name, b=bad: _module_constructor(a)(
-                        **_module_kwargs(a, **{n: b})
-                    ),
-                    f"nn.{a.module}-{name}-{label}",
-                    None,
-                )
+                yield _constructor_case("not-a-flag", a, name, bad, label)
 
 
 @builds("not-a-choice")
