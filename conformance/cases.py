@@ -47,6 +47,7 @@ import numpy as np
 
 from multiact._registry import ACTIVATIONS, Activation, lookup
 
+from .distance import round_to
 from .targets import CUPY, TARGETS, Target
 
 __all__ = [
@@ -346,24 +347,6 @@ _LIMITS = {
 def dtype_limits(dtype: str) -> tuple[float, float, float]:
     """(smallest subnormal, smallest normal, largest finite) of ``dtype``."""
     return _LIMITS[dtype]
-
-
-def round_to(values: Any, dtype: str) -> np.ndarray:
-    """``values`` rounded to ``dtype`` (round to nearest even, as PyTorch), as float64."""
-    v = np.asarray(values, dtype=np.float64)
-    if dtype == "float64":
-        return v.copy()
-    if dtype in ("float32", "float16"):
-        with np.errstate(over="ignore"):
-            return v.astype(dtype).astype(np.float64)
-    try:
-        import ml_dtypes  # NumPy's bfloat16 (a dependency of JAX)
-    except ImportError:
-        import torch
-
-        return torch.as_tensor(v).to(torch.bfloat16).to(torch.float64).numpy()
-    with np.errstate(over="ignore"):
-        return v.astype(ml_dtypes.bfloat16).astype(np.float64)
 
 
 def neighbours(value: float, dtype: str) -> tuple[float, float]:

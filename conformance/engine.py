@@ -38,10 +38,12 @@ import numpy as np
 
 from multiact._registry import lookup
 
+from . import budgets
 from . import cases as _cases
 from .cases import PROFILES, Batch, Case, Profile, build_batch, round_to
+from .distance import ulp_distance
 from .targets import TARGETS, Target
-from .tolerances import judge, reference_dtype, ulp
+from .tolerances import judge, reference_dtype
 
 __all__ = ["Engine", "Result", "prepare", "run"]
 
@@ -79,6 +81,16 @@ class Result:
     worst_x_truth: float | None = None
     sign_of_zero: int = 0
     unjudged: int = 0
+    #: Elements where PyTorch's paths disagreed (judged by the exact value there).
+    torch_disagreements: int = 0
+    #: Known exact values that the backend (PyTorch) misses by a NaN or an infinity: not
+    #: counted in the ULP figures, which are distances between numbers.
+    special_vs_truth: int = 0
+    torch_special_vs_truth: int = 0
+    #: multiact's own kernel (not PyTorch's forward or autograd on tensors), and the largest
+    #: distance from the exact value it may have (``conformance.budgets``; None: not held).
+    own_kernel: bool = True
+    ulp_budget: int | None = None
     max_ulp_vs_torch_cpu: float | None = None
     #: The largest |error| / (atol + rtol |reference|) where compared: above 1 fails.
     tolerance_used: float | None = None
@@ -114,6 +126,11 @@ class Result:
             "worst_x_vs_truth": _json_number(self.worst_x_truth),
             "max_ulp_vs_torch_cpu": _json_number(self.max_ulp_vs_torch_cpu),
             "sign_of_zero_mismatches": self.sign_of_zero,
+            "torch_disagreements": self.torch_disagreements,
+            "special_vs_truth": self.special_vs_truth,
+            "own_kernel": self.own_kernel,
+            "ulp_budget": self.ulp_budget,
+            "torch_special_vs_truth": self.torch_special_vs_truth,
             "tolerance_used": _json_number(self.tolerance_used),
             "unjudged": self.unjudged,
             "status": self.status,
@@ -152,20 +169,14 @@ def prepare(target_names: Iterable[str] | None = None) -> None:
         dask.config.set(scheduler="synchronous")
 
 
-def ulp_distance(actual: np.ndarray, expected: np.ndarray, dtype: str) -> np.ndarray:
-    """Per element: how many ULPs of ``dtype`` (at ``expected``) apart the two are.
-
-    Equal values (infinities included) and NaN against NaN are 0; a non-finite value against
-    anything else is inf.
-    """
-    a = np.asarray(actual, dtype=np.float64)
-    e = np.asarray(expected, dtype=np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        same = (a == e) | (np.isnan(a) & np.isnan(e))
-        finite = np.isfinite(a) & np.isfinite(e)
-        spacing = ulp(np.where(np.isfinite(e), e, 0.0), dtype)
-        d = np.where(finite, np.abs(a - e) / spacing, np.inf)
-    return np.where(same, 0.0, d)
+def _finite_distance(
+    got: np.ndarray, exact: np.ndarray, known: np.ndarray | bool, dtype: str
+) -> tuple[np.ndarray, int]:
+    """(ULPs between ``got`` and ``exact`` where both are numbers and ``known``, else 0; how
+    many known positions hold a NaN or an infinity on one side only)."""
+    d = ulp_distance(got, exact, dtype)
+    special = known & np.isinf(d)
+    return np.where(known & ~special, d, 0.0), int(np.count_nonzero(special))
 
 
 def _max(values: np.ndarray) -> float | None:
@@ -182,6 +193,10 @@ class _Reference:
     torch: np.ndarray | None  # PyTorch on the case's device
     torch_cpu: np.ndarray | None  # PyTorch on the CPU
     torch_error: BaseException | None
+    #: PyTorch's result by its other code paths on this CPU (``reference.layouts_for``: the
+    #: vectorised and the scalar loop), each the shape of ``torch``; empty where PyTorch has
+    #: no reference.
+    torch_paths: tuple[np.ndarray, ...]
     #: PyTorch's own half-precision result where the reference is computed in float32
     #: (``tolerances.WIDENED_REFERENCES``): what the torch target's own kernels are held to,
     #: and what "PyTorch vs the exact value" measures. None where it is the reference itself.
@@ -244,7 +259,7 @@ class Engine:
         return self._references[key]
 
     def _compute_reference(self, case: Case) -> _Reference:
-        from .reference import torch_reference, torch_vjp
+        from .reference import layouts_for, torch_reference, torch_vjp
 
         a = case.spec
         params = dict(case.params)
@@ -286,6 +301,17 @@ class Engine:
             except Exception as error:  # a bug here must not stop the run: no truth, and why
                 note = f"the exact value failed ({type(error).__name__}: {_first_line(error)})"
         torch_own = None
+        torch_paths: tuple[np.ndarray, ...] = ()
+        if has_torch and torch_error is None:
+            try:
+                torch_paths = tuple(
+                    torch_vjp(a, values, cotangent, case.dtype, params, case.device, layout=lay)
+                    if case.gradient
+                    else torch_reference(a, values, case.dtype, params, case.device, layout=lay)
+                    for lay in layouts_for(a, params)
+                )
+            except Exception:  # a layout PyTorch refuses: the contiguous reference stands alone
+                torch_paths = ()
         if has_torch and torch_error is None:
             kind = "gradient" if case.gradient else "forward"
             if reference_dtype(a.name, kind, case.dtype) != case.dtype:
@@ -307,6 +333,7 @@ class Engine:
             torch_out,
             torch_cpu,
             torch_error,
+            torch_paths,
             torch_own,
             truth,
             known,
@@ -442,13 +469,17 @@ class Engine:
         kind = "gradient" if case.gradient else "forward"
 
         pytorch = ref.torch
+        # PyTorch's own kernels (forward and autograd on tensors) are PyTorch on a path of its
+        # own: where its paths disagree, any of their answers is its answer.
+        own = case.target == "torch" and case.mode in ("forward", "autograd")
+        paths = tuple(batch.segment(p, case.kind) for p in ref.torch_paths)
         if ref.torch_own is not None:
-            # PyTorch's own kernels (forward and autograd on tensors) are compared with
-            # themselves, half-precision quirks included; everything else with the float32 one.
-            own = case.target == "torch" and case.mode in ("forward", "autograd")
+            # PyTorch's own kernels are compared with themselves, half-precision quirks
+            # included; everything else with the float32 one.
             pytorch_itself = ref.torch_own
             if own:
                 pytorch = ref.torch_own
+                paths = ()
         else:
             pytorch_itself = ref.torch
         if has_torch:
@@ -493,6 +524,10 @@ class Engine:
             cot,
             mode=case.mode if case.gradient else None,
             device=case.device,
+            other_paths=paths if has_torch else (),
+            exact=truth,
+            exact_known=known,
+            any_path=own,
         )
         result = Result(
             case,
@@ -503,6 +538,7 @@ class Engine:
             max_abs_error=cmp.max_abs_error if np.size(got) else 0.0,
             max_ulp=cmp.max_ulp_error if np.size(got) else 0.0,
             unjudged=unjudged,
+            torch_disagreements=cmp.torch_disagreements,
         )
         if np.shape(got) == np.shape(expected) and np.size(got):
             result.tolerance_used = _tolerance_used(case, params, kind, values, got, expected, cot)
@@ -511,6 +547,12 @@ class Engine:
             result.sign_of_zero = int(
                 np.count_nonzero(both_zero & (np.signbit(got) != np.signbit(expected)))
             )
+            if cmp.torch_disagreements:
+                result.message = _join(
+                    result.message,
+                    f"PyTorch's vectorised and scalar loops disagree at {cmp.torch_disagreements} "
+                    "inputs: judged by the exact value there",
+                )
             if result.sign_of_zero and result.status == "pass":
                 result.message = _join(
                     result.message, f"{result.sign_of_zero} zeros of the other sign than PyTorch's"
@@ -518,18 +560,22 @@ class Engine:
         if case.device != "cpu" and ref.torch_cpu is not None:
             cpu = batch.segment(ref.torch_cpu, case.kind)
             if np.shape(cpu) == np.shape(got) and np.size(got):
-                result.max_ulp_vs_torch_cpu = _max(ulp_distance(got, cpu, case.dtype))
+                cpu_dist, _ = _finite_distance(got, cpu, True, case.dtype)
+                result.max_ulp_vs_torch_cpu = _max(cpu_dist)
         dist = torch_dist = None
         if truth is not None and np.size(got) and np.any(known):
-            dist = np.where(known, ulp_distance(got, truth, case.dtype), 0.0)
+            dist, result.special_vs_truth = _finite_distance(got, truth, known, case.dtype)
             result.ulp_truth = _max(dist)
             normal = _normal_range(values, truth, case.dtype, batch)
             result.ulp_truth_normal = _max(np.where(normal, dist, 0.0))
+            _hold_to_budget(result, has_torch)
             if batch.axis is None and np.shape(values) == np.shape(dist) and result.ulp_truth:
                 result.worst_x_truth = float(np.reshape(values, -1)[int(np.argmax(dist))])
             if has_torch:
                 torch_seg = batch.segment(pytorch_itself, case.kind)
-                torch_dist = np.where(known, ulp_distance(torch_seg, truth, case.dtype), 0.0)
+                torch_dist, result.torch_special_vs_truth = _finite_distance(
+                    torch_seg, truth, known, case.dtype
+                )
                 result.torch_ulp_truth = _max(torch_dist)
                 result.torch_ulp_truth_normal = _max(np.where(normal, torch_dist, 0.0))
         grid = case.kind == "grid" and not case.gradient and np.size(got)
@@ -547,6 +593,24 @@ class Engine:
                 per_x(torch_dist),
             )
         return result
+
+
+def _hold_to_budget(result: Result, has_torch: bool) -> None:
+    """Fail a passing case whose distance from the exact value is beyond its budget."""
+    c = result.case
+    result.own_kernel = budgets.is_own_kernel(c.target, c.mode, has_torch)
+    if not result.own_kernel:
+        return
+    result.ulp_budget = budgets.budget(c.label, c.target, c.dtype, c.mode)
+    measured = result.ulp_truth_normal
+    if result.ulp_budget is None or measured is None or measured <= result.ulp_budget:
+        return
+    result.status = "fail"
+    result.message = _join(
+        result.message,
+        f"{measured:.0f} ULP from the exact value (worst x = {result.worst_x_truth!r}), beyond "
+        f"its accuracy budget of {result.ulp_budget} ULP",
+    )
 
 
 def _tolerance_used(

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import machine
 from .engine import Result
 from .targets import TARGETS
 from .tolerances import KNOWN_DIFFERENCES, OVERRIDES
@@ -62,21 +63,14 @@ def metadata(**extra: Any) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "processor": _cpu_name(),
+        "processor": machine.cpu_name(),
         "cpus": os.cpu_count(),
+        "cpu_features": machine.cpu_features(),
+        "cpu_capability": machine.torch_capability(),
+        "numpy_dispatch": machine.numpy_dispatch(),
         "versions": versions,
         **extra,
     }
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -108,7 +108,8 @@ def _source_hash(a: Activation) -> str:
         source = inspect.getsource(a.exact)
     except (OSError, TypeError):
         source = repr(a.exact)
-    return hashlib.sha256(f"{_VERSION}|{DPS}|{source}".encode()).hexdigest()[:16]
+    limits = getattr(a, "limits", None)  # the values at +-inf are cached too
+    return hashlib.sha256(f"{_VERSION}|{DPS}|{source}|{limits}".encode()).hexdigest()[:16]
 
 
 def _finite_or_nan(mp: Any, v: Any) -> Any:

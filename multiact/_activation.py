@@ -130,8 +130,8 @@ class Activation:
     inplace_variant: bool = False
     #: The output is half the input's size along the axis (glu).
     halves_axis: bool = False
-    #: The values at -inf and +inf, for activations without a PyTorch reference (PyTorch's
-    #: answer defines them otherwise). NaN always gives NaN.
+    #: The values at -inf and +inf (the limits): the exact value there, for activations without
+    #: a PyTorch reference and wherever PyTorch's own code paths disagree. NaN always gives NaN.
     limits: tuple[float, float] | None = None
     #: Where the function or its derivative is not smooth, given the parameters (by name):
     #: kinks, thresholds, clipping points. Tests and conformance probe them, and skip them

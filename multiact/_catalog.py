@@ -291,6 +291,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         ),
         variants=({"approximate": "tanh"},),
         exact=_exact_gelu,
+        # PyTorch's vectorised loop gives gelu(+inf) = NaN, its scalar loop inf: the limit
+        # decides.
+        limits=(0.0, float("inf")),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.gelu(x).round(4)\n"
         "array([ 0.8413, -0.0455,  2.996 , -0.    ])\n"
         ">>> multiact.gelu(x, approximate='tanh').round(4)\n"

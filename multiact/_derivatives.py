@@ -35,8 +35,13 @@ def _zeros(g: Any, xp: Any) -> Any:
 
 
 def _nan_at_inf(x: Any, d: Any, xp: Any) -> Any:
-    """PyTorch's backward formulas give NaN at +-inf (inf * 0) for smooth activations whose
-    formula multiplies x by a vanishing term; computed here without the inf * 0."""
+    """The derivative ``d`` with NaN at +-inf, where PyTorch's backward formulas for smooth
+    activations multiply x by a vanishing term (inf * 0); computed without the inf * 0.
+
+    Applied to the derivative, before it multiplies g: JAX transposes a where() by sending the
+    cotangent through the g-dependent branch only, so a NaN selected after multiplying g would
+    become 0 under jax.grad (where multiact.vjp gives NaN).
+    """
     return xp.where(xp.isinf(x), xp.full_like(d, xp.nan), d)
 
 
@@ -88,9 +93,12 @@ def rrelu(x: Any, y: Any, g: Any, xp: Any, lower: float, upper: float, training:
 
 def _elu_like(x: Any, g: Any, xp: Any, alpha: float, scale: float, input_scale: float) -> Any:
     # elu_backward: x <= 0 ? g * input_scale * scale * alpha * exp(x * input_scale) : g * scale
-    # (alpha at 0; NaN takes the positive branch and passes g * scale).
-    negative = xp.exp(xp.where(x <= 0, x, xp.zeros_like(x)) * input_scale)
-    return xp.where(x <= 0, g * (input_scale * scale * alpha) * negative, g * scale)
+    # (alpha at 0). At NaN PyTorch disagrees with itself: its vectorised loop gives NaN, its
+    # scalar loop (short or strided tensors) g * scale. NaN, the value for NaN, is multiact's:
+    # exp(NaN) reaches the slope through the negative branch.
+    negative = xp.exp(xp.where(x > 0, xp.zeros_like(x), x) * input_scale)
+    slope = xp.where(x > 0, xp.full_like(x, scale), (input_scale * scale * alpha) * negative)
+    return g * slope
 
 
 def elu(x: Any, y: Any, g: Any, xp: Any, alpha: float) -> Any:
@@ -117,7 +125,7 @@ def silu(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # silu_backward: g * s * (1 + x * (1 - s)), s = sigmoid(x); NaN at +-inf, as PyTorch.
     xf = _finite(x, xp)
     s = stable_sigmoid(xf, xp)
-    return _nan_at_inf(x, g * (s * (1.0 + xf * (1.0 - s))), xp)
+    return g * _nan_at_inf(x, s * (1.0 + xf * (1.0 - s)), xp)
 
 
 def _softplus(x: Any, xp: Any) -> Any:
@@ -128,7 +136,7 @@ def mish(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # mish_backward: g * (tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)); NaN at +-inf.
     xf = _finite(x, xp)
     t = xp.tanh(_softplus(xf, xp))
-    return _nan_at_inf(x, g * (t + xf * stable_sigmoid(xf, xp) * (1.0 - t * t)), xp)
+    return g * _nan_at_inf(x, t + xf * stable_sigmoid(xf, xp) * (1.0 - t * t), xp)
 
 
 def logsigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
@@ -143,12 +151,14 @@ def hardsigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
 
 def hardswish(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # hardswish_backward: 0 for x <= -3, g * (x / 3 + 1/2) for -3 < x < 3, g from 3 up (so 0
-    # at -3 and g at 3, the outer pieces' values; NaN takes the last branch).
+    # at -3 and g at 3, the outer pieces' values). At NaN PyTorch disagrees with itself: its
+    # vectorised loop gives NaN, its scalar loop g (the last branch); multiact gives NaN.
     # The slope is selected before it multiplies g, and clipped so that the unselected branch
     # stays finite: JAX transposes a where() over g-dependent branches by multiplying both, and
-    # inf * 0 or NaN * 0 (the inner branch at NaN) would make the gradient NaN (seen on CUDA).
+    # inf * 0 would make the gradient NaN (seen on CUDA).
     inside = xp.where(x < 3.0, xp.clip(x, -3.0, 3.0) / 3.0 + 0.5, xp.ones_like(x))
     slope = xp.where(x <= -3.0, xp.zeros_like(x), inside)  # 0, not -0.5 * 0: +0.0 as before
+    slope = xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)
     return xp.where(x <= -3.0, _zeros(g, xp), g * slope)
 
 
@@ -175,7 +185,7 @@ def softsign(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # d/dx x / (1 + |x|) = 1 / (1 + |x|)^2, squared as a reciprocal so it cannot overflow;
     # PyTorch's autograd of its composite formula gives NaN at +-inf (inf / inf).
     r = 1.0 / (1.0 + xp.abs(_finite(x, xp)))
-    return _nan_at_inf(x, g * (r * r), xp)
+    return g * _nan_at_inf(x, r * r, xp)
 
 
 def softplus(x: Any, y: Any, g: Any, xp: Any, beta: float, threshold: float) -> Any:
@@ -205,7 +215,7 @@ def gelu(x: Any, y: Any, g: Any, xp: Any, approximate: str) -> Any:
         right = 0.5 * c * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_KAPPA * c_sq)
         d = 0.5 * (1.0 + t) + right
     # At +-inf PyTorch's backward gives NaN (inf * 0) in both forms; so does multiact.
-    return xp.where(xp.isinf(x), xp.full_like(d, xp.nan), g * d)
+    return g * _nan_at_inf(x, d, xp)
 
 
 def softmax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
