@@ -93,7 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         records += data["cases"]
         meta = data["meta"]
         runs.append(
-            {k: meta.get(k) for k in ("cpu", "cpu_capability", "numpy_dispatch", "versions")}
+            {
+                k: meta.get(k)
+                for k in ("processor", "cpu_capability", "numpy_dispatch", "simd_environment")
+            }
         )
     budgets = build(records)
     args.output.write_text(

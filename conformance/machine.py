@@ -4,11 +4,21 @@ PyTorch's and NumPy's kernels were dispatched to (``ATEN_CPU_CAPABILITY`` and
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import platform
-import sys
 from pathlib import Path
 
-__all__ = ["cpu_features", "cpu_name", "numpy_dispatch", "torch_capability"]
+__all__ = ["cpu_features", "cpu_name", "environment", "numpy_dispatch", "torch_capability"]
+
+#: The environment variables that lower PyTorch's and NumPy's SIMD level.
+_VARIABLES = ("ATEN_CPU_CAPABILITY", "NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")
+
+
+def environment() -> dict[str, str]:
+    """Those of ``_VARIABLES`` that are set."""
+    return {k: os.environ[k] for k in _VARIABLES if k in os.environ}
+
 
 #: The SIMD extensions that change PyTorch's and NumPy's kernels (and some of their answers).
 _SIMD = (
@@ -54,10 +64,11 @@ def cpu_features() -> list[str]:
 
 
 def torch_capability() -> str | None:
-    """The SIMD level PyTorch's CPU kernels run at (None where PyTorch is not imported)."""
-    torch = sys.modules.get("torch")
-    if torch is None:
+    """The SIMD level PyTorch's CPU kernels run at (None where PyTorch is not installed)."""
+    if importlib.util.find_spec("torch") is None:
         return None
+    import torch
+
     try:
         return str(torch.backends.cpu.get_cpu_capability())
     except Exception:  # an old PyTorch without the query

@@ -21,6 +21,7 @@ __all__ = [
     "TORCH_DTYPES",
     "as_dtype_values",
     "layouts_for",
+    "torch_paths",
     "torch_reference",
     "torch_vjp",
 ]
@@ -172,3 +173,25 @@ def torch_vjp(
     y = torch_function(activation)(x, **_torch_kwargs(activation, params, x))
     (grad,) = torch.autograd.grad(y, x, g)
     return grad.detach().to("cpu", torch.float64).numpy()
+
+
+def torch_paths(
+    activation: Activation,
+    values: np.ndarray,
+    dtype: str,
+    params: Mapping[str, Any] | None = None,
+    device: str = "cpu",
+    widen: bool = True,
+    cotangent: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """PyTorch's result (its gradient, given a ``cotangent``) by its other code paths: the
+    layouts of :func:`layouts_for`, for ``tolerances.judge``'s ``other_paths``."""
+    if cotangent is None:
+        return [
+            torch_reference(activation, values, dtype, params, device, widen, layout)
+            for layout in layouts_for(activation, params)
+        ]
+    return [
+        torch_vjp(activation, values, cotangent, dtype, params, device, widen, layout)
+        for layout in layouts_for(activation, params)
+    ]

@@ -68,6 +68,7 @@ def metadata(**extra: Any) -> dict[str, Any]:
         "cpu_features": machine.cpu_features(),
         "cpu_capability": machine.torch_capability(),
         "numpy_dispatch": machine.numpy_dispatch(),
+        "simd_environment": machine.environment(),
         "versions": versions,
         **extra,
     }
@@ -177,6 +178,9 @@ def _accuracy(
                 entry["targets"][c.target] = (r.ulp_truth_normal, r.ulp_truth)
             elif r.ulp_truth is not None and r.ulp_truth > best[1]:
                 entry["targets"][c.target] = (best[0], r.ulp_truth)
+            if r.ulp_budget is not None:
+                budgets = entry.setdefault("budgets", {})
+                budgets[c.target] = max(budgets.get(c.target, 0), r.ulp_budget)
         if r.torch_ulp_truth_normal is not None:
             best = entry.get("torch")
             if best is None or r.torch_ulp_truth_normal > best[0]:
@@ -250,11 +254,40 @@ def _write_json(results: Sequence[Result], path: Path, meta: dict[str, Any]) -> 
 
 
 _ACCURACY_NOTE = (
-    "Largest distance, in ULPs of the dtype, from the correctly rounded exact value (mpmath), "
-    "over the special, kink, grid, random (and row) inputs where the exact value is known, "
-    "leaving out subnormal inputs and results; `(all: N)` is the largest with them, where "
-    "flushing subnormals to zero (XLA on CPU) or underflow makes it larger. 0 is correctly "
-    "rounded."
+    "Largest distance, in ULPs of the dtype (the count of representable numbers between the "
+    "two), from the correctly rounded exact value (mpmath), over the special, kink, grid, "
+    "random (and row) inputs where the exact value is a number, leaving out subnormal inputs "
+    "and results; `(all: N)` is the largest with them, where flushing subnormals to zero (XLA "
+    "on CPU) or underflow makes it larger. 0 is correctly rounded. `N / B`: B is the kernel's "
+    "accuracy budget (`conformance/budgets.json`), the most it may reach: a case beyond it "
+    "fails even inside PyTorch's tolerance."
+)
+
+
+def _disagreements(results: Sequence[Result]) -> list[list[str]]:
+    """Where PyTorch's vectorised and scalar loops disagreed, by activation, dtype and mode."""
+    seen: dict[tuple[str, str, str, str], tuple[int, set[str]]] = {}
+    for r in results:
+        if not r.torch_disagreements:
+            continue
+        c = r.case
+        key = (c.label, c.dtype, "gradient" if c.gradient else "forward", c.kind)
+        n, targets = seen.get(key, (0, set()))
+        seen[key] = (max(n, r.torch_disagreements), targets | {c.target})
+    return [
+        [label, dtype, kind, case, str(n), ", ".join(sorted(targets))]
+        for (label, dtype, kind, case), (n, targets) in sorted(seen.items())
+    ]
+
+
+_DISAGREEMENT_NOTE = (
+    "PyTorch computes the reference by three code paths on this CPU: as laid out in the case, "
+    "padded so that every value falls in its vectorised loop, and strided so that every value "
+    "takes its scalar loop. Where they disagree, multiact's kernels are held to the exact "
+    "value (to any one of PyTorch's answers where the exact value is not defined, as for "
+    "gradients at NaN), and PyTorch's own kernels on tensors to any of their answers. "
+    "`docs/conformance/torch-paths.md` lists PyTorch's disagreements with itself under every "
+    "CPU capability."
 )
 
 
@@ -277,12 +310,15 @@ def _meta_lines(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _accuracy_cell(value: tuple[float, float | None] | None) -> str:
-    """``normal-range max`` and, where subnormals push it higher, ``(all: max)``."""
+def _accuracy_cell(value: tuple[float, float | None] | None, budget: int | None = None) -> str:
+    """``normal-range max``, ``/ budget`` where the kernel is held to one, and, where
+    subnormals push it higher, ``(all: max)``."""
     if value is None:
         return "-"
     normal, everything = value
     cell = _fmt(normal)
+    if budget is not None:
+        cell += f" / {budget}"
     if everything is not None and everything > max(normal, 1) * 2:
         cell += f" (all: {_fmt(everything)})"
     return cell
@@ -302,7 +338,8 @@ def _accuracy_rows(
             entry = acc.get((label, dtype))
             if entry is None or (not entry["targets"] and "torch" not in entry):
                 continue
-            cells = [_accuracy_cell(entry["targets"].get(t)) for t in targets]
+            budgets = entry.get("budgets", {})
+            cells = [_accuracy_cell(entry["targets"].get(t), budgets.get(t)) for t in targets]
             rows.append([label, dtype, _accuracy_cell(entry.get("torch")), *cells])
     return header, rows
 
@@ -388,6 +425,10 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
     out += ["### Gradients (`multiact.vjp`; PyTorch: its autograd)", ""]
     header, rows = _accuracy_rows(results, gradient=True)
     out += [_md_table(header, rows) if rows else "(no truth computed)", ""]
+    out += ["## Where PyTorch disagrees with itself", "", _DISAGREEMENT_NOTE, ""]
+    rows = _disagreements(results)
+    header = ["activation", "dtype", "kind", "case", "inputs", "targets judged there"]
+    out += [_md_table(header, rows) if rows else "Nowhere in this run.", ""]
     out += [
         "## Closest to the tolerance (passing cases)",
         "",
@@ -595,6 +636,10 @@ def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str
         for label in labels:
             image = f"<img alt='{_h(label)}' src='data:image/png;base64,{images[label]}'>"
             parts.append(f"<h3>{_h(label)}</h3>{image}")
+    parts.append(f"<h2>Where PyTorch disagrees with itself</h2><p>{_h(_DISAGREEMENT_NOTE)}</p>")
+    rows = _disagreements(results)
+    header = ["activation", "dtype", "kind", "case", "inputs", "targets judged there"]
+    parts.append(_html_table(header, rows) if rows else "<p>Nowhere in this run.</p>")
     parts.append("<h2>Closest to the tolerance (passing cases)</h2>")
     largest = _largest_vs_torch(results)
     parts.append(

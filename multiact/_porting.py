@@ -265,22 +265,6 @@ RECIPES: tuple[Recipe, ...] = (
         "At NaN jax.nn.relu's gradient is 0; PyTorch's and multiact's is 1.",
         (_NAN, -1.0, 1.0),
     ),
-    *(
-        _gradient_recipe(
-            name,
-            f"jax.nn.{name}",
-            f"At NaN jax.nn.{name}'s gradient is NaN; PyTorch's and multiact's is the "
-            "positive-side slope.",
-            (_NAN, -1.0, 1.0),
-        )
-        for name in ("elu", "celu", "selu")
-    ),
-    _gradient_recipe(
-        "hardswish",
-        "jax.nn.hard_swish",
-        "At NaN jax.nn.hard_swish's gradient is NaN; PyTorch's and multiact's is 1.",
-        (_NAN, -1.0, 1.0),
-    ),
     _gradient_recipe(
         "hardtanh",
         "jax.nn.hard_tanh",

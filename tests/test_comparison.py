@@ -71,7 +71,7 @@ def _walk(start: float, steps: int, dtype: str) -> float:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("start", [-1.0, -2.0**-130, 0.0, 1.0, 1000.0])
+@pytest.mark.parametrize("start", [-1.0, -(2.0**-130), 0.0, 1.0, 1000.0])
 @pytest.mark.parametrize("steps", [1, 3, 700])
 def test_ulp_distance_counts_the_numbers_between(dtype, start, steps):
     start = float(round_to(start, dtype))
@@ -114,7 +114,7 @@ def test_round_to_bfloat16_rounds_once_from_float64():
     np.testing.assert_array_equal(round_to(values, "bfloat16"), expected)
 
 
-# -- PyTorch's paths disagree: the exact value decides ----------------------------------------------
+# -- PyTorch's paths disagree: the exact value decides ------------------------------------------
 
 
 def _gelu(values, result, reference, paths, exact, *, any_path=False, target="numpy"):

@@ -9,8 +9,10 @@ right cases, be reported as such in report.json, and make ``multiact conformance
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -159,9 +161,122 @@ def test_nan_where_pytorch_gives_a_number_fails(monkeypatch, tmp_path):
     grid = next(r for r in results if r.case.kind == "grid")
     assert grid.status == "fail"
     assert "nan" in grid.message
-    assert grid.max_abs_error == np.inf
+    assert "NaN/inf mismatches" in grid.message
     assert _cli_exit(["--activations", "tanh", "--backends", "numpy"], tmp_path) == 1
     assert any(r["status"] == "fail" and r["case"] == "grid" for r in _records(tmp_path))
+
+
+#: Planted special-value errors in NumPy kernels: (activation, kernel, what it does wrong).
+#: Each is the kind of bug the comparison was blind to while it let any number pass where
+#: PyTorch gives NaN or an infinity.
+SPECIAL_VALUE_PLANTS = {
+    "nan-into-a-number": ("relu", lambda x, y: np.where(np.isnan(x), 0, y)),
+    "inf-into-a-finite-value": ("relu", lambda x, y: np.where(np.isinf(x), 1e30, y)),
+    "a-finite-value-into-inf": ("identity", lambda x, y: np.where(np.abs(x) > 1e30, np.inf, y)),
+}
+
+
+def _plant(monkeypatch, activation, wrong):
+    from multiact.backends import numpy as numpy_backend
+
+    original = getattr(numpy_backend, activation)
+
+    @functools.wraps(original)
+    def planted(x, *args):
+        return np.asarray(wrong(x, original(x, *args)), dtype=x.dtype)
+
+    monkeypatch.setattr(numpy_backend, activation, planted)
+
+
+@pytest.mark.parametrize("plant", list(SPECIAL_VALUE_PLANTS))
+def test_a_planted_special_value_error_fails_the_engine_and_the_command(
+    plant, monkeypatch, tmp_path
+):
+    activation, wrong = SPECIAL_VALUE_PLANTS[plant]
+    _plant(monkeypatch, activation, wrong)
+    failed = _failed(_run([activation], ["numpy"], modes=["forward"]))
+    assert any(r.case.kind == "special" for r in failed), [r.case.id for r in failed]
+    assert all("NaN/inf mismatches" in r.message for r in failed)
+    assert _cli_exit(["--activations", activation, "--backends", "numpy"], tmp_path) == 1
+
+
+_PLUGIN = """
+import functools
+import numpy as np
+from multiact.backends import numpy as numpy_backend
+
+original = numpy_backend.relu
+
+
+@functools.wraps(original)
+def relu(x, inplace):
+    return np.asarray(np.where(np.isnan(x), 0, original(x, inplace)), dtype=x.dtype)
+
+
+numpy_backend.relu = relu
+"""
+
+
+def test_a_planted_special_value_error_fails_pytest_conformance(tmp_path):
+    (tmp_path / "plant_nan_into_zero.py").write_text(_PLUGIN)
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "conformance"),
+        "-p",
+        "plant_nan_into_zero",
+        "--conformance-quick",
+        "--conformance-activations",
+        "relu",
+        "--conformance-backends",
+        "numpy",
+        "--conformance-no-cache",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-k",
+        "special and not vjp and not autograd",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+    }
+    run = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "relu-numpy-float32-cpu-special" in run.stdout
+    assert "NaN/inf mismatches" in run.stdout
+
+
+def test_a_kernel_three_ulp_from_the_exact_value_fails_its_accuracy_budget(monkeypatch, tmp_path):
+    # Well inside PyTorch's float32 tolerance (about 11 ULP): only the budget catches it.
+    from multiact.backends import numpy as numpy_backend
+
+    original = numpy_backend.sigmoid
+
+    def biased(x):
+        y = original(x)
+        for _ in range(3):
+            y = np.nextafter(y, np.asarray(np.inf, dtype=y.dtype))
+        return y
+
+    selected = cases.enumerate_cases(
+        cases.FULL,
+        activations=["sigmoid"],
+        targets=["numpy"],
+        modes=["forward"],
+        dtypes=["float32"],
+    )
+    clean = {r.case.kind: r for r in engine.Engine("full").run(selected)}
+    assert all(r.passed for r in clean.values())
+    assert clean["grid"].ulp_budget is not None
+    assert clean["grid"].ulp_truth_normal <= clean["grid"].ulp_budget
+    monkeypatch.setattr(numpy_backend, "sigmoid", biased)
+    results = {r.case.kind: r for r in engine.Engine("full").run(selected)}
+    for kind in ("grid", "random"):
+        assert results[kind].status == "fail", results[kind].message
+        assert "beyond its accuracy budget" in results[kind].message
+        assert results[kind].tolerance_used < 1  # PyTorch's tolerance alone would pass it
 
 
 def test_a_wrong_default_parameter_fails(monkeypatch, tmp_path):

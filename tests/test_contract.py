@@ -77,8 +77,12 @@ def test_non_contiguous_input(target, activation, params):
 
     y = getattr(multiact, activation.name)(x, **concrete(params, x))
     if activation.names.torch is None:
+        # Within the tolerance, not bit for bit: PyTorch's strided (scalar) loop rounds some
+        # operations differently from its contiguous (vectorised) one (squareplus: 1 ULP on
+        # AVX-512 CPUs).
         contiguous = getattr(multiact, activation.name)(np.ascontiguousarray(view))
-        np.testing.assert_array_equal(np.asarray(y), contiguous)
+        result = compare(np.asarray(y), contiguous, "float64")
+        assert result.ok, result.message
         return
     expected = torch_reference(activation, view, "float64", params)
     result = compare(np.asarray(y), expected, "float64")

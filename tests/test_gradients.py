@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from cases import VARIANTS, exact_vjp_reference, inputs
-from multiact.conformance.reference import as_dtype_values, torch_vjp
+from multiact.conformance.reference import as_dtype_values, layouts_for, torch_vjp
 from multiact.conformance.tolerances import judge
 
 import multiact
@@ -27,26 +27,48 @@ def _output_shape(activation, values: np.ndarray, params: dict) -> tuple[int, ..
     return tuple(shape)
 
 
-def _reference_vjp(activation, values, g, dtype, params) -> tuple[np.ndarray, np.ndarray]:
-    """(reference gradient, mask of points the reference cannot judge).
+def _reference_vjp(activation, values, g, dtype, params) -> tuple[np.ndarray, list, np.ndarray]:
+    """(reference gradient, PyTorch's gradients by its other code paths, mask of points the
+    reference cannot judge).
 
-    PyTorch's autograd judges every point; mpmath's numerical derivative of ``exact`` (for
-    the activations PyTorch lacks) cannot judge kinks or non-finite inputs.
+    PyTorch's autograd judges every point (where its vectorised and scalar loops disagree,
+    as for the ELU family at NaN, either answer is PyTorch's); mpmath's numerical derivative of
+    ``exact`` (for the activations PyTorch lacks) cannot judge kinks or non-finite inputs.
     """
     if activation.names.torch is not None:
-        return torch_vjp(activation, values, g, dtype, params), np.zeros(values.shape, bool)
-    return exact_vjp_reference(activation, values, g, dtype, params)
+        paths = [
+            torch_vjp(activation, values, g, dtype, params, layout=layout)
+            for layout in layouts_for(activation, params)
+        ]
+        reference = torch_vjp(activation, values, g, dtype, params)
+        return reference, paths, np.zeros(values.shape, bool)
+    return _exact(activation, values, g, dtype, params)
 
 
-def _check(activation, params, target_name, dtype, values, actual, g):
+def _exact(activation, values, g, dtype, params) -> tuple[np.ndarray, list, np.ndarray]:
+    expected, unjudged = exact_vjp_reference(activation, values, g, dtype, params)
+    return expected, [], unjudged
+
+
+def _check(activation, params, target_name, dtype, values, actual, g, mode=None):
     plain = {k: v for k, v in params.items()}
-    expected, unjudged = _reference_vjp(activation, values, g, dtype, plain)
+    expected, paths, unjudged = _reference_vjp(activation, values, g, dtype, plain)
     if unjudged.all():
         pytest.skip("no point the reference can judge")
     actual = np.where(unjudged, 0.0, actual)
     expected = np.where(unjudged, 0.0, expected)
     result = judge(
-        activation.name, plain, "gradient", target_name, dtype, values, actual, expected, g
+        activation.name,
+        plain,
+        "gradient",
+        target_name,
+        dtype,
+        values,
+        actual,
+        expected,
+        g,
+        mode=mode,
+        other_paths=paths,
     )
     assert result.ok, result.message
 
@@ -75,7 +97,7 @@ def test_jax_grad_follows_pytorchs_convention(activation, params):
     fn = getattr(multiact, activation.name)
     _, pullback = jax.vjp(lambda x: fn(x, **jax_params), jax.numpy.asarray(values))
     (grad,) = pullback(jax.numpy.asarray(g))
-    _check(activation, params, "jax", "float64", values, np.asarray(grad), g)
+    _check(activation, params, "jax", "float64", values, np.asarray(grad), g, mode="autograd")
 
 
 @pytest.mark.parametrize(("activation", "params"), VARIANTS)
@@ -90,7 +112,7 @@ def test_torch_autograd_through_multiact(activation, params):
     y = getattr(multiact, activation.name)(x, **torch_params)
     g = _cotangent(tuple(y.shape))
     (grad,) = torch.autograd.grad(y, x, torch.tensor(g))
-    _check(activation, params, "torch", "float64", values, grad.numpy(), g)
+    _check(activation, params, "torch", "float64", values, grad.numpy(), g, mode="autograd")
 
 
 @pytest.mark.parametrize("target", DISPATCHED_TARGETS)
