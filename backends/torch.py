@@ -74,31 +74,89 @@ def _raise_if_refused(name: str, error: RuntimeError, inplace: bool) -> None:
         raise _checks.refused_by_torch(name, error, inplace) from error
 
 
+def _connected_zero(x: torch.Tensor) -> torch.Tensor:
+    """-0.0 everywhere, recorded by autograd as a function of ``x`` whose derivative is 0.
+
+    Added to a first derivative that does not depend on ``x`` (sparse_sigmoid's, a constant
+    where it is not 0) so that differentiating it again gives a zero tensor, as PyTorch's own
+    backward-of-backward nodes do (relu's, hardtanh's), instead of autograd's "does not require
+    grad" error. -0.0 leaves every value unchanged, zeros' signs included; nan_to_num keeps
+    inf * 0 and NaN from reaching either the value or the derivative.
+    """
+    return -torch.nan_to_num(x * 0.0, nan=0.0, posinf=0.0, neginf=0.0).abs()
+
+
 def _with_analytic_backward(name: str):
     """The generic kernel ``name`` as a torch.autograd.Function whose backward is
     ``_derivatives.NAME``: autograd through its where() branches would give 0 or NaN where
-    the derivative is +inf or undefined (log1mexp at 0), and ignore the kink conventions."""
+    the derivative is +inf or undefined (log1mexp at 0), and ignore the kink conventions.
+
+    Written in the ``forward`` + ``setup_context`` style with a ``jvp`` and a generated vmap
+    rule, so torch.func's transforms (grad, vmap, jvp, jacrev, jacfwd, hessian) accept it. The
+    backward and the jvp are differentiable torch operations on tensors that keep their graph,
+    so second derivatives (``create_graph=True``, torch.func.hessian) are the derivative of
+    ``_derivatives.NAME``. The jvp is the same formula with the tangent for ``g``: the Jacobian
+    is diagonal for an elementwise function and symmetric for sparsemax.
+    """
     kernel = getattr(_generic, name)
     derivative = getattr(_derivatives, name)
 
-    class Function(torch.autograd.Function):
+    def apply_derivative(x: torch.Tensor, y: torch.Tensor, g: torch.Tensor, params) -> torch.Tensor:
+        wide = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+        xp = _generic.namespace(x)
+        d = derivative(x.to(wide), y.to(wide), g.to(wide), xp, *params).to(x.dtype)
+        if torch.is_grad_enabled() and x.requires_grad and not d.requires_grad:
+            d = d + _connected_zero(x)
+        return d
+
+    class Traced(torch.autograd.Function):
+        generate_vmap_rule = True
+
         @staticmethod
-        def forward(ctx, x: torch.Tensor, *params: object) -> torch.Tensor:
-            y = kernel(x, *params)
-            ctx.save_for_backward(x, y)
+        def forward(x: torch.Tensor, *params: object) -> torch.Tensor:
+            return kernel(x, *params)
+
+        @staticmethod
+        def setup_context(ctx, inputs: tuple, output: torch.Tensor) -> None:
+            x, *params = inputs
+            ctx.save_for_backward(x, output)
+            ctx.save_for_forward(x, output)
             ctx.params = params
-            return y
 
         @staticmethod
         def backward(ctx, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
             x, y = ctx.saved_tensors
-            xp = _generic.namespace(x)
-            wide = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
-            grad = derivative(x.to(wide), y.to(wide), g.to(wide), xp, *ctx.params)
-            return (grad.to(x.dtype), *(None for _ in ctx.params))
+            return (apply_derivative(x, y, g, ctx.params), *(None for _ in ctx.params))
 
-    Function.__name__ = Function.__qualname__ = f"{name}_backward"
-    return Function.apply
+    class Function(Traced):
+        @staticmethod
+        def jvp(ctx, t: torch.Tensor, *params: None) -> torch.Tensor:
+            x, y = ctx.saved_tensors
+            return apply_derivative(x, y, t, ctx.params)
+
+    Traced.__name__ = Traced.__qualname__ = Function.__name__ = Function.__qualname__ = (
+        f"{name}_backward"
+    )
+    # torch.compile traces Traced: dynamo refuses an autograd.Function with a jvp (forward-mode
+    # AD, which compiled code does not use). Everywhere else Function, with its jvp.
+    # Function.apply binds the arguments to forward's signature on every call when
+    # setup_context is defined (inspect.signature: a fifth of a one-element squareplus). Outside
+    # torch.func's transforms it then only calls the C++ apply, which this calls directly;
+    # the transforms go through Function.apply, which they need.
+    c_apply = super(torch.autograd.Function, Function).apply
+    unwrap_if_dead = torch._C._functorch.unwrap_if_dead
+    transforms_active = torch._C._are_functorch_transforms_active
+    is_compiling = torch.compiler.is_compiling
+
+    def apply(x: torch.Tensor, *params: object) -> torch.Tensor:
+        if is_compiling():
+            return Traced.apply(x, *params)
+        if transforms_active():
+            return Function.apply(x, *params)
+        return c_apply(unwrap_if_dead(x), *params)
+
+    apply.__name__ = apply.__qualname__ = name
+    return apply
 
 
 # The generic kernels look up their array namespace by type(x). Doing it now for tensors means
@@ -151,7 +209,13 @@ def rrelu(
 ) -> torch.Tensor:
     gen = _generator(x, generator)
     try:
-        if training and x.dtype == torch.float16 and x.device.type == "cpu":
+        if not training:
+            # What PyTorch's rrelu computes in eval mode (its kernels and its backward call
+            # leaky_relu's with the mean slope), called directly: torch.func.vmap has no rule
+            # for aten::rrelu_with_noise, so vmap(grad(...)), jacfwd and hessian refused it.
+            slope = (lower + upper) / 2
+            return (_nn.leaky_relu_ if inplace else _nn.leaky_relu)(x, slope)
+        if x.dtype == torch.float16 and x.device.type == "cpu":
             # PyTorch has no float16 rrelu on the CPU ("rrelu_with_noise_out_cpu" not
             # implemented for 'Half'): drawn and computed in float32, rounded once, as the
             # other backends compute float16.

@@ -95,8 +95,10 @@ def _elu_like(x: Any, g: Any, xp: Any, alpha: float, scale: float, input_scale: 
     # elu_backward: x <= 0 ? g * input_scale * scale * alpha * exp(x * input_scale) : g * scale
     # (alpha at 0). At NaN PyTorch disagrees with itself: its vectorised loop gives NaN, its
     # scalar loop (short or strided tensors) g * scale. NaN, the value for NaN, is multiact's:
-    # exp(NaN) reaches the slope through the negative branch.
-    negative = xp.exp(xp.where(x > 0, xp.zeros_like(x), x) * input_scale)
+    # exp(NaN) reaches the slope through the negative branch. x is held constant at 0 (x >= 0,
+    # not x > 0: the same value) so that the slope's own derivative there, the second
+    # derivative under JAX, is 0 as in PyTorch's elu_double_backward (which masks x < 0).
+    negative = xp.exp(xp.where(x >= 0, xp.zeros_like(x), x) * input_scale)
     slope = xp.where(x > 0, xp.full_like(x, scale), (input_scale * scale * alpha) * negative)
     return g * slope
 
@@ -129,7 +131,17 @@ def silu(x: Any, y: Any, g: Any, xp: Any) -> Any:
 
 
 def _softplus(x: Any, xp: Any) -> Any:
-    return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+    # max(x, 0) as a where() choosing x at 0: differentiated (mish's second derivative under
+    # JAX), it must take the side that JAX's derivative of abs takes at 0 (+1); jnp.maximum
+    # splits the tie, and the derivative at 0 came out 0 instead of sigmoid(0) = 1/2.
+    return xp.where(x >= 0, x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _magnitude(x: Any, xp: Any) -> Any:
+    """|x| as max(x, -x): the same value, and a derivative of 0 at 0 under JAX (which splits a
+    tie), where jnp.abs's is 1. PyTorch's autograd takes sign(0) = 0, so second derivatives
+    through |x| (softsign's) are then PyTorch's at 0."""
+    return xp.maximum(x, -x)
 
 
 def mish(x: Any, y: Any, g: Any, xp: Any) -> Any:
@@ -184,7 +196,7 @@ def tanhshrink(x: Any, y: Any, g: Any, xp: Any) -> Any:
 def softsign(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # d/dx x / (1 + |x|) = 1 / (1 + |x|)^2, squared as a reciprocal so it cannot overflow;
     # PyTorch's autograd of its composite formula gives NaN at +-inf (inf / inf).
-    r = 1.0 / (1.0 + xp.abs(_finite(x, xp)))
+    r = 1.0 / (1.0 + _magnitude(_finite(x, xp), xp))
     return g * _nan_at_inf(x, r * r, xp)
 
 
@@ -192,8 +204,12 @@ def softplus(x: Any, y: Any, g: Any, xp: Any, beta: float, threshold: float) -> 
     # softplus_backward: g where beta * x > threshold, else g * sigmoid(beta * x). beta * x
     # is clipped to +-800, where sigmoid is exactly 0 or 1 in every dtype, so it cannot
     # overflow (the linear branch is then chosen by the same clipped value).
+    # At beta * x == threshold the sigmoid branch is taken; its argument is held constant there
+    # (the same value), so the second derivative under JAX is 0, as PyTorch's
+    # softplus_double_backward (which masks beta * x < threshold) gives.
     limit = 800.0 / abs(beta)
     bx = xp.clip(x, -limit, limit) * beta
+    bx = xp.where(bx == threshold, xp.full_like(bx, threshold), bx)
     return xp.where(bx > threshold, g, g * stable_sigmoid(bx, xp))
 
 
@@ -205,6 +221,10 @@ def threshold(x: Any, y: Any, g: Any, xp: Any, threshold: float, value: float) -
 def gelu(x: Any, y: Any, g: Any, xp: Any, approximate: str) -> Any:
     if approximate != "tanh":
         d = _special.gelu_exact_grad(x, xp)
+        # gelu_exact_grad returns x itself at NaN, whose derivative is 1: a second derivative
+        # (JAX differentiating this) of g at NaN. Times x, the value stays NaN and so does its
+        # derivative.
+        d = xp.where(xp.isnan(x), d * x, d)
     else:
         # PyTorch's GeluBackward for the tanh form, term for term, except that x is clipped
         # where tanh has saturated: PyTorch squares x and gets inf * 0 = NaN for |x| > 1.8e19
@@ -260,7 +280,10 @@ def squareplus(x: Any, y: Any, g: Any, xp: Any, b: float) -> Any:
     # is 0 * inf = NaN for a subnormal scale.
     r, q = xf / scale, q / scale
     ratio = r / xp.sqrt(r * r + q * q)
-    ratio = xp.where(xp.isinf(x), xp.sign(x), ratio)
+    # Not xp.sign: array_api_compat's for torch writes NaN through a boolean mask, which
+    # torch.func.vmap cannot batch.
+    ones = xp.ones_like(ratio)
+    ratio = xp.where(xp.isinf(x), xp.where(x > 0, ones, -ones), ratio)
     return g * (0.5 * (1.0 + ratio))
 
 
