@@ -757,6 +757,15 @@ def sparsemax_shifted(w: Any, axis: int, xp: Any) -> Any:
     return xp.where(near, xp.where(near, w, m) - m, xp.full_like(w, -2.0))
 
 
+def _sort_descending(x: Any, axis: int, xp: Any) -> Any:
+    """x sorted in descending order along ``axis``: values only, so stability is moot."""
+    if xp.__name__ == "array_api_compat.torch":
+        # array_api_compat's sort always passes stable=, choosing the aten.sort overload that
+        # torch.onnx.export cannot translate; without it, it becomes ONNX's TopK.
+        return x.sort(dim=axis, descending=True).values
+    return xp.sort(x, axis=axis, descending=True)
+
+
 @_rowwise
 def sparsemax(x: Any, axis: int) -> Any:
     xp = namespace(x)
@@ -767,7 +776,7 @@ def sparsemax(x: Any, axis: int) -> Any:
     zeros = xp.zeros_like(w)
     w = xp.where(finite, w, zeros)
     s = sparsemax_shifted(w, axis, xp)
-    z = xp.sort(s, axis=axis, descending=True)
+    z = _sort_descending(s, axis, xp)
     cumulative = xp.cumulative_sum(z, axis=axis)
     k = xp.cumulative_sum(xp.ones_like(z), axis=axis)  # 1, 2, ..., n along the axis
     # The support is a prefix of the sorted values: z_k is in it while 1 + k z_k > sum_{j<=k} z_j.
