@@ -22,12 +22,16 @@ import jax
 import jax.numpy as jnp
 
 from multiact import _checks, _derivatives, _generic
+from multiact._constants import SELU_ALPHA, SELU_SCALE
+from multiact._numerics import channel_weight
 from multiact._registry import ACTIVATIONS
 
 NAME = "jax"
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
+#: None: the float-only kernels check the dtype while tracing, once per dtype and shape
+#: (reading x.dtype on a JAX array before every call costs 0.3-0.5 us of a 7 us call); the
+#: others' dtypes seen to pass, as on every backend (backends/__init__.py's Backend).
+FLOATS = None
+REALS: set[Any] = set()
 
 
 def dtype_kind(x: jax.Array) -> str:
@@ -219,7 +223,7 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     # jax.nn.leaky_relu selects on x >= 0; PyTorch on x > 0 (the values agree, -0.0 stays).
     "leaky_relu": lambda x, negative_slope: jnp.where(x > 0, x, x * negative_slope),
     "elu": lambda x, alpha: _elu_like(x, alpha, 1.0, 1.0),
-    "selu": lambda x: _elu_like(x, _SELU_ALPHA, _SELU_SCALE, 1.0),
+    "selu": lambda x: _elu_like(x, SELU_ALPHA, SELU_SCALE, 1.0),
     # jax.nn.celu is max(x, 0) + ..., which loses -0.0; PyTorch's celu is an elu.
     "celu": lambda x, alpha: _elu_like(x, alpha, 1.0, 1.0 / alpha),
     "gelu": lambda x, approximate: jax.nn.gelu(x, approximate=approximate == "tanh"),
@@ -315,7 +319,7 @@ def _prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
     # Differentiated by JAX itself: the gradient with respect to the weight comes for free,
     # and where(x > 0, ...) gives PyTorch's convention at 0 (the weight).
     _require_float("prelu", x)  # while tracing: see _FLOAT_ONLY
-    w = _derivatives._channel_weight(weight, x, jnp)
+    w = channel_weight(weight, x, jnp)
     return jnp.where(x > 0, x, w * x)
 
 
