@@ -14,6 +14,7 @@ differ at hardtanh(+-1), leaky_relu(0), relu(NaN), hardswish(+-3)...
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -260,6 +261,57 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
 _compiled = {name: _torch_convention(name, kernel) for name, kernel in _kernels.items()}
 
 
+def _refusing_inplace(name: str, compiled: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """The kernel of an activation with ``inplace`` (always its last parameter): JAX arrays
+    are immutable, so ``inplace=True`` is refused, and otherwise the compiled kernel runs.
+
+    Written out per number of parameters, with the refusal inline: forwarding ``*args`` to the
+    compiled kernel, or a helper call, would cost a tenth of a one-element call.
+    """
+    a = ACTIVATIONS[name]
+    assert a.params[-1].name == "inplace", name
+    arity = len(a.params) - 1
+    if arity == 0:
+
+        def kernel(x: jax.Array, inplace: bool) -> jax.Array:
+            if inplace:
+                raise _checks.immutable_error(name, x)
+            return compiled(x)
+
+    elif arity == 1:
+
+        def kernel(x: jax.Array, p: object, inplace: bool) -> jax.Array:  # type: ignore[misc]
+            if inplace:
+                raise _checks.immutable_error(name, x)
+            return compiled(x, p)
+
+    elif arity == 2:
+
+        def kernel(x: jax.Array, p: object, q: object, inplace: bool) -> jax.Array:  # type: ignore[misc]
+            if inplace:
+                raise _checks.immutable_error(name, x)
+            return compiled(x, p, q)
+
+    else:
+        raise NotImplementedError(f"{name}: {arity} parameters besides inplace")
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("x", *a.defaults)]
+    )
+    return kernel
+
+
+# Every kernel of _kernels becomes this module's function of the activation's name (the
+# Backend contract): the compiled kernel itself, with no Python frame in front, or behind the
+# in-place refusal. One place per activation: its entry in _kernels.
+globals().update(
+    {
+        name: _refusing_inplace(name, compiled) if ACTIVATIONS[name].supports_inplace else compiled
+        for name, compiled in _compiled.items()
+    }
+)
+
+
 def _reducing(name: str, kernel: Callable[..., jax.Array]) -> Callable[[jax.Array, int], jax.Array]:
     """A softmax-like kernel, compiled per axis, with PyTorch's 0-d and empty cases.
 
@@ -353,28 +405,6 @@ def _key(generator: object) -> jax.Array:
     )
 
 
-# The in-place refusal is checked inline in each kernel: a helper call would cost a tenth of a
-# one-element call.
-
-
-def relu(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("relu", x)
-    return _compiled["relu"](x)
-
-
-def relu6(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("relu6", x)
-    return _compiled["relu6"](x)
-
-
-def leaky_relu(x: jax.Array, negative_slope: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("leaky_relu", x)
-    return _compiled["leaky_relu"](x, negative_slope)
-
-
 def prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
     return _prelu(x, weight)
 
@@ -390,89 +420,6 @@ def rrelu(
     return _rrelu_training_jit(x, lower, upper, _key(generator))
 
 
-def elu(x: jax.Array, alpha: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("elu", x)
-    return _compiled["elu"](x, alpha)
-
-
-def selu(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("selu", x)
-    return _compiled["selu"](x)
-
-
-def celu(x: jax.Array, alpha: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("celu", x)
-    return _compiled["celu"](x, alpha)
-
-
-# jax.nn.gelu takes a bool and defaults to the tanh form; PyTorch's 'none' is exact (the
-# kernel converts).
-gelu = _compiled["gelu"]
-
-
-def silu(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("silu", x)
-    return _compiled["silu"](x)
-
-
-def mish(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("mish", x)
-    return _compiled["mish"](x)
-
-
-sigmoid = _compiled["sigmoid"]
-
-
-logsigmoid = _compiled["logsigmoid"]
-
-
-def hardsigmoid(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("hardsigmoid", x)
-    return _compiled["hardsigmoid"](x)
-
-
-def hardswish(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("hardswish", x)
-    return _compiled["hardswish"](x)
-
-
-def hardtanh(x: jax.Array, min_val: float, max_val: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("hardtanh", x)
-    return _compiled["hardtanh"](x, min_val, max_val)
-
-
-hardshrink = _compiled["hardshrink"]
-
-
-softshrink = _compiled["softshrink"]
-
-
-tanhshrink = _compiled["tanhshrink"]
-
-
-tanh = _compiled["tanh"]
-
-
-softsign = _compiled["softsign"]
-
-
-softplus = _compiled["softplus"]
-
-
-def threshold(x: jax.Array, threshold: float, value: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("threshold", x)
-    return _compiled["threshold"](x, threshold, value)
-
-
 def glu(x: jax.Array, axis: int) -> jax.Array:
     return _glu(x, axis)
 
@@ -486,24 +433,9 @@ log_softmax = _log_softmax
 softmin = _softmin
 
 
-squareplus = _compiled["squareplus"]
-
-
-sparse_plus = _compiled["sparse_plus"]
-
-
-sparse_sigmoid = _compiled["sparse_sigmoid"]
-
-
 def sparsemax(x: jax.Array, axis: int) -> jax.Array:
     return _sparsemax(x, axis)
 
 
-log1mexp = _compiled["log1mexp"]
-
-
 def identity(x: jax.Array) -> jax.Array:
     return jnp.copy(x)
-
-
-exponential = _compiled["exponential"]
