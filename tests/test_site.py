@@ -30,6 +30,14 @@ import multiact
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 REPORTS = sorted(p.parent.name for p in DOCS.glob("conformance/*/report.html"))
+CHROMIUM = find_chromium()
+
+# Checked before anything is built: without a browser there is nothing to do here.
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium not found: the browser tests of the site need Debian's chromium package"
+    " (apt-get install chromium) or $CHROMIUM naming a Chromium executable",
+)
 
 #: Runs in each page after its load event: waits for every image (lazy ones made eager) and
 #: returns what the tests check.
@@ -80,13 +88,7 @@ def server(built_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip(
-            "Chromium not found: the browser tests of the site need Debian's chromium package"
-            " (apt-get install chromium) or $CHROMIUM naming a Chromium executable"
-        )
-    with Chromium(executable, tmp_path_factory.mktemp("chromium")) as chromium:
+    with Chromium(CHROMIUM, tmp_path_factory.mktemp("chromium")) as chromium:
         yield chromium
 
 
@@ -105,7 +107,7 @@ def _pages(site: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def crawl(built_site: Path, server: str, page: Page) -> dict[str, dict]:
+def crawl(page: Page, server: str, built_site: Path) -> dict[str, dict]:
     """Every page, loaded once: what INSPECT found, and the console errors it logged."""
     visited = {}
     for path in _pages(built_site):
