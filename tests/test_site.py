@@ -216,6 +216,8 @@ def test_conformance_pages_link_the_html_reports(crawl: dict[str, dict], server:
     standalone = [server + f"conformance/{report}/report-standalone.html" for report in REPORTS]
     for path in ("conformance/index.html", "index.html"):
         assert set(standalone) <= set(crawl[path]["links"]), path
+    for report, url in zip(REPORTS, standalone, strict=True):
+        assert url in crawl[f"conformance/{report}/report.html"]["links"]
     # A link to report.html in the Markdown opens the site's copy; it does not download it.
     links = [link for found in crawl.values() for link in found["links"]]
     assert any(link in standalone for link in crawl["conformance/README.html"]["links"])

@@ -21,7 +21,8 @@ so they cannot drift from the committed results:
 
 The self-contained HTML conformance reports (``conformance/DIR/report.html``, plots inline) are
 copied into the site as ``conformance/DIR/report-standalone.html`` (``report.html`` is the page
-built from ``report.md``), and a link to one opens that copy instead of downloading it.
+built from ``report.md``, which gets a link to it under its title), and a link to one opens that
+copy instead of downloading it.
 """
 
 from __future__ import annotations
@@ -462,6 +463,21 @@ class OpenStandaloneReports(SphinxTransform):
             node.replace_self(link)
 
 
+def link_plots_from_report_page(app: object, docname: str, source: list[str]) -> None:
+    """Under the title of a report page (``conformance/DIR/report.md``, written by
+    ``multiact conformance``), a link to the same report with its plots."""
+    match = re.fullmatch(r"conformance/([^/]+)/report", docname)
+    srcdir = Path(app.srcdir)  # type: ignore[attr-defined]
+    if not match or not (srcdir / "conformance" / match[1] / "report.html").exists():
+        return
+    title, newline, rest = source[0].partition("\n")
+    note = (
+        "\n\n:::{tip}\nThe same report with a plot per activation of the error against x:"
+        " [report with plots (HTML)](report.html).\n:::\n"
+    )
+    source[0] = title + newline + note + rest
+
+
 def copy_standalone_reports(app: object, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":  # type: ignore[attr-defined]
         return
@@ -481,6 +497,7 @@ def copy_standalone_reports(app: object, exception: Exception | None) -> None:
 
 def setup(app: object) -> dict[str, object]:
     app.connect("builder-inited", generate)  # type: ignore[attr-defined]
+    app.connect("source-read", link_plots_from_report_page)  # type: ignore[attr-defined]
     app.connect("build-finished", copy_standalone_reports)  # type: ignore[attr-defined]
     app.add_directive("multiact-conformance-summary", ConformanceSummary)  # type: ignore[attr-defined]
     app.add_directive("multiact-key-figures", KeyFigures)  # type: ignore[attr-defined]
