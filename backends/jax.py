@@ -242,7 +242,11 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     "softplus": lambda x, beta, threshold: jnp.where(
         x * beta > threshold, x, jnp.logaddexp(x * beta, 0.0) / beta
     ),
-    "threshold": lambda x, threshold, value: jnp.where(x <= threshold, _as_dtype_of(x, value), x),
+    # PyTorch converts the threshold to x's dtype first: truncated toward 0 for integers
+    # (x = -1 is at or below -1.85 there), where a Python float would promote x to float.
+    "threshold": lambda x, threshold, value: jnp.where(
+        x <= _as_dtype_of(x, threshold), _as_dtype_of(x, value), x
+    ),
     "squareplus": lambda x, b: _generic.squareplus(x, b),
     "sparse_plus": lambda x: _generic.sparse_plus(x),
     "sparse_sigmoid": lambda x: _generic.sparse_sigmoid(x),
