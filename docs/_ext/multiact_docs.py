@@ -172,12 +172,19 @@ def _relative(target: str, docname: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(docname) or ".")
 
 
+#: The note a report's Markdown carries under its title while it predates the current
+#: comparison (the report is then shown, marked, and left out of the totals).
+STALE = re.compile(r"^> \*\*Stale:\*\* (.+)$", re.MULTILINE)
+
+
 def conformance_reports(source: Path) -> list[dict]:
-    """What each committed report says: its counts, backends, dtypes, devices, activations and
-    the machine it ran on; the CPU's first."""
+    """What each committed report says: its counts, backends, dtypes, devices, activations,
+    the machine it ran on and whether it is marked stale; the CPU's first."""
     reports = []
     for path in sorted(source.glob("conformance/*/report.json")):
         report = json.loads(path.read_text())
+        markdown = path.with_suffix(".md")
+        stale = STALE.search(markdown.read_text()) if markdown.exists() else None
         cases, meta = report["cases"], report["meta"]
         machine = f"{meta['processor']}, {meta['cpus']} CPUs"
         environment = path.parent / "environment.json"
@@ -197,6 +204,8 @@ def conformance_reports(source: Path) -> list[dict]:
                 "machine": machine,
                 "date": meta["date"].split()[0],
                 "standalone": (path.parent / "report.html").exists(),
+                "stale": stale[1] if stale else None,
+                "sources": [path, markdown],
             }
         )
     return sorted(reports, key=lambda r: (r["dir"] != "cpu", r["dir"]))
@@ -218,18 +227,33 @@ def _verdict(summary: dict) -> str:
     return "{bdg-danger}`" + ", ".join(parts) + "`"
 
 
+def _devices(report: dict) -> str:
+    return " and ".join(d.upper() for d in report["devices"])
+
+
 def conformance_summary(reports: list[dict]) -> str:
-    """MyST: one line over all the reports, then a card per report."""
-    total = {k: sum(r["summary"][k] for r in reports) for k in ("cases", "failed", "skipped")}
-    targets = {t for r in reports for t in r["targets"]}
-    dtypes = sorted({d for r in reports for d in r["dtypes"]})
-    devices = sorted({d.upper() for r in reports for d in r["devices"]})
-    modes = [MODES.get(m, m) for m in sorted({m for r in reports for m in r["modes"]}, key=_order)]
+    """MyST: one line over the current reports (stale ones named beside it), then a card per
+    report."""
+    current = [r for r in reports if not r["stale"]]
+    total = {k: sum(r["summary"][k] for r in current) for k in ("cases", "failed", "skipped")}
+    targets = {t for r in current for t in r["targets"]}
+    dtypes = sorted({d for r in current for d in r["dtypes"]})
+    devices = sorted({d.upper() for r in current for d in r["devices"]})
+    modes = [MODES.get(m, m) for m in sorted({m for r in current for m in r["modes"]}, key=_order)]
+    line = (
+        f"{_verdict(total)} **{_count(total['cases'])} cases**: {len(targets)} backends and"
+        f" {len(dtypes)} dtypes ({', '.join(dtypes)}) on {' and '.join(devices)};"
+        f" {', '.join(modes[:-1])} and {modes[-1]}; each judged against PyTorch on the same"
+        " device in the same dtype."
+    )
+    for r in reports:
+        if r["stale"]:
+            line += (
+                f" Not counted: the {_devices(r)} run ({_count(r['summary']['cases'])} cases),"
+                " which predates the current comparison."
+            )
     lines = [
-        f"{_verdict(total)} **{_count(total['cases'])} cases**: {len(targets)} backends,"
-        f" {len(dtypes)} dtypes ({', '.join(dtypes)}), {len(devices)} devices"
-        f" ({' and '.join(devices)}), {', '.join(modes[:-1])} and {modes[-1]}, each judged"
-        " against PyTorch on the same device in the same dtype.",
+        line,
         "",
         "::::{grid} 1 1 2 2",
         ":gutter: 3",
@@ -237,7 +261,9 @@ def conformance_summary(reports: list[dict]) -> str:
         "",
     ]
     for r in reports:
-        devices = " and ".join(d.upper() for d in r["devices"])
+        verdict = _verdict(r["summary"])
+        if r["stale"]:
+            verdict += " {bdg-warning}`stale`"
         links = f"{{doc}}`Report </conformance/{r['dir']}/report>`"
         if r["standalone"]:  # OpenStandaloneReports points the link at the site's copy
             links += f" · [Report with plots (HTML)](/conformance/{r['dir']}/report.html)"
@@ -246,11 +272,13 @@ def conformance_summary(reports: list[dict]) -> str:
             ":class-card: ma-stat",
             "",
             "```{card-header}",
-            f"{_count(r['summary']['cases'])} cases on {devices} {_verdict(r['summary'])}",
+            f"{_count(r['summary']['cases'])} cases on {_devices(r)} {verdict}",
             "```",
             f"{r['machine']}, {r['date']}: {len(r['targets'])} backends"
             f" ({', '.join(r['targets'])}), {len(r['dtypes'])} dtypes, {r['activations']}"
             " activations.",
+            "",
+            f"**Stale:** {r['stale']}" if r["stale"] else "",
             "```{card-footer}",
             links,
             "```",
@@ -283,11 +311,13 @@ def _ratios(
 
 
 def key_figures(reports: list[dict], bench: dict) -> str:
-    """MyST: the three figures beside the home page's introduction."""
-    total = {k: sum(r["summary"][k] for r in reports) for k in ("cases", "failed", "skipped")}
-    devices = " and ".join(sorted({d.upper() for r in reports for d in r["devices"]}))
-    targets = {t for r in reports for t in r["targets"]}
-    dtypes = {d for r in reports for d in r["dtypes"]}
+    """MyST: the three figures beside the home page's introduction (from the current reports;
+    a stale one is shown with the others, marked, under "Checked against PyTorch")."""
+    current = [r for r in reports if not r["stale"]]
+    total = {k: sum(r["summary"][k] for r in current) for k in ("cases", "failed", "skipped")}
+    devices = " and ".join(sorted({d.upper() for r in current for d in r["devices"]}))
+    targets = {t for r in current for t in r["targets"]}
+    dtypes = {d for r in current for d in r["dtypes"]}
     native = _ratios(bench, "throughput", "torch") + _ratios(bench, "throughput", "jax")
     lines = [
         f"- **{_count(total['cases'])}** conformance cases against PyTorch on {devices}:"
@@ -410,7 +440,8 @@ class ConformanceSummary(SphinxDirective):
         source = Path(self.env.srcdir)
         reports = conformance_reports(source)
         for report in reports:
-            self.env.note_dependency(str(report["path"]))
+            for path in report["sources"]:
+                self.env.note_dependency(str(path))
         if not reports:
             raise self.error("no conformance/*/report.json to summarise")
         return self.parse_text_to_nodes(conformance_summary(reports))
@@ -421,7 +452,7 @@ class KeyFigures(SphinxDirective):
         source = Path(self.env.srcdir)
         reports = conformance_reports(source)
         bench_path = source / "benchmarks" / "bench.json"
-        for path in [bench_path, *(r["path"] for r in reports)]:
+        for path in [bench_path, *(p for r in reports for p in r["sources"])]:
             self.env.note_dependency(str(path))
         bench = json.loads(bench_path.read_text())
         return self.parse_text_to_nodes(key_figures(reports, bench))
