@@ -14,6 +14,9 @@ import torch.nn.functional as F
 from multiact import _checks, _derivatives, _generic
 
 NAME = "torch"
+#: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
+FLOATS: set[torch.dtype] = set()
+REALS: set[torch.dtype] = set()
 
 _KINDS = {
     torch.bool: "b",
