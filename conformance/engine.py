@@ -37,7 +37,7 @@ from . import expected
 from .cases import PROFILES, Case, Profile
 from .judging import judge_case
 from .pool import default_jobs, run_jobs
-from .results import Result, first_line
+from .results import UNJUDGED, Result, first_line
 from .running import call, skip_reason
 from .targets import by_name, prepare
 
@@ -124,7 +124,7 @@ class Engine:
         assert all(c.batch_key == first.batch_key for c in batch_cases), "mixed batch"
         skip = skip_reason(first)
         if skip:
-            return [Result(c, "skip", skip, reference="none") for c in batch_cases]
+            return [Result(c, "skip", skip, reference=UNJUDGED) for c in batch_cases]
         try:
             ref = self.expected(first)
             start = time.perf_counter()
@@ -133,7 +133,7 @@ class Engine:
             results = [judge_case(target, c, ref, actual, error, notes) for c in batch_cases]
         except Exception as error:  # the engine's own failure: reported on its cases, not raised
             why = f"conformance engine error: {type(error).__name__}: {first_line(error)}"
-            return [Result(c, "fail", why, reference="none") for c in batch_cases]
+            return [Result(c, "fail", why, reference=UNJUDGED) for c in batch_cases]
         elapsed = (time.perf_counter() - start) / len(batch_cases)
         for r in results:
             r.seconds = elapsed

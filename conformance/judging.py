@@ -20,7 +20,7 @@ from .cases import Batch, Case
 from .distance import ulp_distance
 from .expected import Expected
 from .reference import torch_computed_in
-from .results import Result, Series, first_line, join_messages
+from .results import PYTORCH, TRUTH, UNJUDGED, Result, Series, first_line, join_messages
 from .targets import Target
 from .tolerances import judge, known_difference_inputs, tolerance
 
@@ -44,16 +44,16 @@ def judge_case(
         why = f"{type(ref.torch_error).__name__}: {first_line(ref.torch_error)}"
         if error is not None:
             msg = f"raises, as PyTorch does ({why})"
-            return Result(case, "pass", join_messages(msg, note), reference="torch")
+            return Result(case, "pass", join_messages(msg, note), reference=PYTORCH)
         return Result(
-            case, "fail", f"returned a value where PyTorch raises {why}", reference="torch"
+            case, "fail", f"returned a value where PyTorch raises {why}", reference=PYTORCH
         )
     if error is not None:
         return Result(
             case,
             "fail",
             join_messages(f"raised {type(error).__name__}: {first_line(error)}", note),
-            reference="torch" if has_torch else "truth",
+            reference=PYTORCH if has_torch else TRUTH,
         )
     assert actual is not None
     values = batch.segment(ref.values, case.kind)
@@ -82,11 +82,11 @@ def judge_case(
         pytorch_itself = ref.torch
     if has_torch:
         expected = batch.segment(pytorch, case.kind)
-        reference = "torch"
+        reference = PYTORCH
         unjudged = 0
     elif truth is not None:
         expected = np.where(known, truth, got) if np.shape(got) == np.shape(truth) else truth
-        reference = "truth"
+        reference = TRUTH
         unjudged = int(np.count_nonzero(~known))
         if np.size(known) and not np.any(known):
             return Result(
@@ -94,7 +94,7 @@ def judge_case(
                 "skip",
                 "no reference: PyTorch has no such function and the exact value is "
                 "unknown on every input of this case",
-                reference="none",
+                reference=UNJUDGED,
                 n=int(np.size(got)),
                 unjudged=unjudged,
             )
@@ -104,7 +104,7 @@ def judge_case(
             case,
             "skip",
             f"no reference: PyTorch has no such function and {why}",
-            reference="none",
+            reference=UNJUDGED,
         )
     if batch.axis is not None:
         # The segments are rows along the last axis, whatever the case's axis.
@@ -146,7 +146,7 @@ def judge_case(
     if np.shape(got) == np.shape(expected) and np.size(got):
         result.tolerance_used = _tolerance_used(case, params, kind, values, got, expected)
         # (The exact value's zero has no sign: only PyTorch's is compared.)
-        both_zero = (got == 0) & (expected == 0) & (reference == "torch")
+        both_zero = (got == 0) & (expected == 0) & (reference == PYTORCH)
         result.sign_of_zero = int(
             np.count_nonzero(both_zero & (np.signbit(got) != np.signbit(expected)))
         )

@@ -13,7 +13,11 @@ import numpy as np
 
 from .cases import Case
 
-__all__ = ["Result", "Series", "first_line", "join_messages"]
+__all__ = ["PYTORCH", "TRUTH", "UNJUDGED", "Result", "Series", "first_line", "join_messages"]
+
+#: What a case was judged against (``Result.reference``, the record's ``reference``): PyTorch's
+#: result, the exact value (where PyTorch has no such function), or nothing (a skip).
+PYTORCH, TRUTH, UNJUDGED = "torch", "truth", "none"
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Result:
     case: Case
     status: str  # "pass" | "fail" | "skip"
     message: str
-    reference: str = "torch"  # what it was judged against: "torch", "truth" or "none"
+    reference: str = PYTORCH  # what it was judged against: PYTORCH, TRUTH or UNJUDGED
     n: int = 0
     max_abs_error: float | None = None
     max_ulp: float | None = None
