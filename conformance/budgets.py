@@ -29,6 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .targets import by_name
+
 __all__ = ["BUDGETS_FILE", "allowance", "budget", "build", "is_own_kernel", "key", "load"]
 
 BUDGETS_FILE = Path(__file__).with_name("budgets.json")
@@ -41,7 +43,8 @@ def key(label: str, target: str, dtype: str, mode: str) -> str:
 
 def is_own_kernel(target: str, mode: str, has_torch_function: bool) -> bool:
     """Is this multiact's kernel (not PyTorch's own forward or autograd on tensors)?"""
-    return not (target == "torch" and mode in ("forward", "autograd") and has_torch_function)
+    reference_kernels = by_name(target).runs_reference_kernels
+    return not (reference_kernels and mode in ("forward", "autograd") and has_torch_function)
 
 
 def allowance(measured: float) -> int:

@@ -35,7 +35,7 @@ grid values that are not judged) to a multiple of ``PAD`` elements or ``PAD_ROWS
 every activation's batch has one of a few shapes and JAX's per-shape compilations of its
 primitives are shared. The shape kinds are separate calls, since their layout is the point.
 JAX arrays have no strides (slicing copies), so JAX targets have no ``strided`` kind, and for
-elementwise functions only the ``0d`` layout (see :func:`target_has_kind`).
+elementwise functions only the ``0d`` layout (the adapters say so; see :func:`target_has_kind`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ import numpy as np
 from multiact._registry import ACTIVATIONS, Activation, lookup
 
 from .distance import round_to
-from .targets import CUPY, TARGETS, Target
+from .targets import ALL_TARGETS, TARGETS, Target
 
 __all__ = [
     "FULL",
@@ -220,25 +220,27 @@ def kinds_for(a: Activation, params: Mapping[str, Any], profile: Profile) -> lis
 def target_has_kind(target: Target, kind: str, reduces: bool = False) -> bool:
     """Which layout kinds a target runs.
 
-    JAX arrays have no strides (a ``strided`` view would be a plain copy), and XLA compiles one
-    kernel per shape: for an elementwise function an empty or 3-d array runs the same
-    shape-agnostic kernel as the 1-d batch, so JAX targets run only the 0-d layout there (where
-    kernels do special-case scalars); functions that reduce run every layout.
+    Where slicing copies (JAX arrays have no strides) a ``strided`` view would be a plain copy;
+    where every shape runs the same elementwise kernel (XLA compiles one, shape-agnostic, per
+    shape), an empty or 3-d array adds nothing to the 1-d batch, so such targets run only the
+    0-d layout there (where kernels do special-case scalars); functions that reduce run every
+    layout.
     """
-    if target.library != "jax.numpy":
-        return True
-    if kind == "strided":
+    if kind == "strided" and not target.adapter.strided_views:
         return False
-    return reduces or kind not in ("empty", "batched")
+    if target.adapter.shape_agnostic_elementwise and not reduces:
+        return kind not in ("empty", "batched")
+    return True
 
 
 def modes_for(target: Target) -> tuple[str, ...]:
-    """``forward`` everywhere; ``vjp`` through the public API; autograd on torch and JAX."""
+    """``forward`` everywhere; ``vjp`` through the public API; autograd where the library has
+    it (PyTorch, JAX)."""
     if target.forced_generic:
         # multiact.vjp dispatches on the array type: on these arrays it is exactly the
         # numpy/torch/jax target's vjp, already in the matrix.
         return ("forward",)
-    if target.library in ("torch", "jax.numpy"):
+    if target.adapter.has_autograd:
         return MODES
     return ("forward", "vjp")
 
@@ -248,13 +250,15 @@ def select_targets(names: Iterable[str] | None = None) -> list[Target]:
     if names is None:
         return list(TARGETS)
     by_name = {t.name: t for t in TARGETS}
+    known = {t.name: t for t in ALL_TARGETS}
     chosen = []
     for name in names:
         if name == "generic":  # shorthand for the generic kernels on every library
             chosen += [t for t in TARGETS if t.forced_generic]
             continue
-        if name == CUPY.name and name not in by_name:
-            raise ValueError("backend 'cupy' needs CuPy, which is not installed")
+        if name not in by_name and name in known:
+            title = known[name].adapter.title
+            raise ValueError(f"backend {name!r} needs {title}, which is not installed")
         if name not in by_name:
             raise ValueError(
                 f"unknown backend {name!r}; expected one of {', '.join(by_name)} (or generic)"

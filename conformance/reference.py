@@ -8,6 +8,7 @@ gets its reference without a line here.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -16,11 +17,15 @@ import numpy as np
 
 from multiact._registry import Activation
 
+from .tolerances import reference_dtype
+
 __all__ = [
     "LAYOUTS",
     "TORCH_DTYPES",
     "as_dtype_values",
+    "available",
     "layouts_for",
+    "torch_computed_in",
     "torch_paths",
     "torch_reference",
     "torch_vjp",
@@ -31,6 +36,11 @@ TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 def _torch() -> Any:
     return importlib.import_module("torch")
+
+
+def available(activation: Activation) -> bool:
+    """Does PyTorch have ``activation``, and is it installed here?"""
+    return activation.names.torch is not None and importlib.util.find_spec("torch") is not None
 
 
 def torch_function(activation: Activation) -> Any:
@@ -119,8 +129,6 @@ def torch_reference(
     result to compare is PyTorch's own half-precision kernel. ``layout`` is one of
     ``LAYOUTS``.
     """
-    from .tolerances import reference_dtype
-
     torch = _torch()
     compute = reference_dtype(activation.name, "forward", dtype) if widen else dtype
     if compute != dtype:
@@ -152,8 +160,6 @@ def torch_vjp(
     """PyTorch autograd's gradient of ``sum(cotangent * f(values))``, as float64 (computed in
     ``reference_dtype(activation, "gradient", dtype)``, as ``torch_reference``; ``widen=False``
     for PyTorch's own half-precision backward; ``layout`` one of ``LAYOUTS``)."""
-    from .tolerances import reference_dtype
-
     torch = _torch()
     compute = reference_dtype(activation.name, "gradient", dtype) if widen else dtype
     if compute != dtype:
@@ -195,3 +201,22 @@ def torch_paths(
         torch_vjp(activation, values, cotangent, dtype, params, device, widen, layout)
         for layout in layouts_for(activation, params)
     ]
+
+
+def torch_computed_in(
+    compute: str,
+    activation: Activation,
+    params: Mapping[str, Any] | None,
+    kind: str,
+    dtype: str,
+    values: np.ndarray,
+    cotangent: np.ndarray | None,
+) -> np.ndarray:
+    """PyTorch's own result on the CPU (its gradient for ``kind == "gradient"``), computed in
+    ``compute`` and rounded to ``dtype``: what a known difference with ``expected_dtype`` or
+    ``expected_on_cpu`` holds a backend to (``tolerances.judge``'s ``pytorch_on_cpu``)."""
+    if kind == "forward":
+        wide = torch_reference(activation, values, compute, params, widen=False)
+    else:
+        wide = torch_vjp(activation, values, cotangent, compute, params, widen=False)
+    return as_dtype_values(wide, dtype)

@@ -28,32 +28,21 @@ from typing import Any
 import numpy as np
 
 from . import machine
-from .engine import Result
-from .targets import TARGETS
+from .adapters import DISTRIBUTIONS
+from .results import Result
+from .targets import ALL_TARGETS, TARGETS
 from .tolerances import KNOWN_DIFFERENCES, OVERRIDES
 
 __all__ = ["metadata", "render_plots", "summary_table", "write_reports"]
 
 _VALUE_KINDS = ("special", "kinks", "grid", "random", "rows")
-_DISTRIBUTIONS = (
-    "multiact",
-    "numpy",
-    "torch",
-    "jax",
-    "jaxlib",
-    "dask",
-    "array-api-strict",
-    "array-api-compat",
-    "cupy",
-    "mpmath",
-    "matplotlib",
-)
+_TARGETS = {t.name: t for t in ALL_TARGETS}
 
 
 def metadata(**extra: Any) -> dict[str, Any]:
     """The machine, the library versions and the date, plus ``extra`` (command, profile...)."""
     versions = {}
-    for name in _DISTRIBUTIONS:
+    for name in DISTRIBUTIONS:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -193,7 +182,9 @@ def _largest_vs_torch(results: Sequence[Result], limit: int = 40) -> list[Result
     rs = [
         r
         for r in results
-        if r.status == "pass" and r.tolerance_used is not None and r.case.target != "torch"
+        if r.status == "pass"
+        and r.tolerance_used is not None
+        and not _TARGETS[r.case.target].runs_reference_kernels
     ]
     rs.sort(key=lambda r: -r.tolerance_used)
     return rs[:limit]
@@ -330,7 +321,7 @@ def _accuracy_rows(
     labels, targets, dtypes = _order(results)
     acc = _accuracy(results, gradient)
     if gradient:
-        targets = [t for t in targets if not t.startswith("generic-")]
+        targets = [t for t in targets if not _TARGETS[t].forced_generic]
     header = ["activation", "dtype", "PyTorch", *targets]
     rows = []
     for label in labels:

@@ -27,6 +27,7 @@ __all__ = [
     "WidenedReference",
     "compare",
     "judge",
+    "known_difference_inputs",
     "known_difference_mask",
     "reference_dtype",
     "tolerance",
@@ -170,7 +171,8 @@ class KnownDifference:
     PyTorch is replaced by ``expected(values, cotangent)`` (what the backend returns instead: for a
     gradient, the vector-Jacobian product with ``cotangent``), or by PyTorch's own result
     computed in ``expected_dtype`` (float32 where PyTorch's half-precision result is no
-    reference) and rounded to the dtype, or skipped where neither is given.
+    reference) and rounded to the dtype, or skipped where neither is given. PyTorch's result is
+    the caller's to give (``judge``'s ``pytorch_on_cpu``): this module computes no reference.
 
     ``modes`` restricts it to the ways a gradient is taken (``vjp``: ``multiact.vjp``;
     ``autograd``: PyTorch autograd or ``jax.vjp`` through multiact); empty means every mode. A
@@ -584,6 +586,12 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
 )
 
 
+#: PyTorch's own result on the CPU computed in a dtype (float32 or the case's own) and rounded
+#: to the case's dtype, for the values being judged: given by the caller of :func:`judge`, so
+#: that this module computes nothing with PyTorch.
+PyTorchOnCPU = Callable[[str], np.ndarray]
+
+
 def known_difference_mask(
     activation: str,
     params: Mapping[str, object],
@@ -592,12 +600,50 @@ def known_difference_mask(
     dtype: str,
     values: np.ndarray,
     cotangent: np.ndarray | None = None,
+    *,
+    mode: str | None = None,
+    device: str = "cpu",
+    pytorch_on_cpu: PyTorchOnCPU | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(mask of inputs under a known difference, what the backend returns there or None)."""
     mask, expected, _ = _known_differences(
-        activation, params, kind, target, dtype, values, cotangent
+        activation, params, kind, target, dtype, values, cotangent, mode, device, pytorch_on_cpu
     )
     return mask, expected
+
+
+def known_difference_inputs(
+    activation: str,
+    params: Mapping[str, object],
+    kind: Kind,
+    target: str,
+    dtype: str,
+    values: np.ndarray,
+    *,
+    mode: str | None = None,
+    device: str = "cpu",
+) -> np.ndarray:
+    """The mask of inputs under a known difference (what is expected there left aside)."""
+    mask = np.zeros(np.shape(values), dtype=bool)
+    for d in _applying(activation, params, kind, target, dtype, mode, device):
+        mask |= d.affected(np.asarray(values, dtype=np.float64), dtype, params)
+    return mask
+
+
+def _applying(
+    activation: str,
+    params: Mapping[str, object],
+    kind: Kind,
+    target: str,
+    dtype: str,
+    mode: str | None,
+    device: str,
+) -> list[KnownDifference]:
+    return [
+        d
+        for d in KNOWN_DIFFERENCES
+        if d.applies(activation, params, kind, target, dtype, mode, device)
+    ]
 
 
 def _known_differences(
@@ -610,23 +656,27 @@ def _known_differences(
     cotangent: np.ndarray | None = None,
     mode: str | None = None,
     device: str = "cpu",
+    pytorch_on_cpu: PyTorchOnCPU | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(mask of inputs under a known difference, the values expected there or None, mask of
     inputs not compared at all)."""
     mask = np.zeros(np.shape(values), dtype=bool)
     skip = np.zeros(np.shape(values), dtype=bool)
     expected = None
-    for d in KNOWN_DIFFERENCES:
-        if not d.applies(activation, params, kind, target, dtype, mode, device):
-            continue
+    for d in _applying(activation, params, kind, target, dtype, mode, device):
         hit = d.affected(np.asarray(values, dtype=np.float64), dtype, params)
         if d.expected is not None or d.expected_dtype is not None or d.expected_on_cpu:
             if d.expected is not None:
                 instead = d.expected(values, cotangent)
             else:
-                instead = _reference_in(  # computed on the CPU
-                    d.expected_dtype or dtype, activation, params, kind, dtype, values, cotangent
-                )
+                compute = d.expected_dtype or dtype
+                if pytorch_on_cpu is None:
+                    raise ValueError(
+                        f"a known difference of {activation} on {target} in {dtype} holds it to "
+                        f"PyTorch's own result computed in {compute} on the CPU: judge needs "
+                        "pytorch_on_cpu"
+                    )
+                instead = pytorch_on_cpu(compute)
             if np.shape(instead) != np.shape(values):
                 skip |= hit  # a different output shape (glu): not compared there
             else:
@@ -635,28 +685,6 @@ def _known_differences(
             skip |= hit
         mask |= hit
     return mask, expected, skip
-
-
-def _reference_in(
-    compute: str,
-    activation: str,
-    params: Mapping[str, object],
-    kind: Kind,
-    dtype: str,
-    values: np.ndarray,
-    cotangent: np.ndarray | None,
-) -> np.ndarray:
-    """PyTorch's own result computed in ``compute`` and rounded to ``dtype``."""
-    from multiact._registry import lookup
-
-    from .reference import as_dtype_values, torch_reference, torch_vjp
-
-    a = lookup(activation)
-    if kind == "forward":
-        wide = torch_reference(a, values, compute, params, widen=False)
-    else:
-        wide = torch_vjp(a, values, cotangent, compute, params, widen=False)
-    return as_dtype_values(wide, dtype)
 
 
 @dataclass(frozen=True)
@@ -771,6 +799,7 @@ def judge(
     exact: np.ndarray | None = None,
     exact_known: np.ndarray | None = None,
     any_path: bool = False,
+    pytorch_on_cpu: PyTorchOnCPU | None = None,
 ) -> Comparison:
     """Compare a backend's result with PyTorch's under the tolerance and known differences.
 
@@ -785,12 +814,16 @@ def judge(
     the backend is held to ``exact`` (the exact value rounded to the dtype) where it is known
     there, and to any one of PyTorch's answers where it is not, or where ``any_path`` (the
     result *is* PyTorch's own kernel, on a path of its own).
+
+    ``pytorch_on_cpu(compute)`` is PyTorch's own result for ``values`` on the CPU, computed in
+    ``compute`` and rounded to ``dtype`` (``reference.torch_computed_in``): needed only where
+    a known difference holds the backend to it (``expected_dtype``, ``expected_on_cpu``).
     """
     rtol, atol = tolerance(activation, kind, dtype)
     actual = np.asarray(actual, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
     mask, instead, skip = _known_differences(
-        activation, params, kind, target, dtype, values, cotangent, mode, device
+        activation, params, kind, target, dtype, values, cotangent, mode, device, pytorch_on_cpu
     )
     known_difference = mask.shape == reference.shape and mask.any()
     if known_difference:

@@ -21,7 +21,6 @@ name, or ``--device cuda`` without a GPU).
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import sys
 from collections.abc import Sequence
 
@@ -43,23 +42,6 @@ def _paragraph(text: str) -> str:
     import textwrap
 
     return textwrap.fill(text, 79)
-
-
-# The distributions behind each target's array library, for the version line.
-_DISTRIBUTIONS = {
-    "numpy": "numpy",
-    "torch": "torch",
-    "jax.numpy": "jax",
-    "array_api_strict": "array-api-strict",
-    "dask.array": "dask",
-}
-
-
-def _version(library: str) -> str | None:
-    try:
-        return importlib.metadata.version(_DISTRIBUTIONS[library])
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def _check(target, name: str) -> str:
@@ -100,13 +82,13 @@ def command_list(args: argparse.Namespace) -> int:
     installed = []
     legend = []
     for target in targets:
-        version = _version(target.library) if target.available() else None
+        version = target.adapter.version() if target.available() else None
         installed.append(version is not None)
         if version is None:
             legend.append(f"  {target.name}: not installed")
         else:
             path = "native backend" if target.backend == target.name else "generic array-API"
-            legend.append(f"  {target.name}: {_DISTRIBUTIONS[target.library]} {version}, {path}")
+            legend.append(f"  {target.name}: {target.adapter.distribution} {version}, {path}")
     rows = [header]
     failed = False
     calls = len(ACTIVATIONS) * sum(installed)
@@ -191,9 +173,8 @@ def command_conformance(args: argparse.Namespace) -> int:
         return _usage(str(error))
     if args.device == "cuda":
         status = gpu_status()
-        libraries = {"torch": "torch", "jax.numpy": "jax", "cupy": "cupy"}
         wanted = {
-            libraries[t.library]
+            t.adapter.package
             for t in conformance_cases.select_targets(_names(args.backends))
             if "cuda" in t.devices
         }

@@ -1,0 +1,354 @@
+"""One adapter per array library: everything the conformance engine knows about a library.
+
+The engine, the cases and the tolerances never name a library: they ask the target's adapter
+(``conformance.targets``). Adding a library to the suite is one :class:`Adapter` subclass here,
+one line in :data:`ADAPTERS`, and its target lines in ``targets.TARGETS``.
+
+An adapter answers, for its library: how to build an array from float64 values in a dtype on a
+device, how to read one back as NumPy, where an array lives, how autograd takes a
+vector-Jacobian product (where the library has autograd), which dtypes, devices and layouts it
+has, what one case costs relative to NumPy, whether it is installed (and on a GPU), how to
+configure it for a run, and which distributions' versions the reports show.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["ADAPTERS", "DISTRIBUTIONS", "Adapter", "adapter", "gpu_status"]
+
+_FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+class Adapter(ABC):
+    """The contract between the conformance engine and one array library.
+
+    Class attributes describe the library; the methods build and read its arrays. Only
+    :meth:`asarray` must be written; every other method has the answer of a CPU-only library
+    without autograd.
+    """
+
+    #: The module whose arrays are tested, as imported (``jax.numpy``, ``dask.array``).
+    module: ClassVar[str]
+    #: Its name for people (error messages).
+    title: ClassVar[str]
+    #: The distributions behind it, the first the library itself (``jax``, then ``jaxlib``).
+    distributions: ClassVar[tuple[str, ...]]
+    #: multiact's native backend for these arrays, or None: the generic array-API one.
+    native_backend: ClassVar[str | None] = None
+    dtypes: ClassVar[tuple[str, ...]] = ("float16", "float32", "float64")
+    #: Where its arrays can live (``cpu``, ``cuda``).
+    devices: ClassVar[tuple[str, ...]] = ("cpu",)
+    #: Rough cost of a case relative to NumPy, to start the longest jobs first.
+    cost: ClassVar[float] = 1.0
+    #: Slicing makes a strided view (False where slicing copies: no ``strided`` case).
+    strided_views: ClassVar[bool] = True
+    #: Every shape runs the same elementwise kernel (XLA: only the 0-d layout is worth a case).
+    shape_agnostic_elementwise: ClassVar[bool] = False
+    #: Autograd through multiact (:meth:`vjp`): the ``autograd`` mode.
+    has_autograd: ClassVar[bool] = False
+    #: The library whose functions are the reference: its native kernels are PyTorch's own.
+    is_reference: ClassVar[bool] = False
+    #: A target only where installed (elsewhere every test would carry a "missing" skip).
+    only_where_installed: ClassVar[bool] = False
+
+    @property
+    def package(self) -> str:
+        """The top-level package (``jax`` for ``jax.numpy``): what is installed or not."""
+        return self.module.split(".")[0]
+
+    @property
+    def distribution(self) -> str:
+        return self.distributions[0]
+
+    def __repr__(self) -> str:
+        return f"<{self.package} adapter>"
+
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.package) is not None
+
+    def version(self) -> str | None:
+        """The installed version of the library's distribution, or None."""
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def namespace(self) -> Any:
+        return importlib.import_module(self.module)
+
+    @abstractmethod
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        """``values`` (float64 or another NumPy array, exactly representable in ``dtype``) as
+        an array of ``dtype`` (a name: ``float32``, ``bfloat16``, ``bool``...) on ``device``
+        (one of :attr:`devices`; None: where the library puts it by default)."""
+
+    def to_host(self, y: Any) -> Any:
+        """``y`` as something ``np.asarray`` reads without copying to a device."""
+        return y
+
+    def to_numpy(self, y: Any) -> np.ndarray:
+        """An array as float64 NumPy (integers and booleans keep their dtype)."""
+        y = np.asarray(self.to_host(y))
+        return y.astype(np.float64) if y.dtype.kind in "fV" else y
+
+    def device_of(self, y: Any) -> str:
+        """Where the array ``y`` lives: ``cpu`` or ``cuda``."""
+        return "cpu"
+
+    def same_array_type(self, x: Any, y: Any) -> bool:
+        """Does the result ``y`` have the array type of the input ``x`` (the output contract)?"""
+        return type(y) is type(x)
+
+    def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
+        """The library's autograd: the gradient of ``sum(g * f(x))`` with respect to ``x``
+        (only where :attr:`has_autograd`). ``x`` may be a strided view."""
+        raise NotImplementedError(f"{self.title} has no autograd")
+
+    def dtype_problem(self, dtype: str) -> str | None:
+        """Why ``dtype`` cannot be tested in this process, or None."""
+        return None
+
+    def gpu_problem(self) -> str | None:
+        """Why the library cannot use a GPU here, or None (only installed ones are asked)."""
+        return "no GPU support"
+
+    def prepare(self) -> None:
+        """Configure the library for a run (called where it is installed)."""
+        return None  # most libraries need nothing
+
+    def single_thread(self) -> None:
+        """One thread per worker process (called where it is installed)."""
+        return None  # most libraries run one thread already, or are not worth limiting
+
+
+class NumPyAdapter(Adapter):
+    module = "numpy"
+    title = "NumPy"
+    distributions = ("numpy",)
+    native_backend = "numpy"
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        return np.asarray(values).astype(dtype)
+
+
+class TorchAdapter(Adapter):
+    module = "torch"
+    title = "PyTorch"
+    distributions = ("torch",)
+    native_backend = "torch"
+    dtypes = _FLOATS
+    devices = ("cpu", "cuda")
+    has_autograd = True
+    is_reference = True
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        torch = self.namespace()
+        return torch.as_tensor(values).to(device=device or "cpu", dtype=getattr(torch, dtype))
+
+    def to_numpy(self, y: Any) -> np.ndarray:
+        y = y.detach().cpu()
+        return (y.double() if y.is_floating_point() else y).numpy()
+
+    def device_of(self, y: Any) -> str:
+        return "cuda" if y.device.type == "cuda" else y.device.type
+
+    def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
+        import torch
+
+        # A leaf of its own that shares x's memory and strides: autograd records from there.
+        x = x.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(f(x), x, g)
+        return grad
+
+    def gpu_problem(self) -> str | None:
+        import torch
+
+        return None if torch.cuda.is_available() else "torch.cuda.is_available() is False"
+
+    def single_thread(self) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+
+
+class JaxAdapter(Adapter):
+    module = "jax.numpy"
+    title = "JAX"
+    distributions = ("jax", "jaxlib")
+    native_backend = "jax"
+    dtypes = _FLOATS
+    devices = ("cpu", "cuda")
+    cost = 3.0
+    # Slicing copies, and XLA compiles one shape-agnostic kernel per elementwise function.
+    strided_views = False
+    shape_agnostic_elementwise = True
+    has_autograd = True
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        jnp = self.namespace()
+        x = jnp.asarray(values, dtype=getattr(jnp, dtype))
+        if device is None:
+            return x
+        import jax
+
+        return jax.device_put(x, _jax_device(device))
+
+    def device_of(self, y: Any) -> str:
+        platforms = {d.platform for d in y.devices()}
+        return "cuda" if platforms & {"gpu", "cuda", "rocm"} else "cpu"
+
+    def same_array_type(self, x: Any, y: Any) -> bool:
+        # jax.Array is abstract: inputs and results are of its (several) concrete types.
+        return True
+
+    def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
+        import jax
+
+        _, pullback = jax.vjp(f, x)
+        (grad,) = pullback(g)
+        return grad
+
+    def dtype_problem(self, dtype: str) -> str | None:
+        import jax
+
+        if dtype == "float64" and not jax.config.read("jax_enable_x64"):
+            return "JAX float64 needs jax_enable_x64 (multiact.conformance.engine.prepare)"
+        return None
+
+    def gpu_problem(self) -> str | None:
+        import jax
+
+        try:
+            jax.devices("gpu")
+        except RuntimeError:
+            return "JAX finds no GPU device"
+        return None
+
+    def prepare(self) -> None:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)  # float64 is part of the matrix
+
+
+def _jax_device(device: str) -> Any:
+    import jax
+
+    if device == "cpu":
+        return jax.devices("cpu")[0]
+    try:
+        return jax.devices("gpu")[0]
+    except RuntimeError as error:
+        raise RuntimeError(f"JAX has no GPU device: {error}") from None
+
+
+class ArrayApiStrictAdapter(Adapter):
+    module = "array_api_strict"
+    title = "array-api-strict"
+    distributions = ("array-api-strict",)
+    dtypes = ("float32", "float64")
+    cost = 2.0
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        xp = self.namespace()
+        return xp.asarray(np.asarray(values), dtype=getattr(xp, dtype))
+
+    def to_host(self, y: Any) -> Any:
+        return np.from_dlpack(y)
+
+
+class DaskAdapter(Adapter):
+    module = "dask.array"
+    title = "Dask"
+    distributions = ("dask",)
+    cost = 12.0
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        values = np.asarray(values)
+        # About four chunks per axis, so reductions along an axis cross chunk boundaries
+        # (and a long elementwise input is not thousands of tiny tasks).
+        chunks = tuple(max(3, -(-size // 4)) for size in values.shape)
+        return self.namespace().from_array(values.astype(dtype), chunks=chunks)
+
+    def to_host(self, y: Any) -> Any:
+        return y.compute()
+
+    def prepare(self) -> None:
+        import dask
+
+        # The graphs are small; threads only add overhead (the results are the same).
+        dask.config.set(scheduler="synchronous")
+
+
+class CuPyAdapter(Adapter):
+    module = "cupy"
+    title = "CuPy"
+    distributions = ("cupy",)
+    # CuPy's arrays always live on the GPU.
+    devices = ("cuda",)
+    only_where_installed = True
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        cupy = self.namespace()
+        return cupy.asarray(np.asarray(values), dtype=getattr(cupy, dtype))
+
+    def to_host(self, y: Any) -> Any:
+        return y.get()
+
+    def device_of(self, y: Any) -> str:
+        return "cuda"
+
+    def gpu_problem(self) -> str | None:
+        try:
+            import cupy
+
+            return None if cupy.cuda.runtime.getDeviceCount() > 0 else "no GPU"
+        except Exception as error:  # CUDA driver missing, etc.
+            return f"{type(error).__name__}: {error}"
+
+
+#: Every library the suite knows, by package.
+ADAPTERS: dict[str, Adapter] = {
+    a.package: a
+    for a in (
+        NumPyAdapter(),
+        TorchAdapter(),
+        JaxAdapter(),
+        DaskAdapter(),
+        ArrayApiStrictAdapter(),
+        CuPyAdapter(),
+    )
+}
+
+#: The distributions whose versions a report shows: multiact, each library's, then the tools'.
+DISTRIBUTIONS: tuple[str, ...] = (
+    "multiact",
+    *(d for a in ADAPTERS.values() for d in a.distributions),
+    "array-api-compat",
+    "mpmath",
+    "matplotlib",
+)
+
+
+def adapter(package: str) -> Adapter:
+    """The adapter of the library ``package`` (``numpy``, ``torch``, ``jax``...)."""
+    return ADAPTERS[package]
+
+
+def gpu_status() -> dict[str, str | None]:
+    """For each GPU-capable library: ``None`` if it can use a GPU here, else why not.
+
+    Only libraries that are installed are imported; CuPy is only looked for.
+    """
+    return {
+        name: a.gpu_problem() if a.available() else "not installed"
+        for name, a in ADAPTERS.items()
+        if "cuda" in a.devices
+    }
