@@ -60,8 +60,6 @@ class NativeBackend:
     array_type: str
     #: The library's scalar class, computed as 0-d arrays and returned as scalars (NumPy's).
     scalar_type: str | None = None
-    #: The distribution that installs the library (for version lines and extras).
-    distribution: str = ""
 
     @property
     def module(self) -> str:
@@ -70,9 +68,9 @@ class NativeBackend:
 
 #: Every native backend, in the order dispatch tries them.
 NATIVE_BACKENDS: tuple[NativeBackend, ...] = (
-    NativeBackend("numpy", "numpy", "ndarray", scalar_type="generic", distribution="numpy"),
-    NativeBackend("torch", "torch", "Tensor", distribution="torch"),
-    NativeBackend("jax", "jax", "Array", distribution="jax"),
+    NativeBackend("numpy", "numpy", "ndarray", scalar_type="generic"),
+    NativeBackend("torch", "torch", "Tensor"),
+    NativeBackend("jax", "jax", "Array"),
 )
 
 

@@ -12,7 +12,9 @@ writes.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -36,93 +38,10 @@ FRAMEWORKS = {"torch": "PyTorch", "jax": "JAX", "keras": "Keras 3"}
 
 #: Each framework function's parameters after the input, as ``signature_text`` renders them.
 #: Recorded (not read at build time) so the committed guide does not depend on what happens to
-#: be installed; tests/test_porting.py checks every entry against the installed framework.
-FRAMEWORK_SIGNATURES: dict[str, str] = {
-    "torch.nn.functional.relu": "inplace=False",
-    "jax.nn.relu": "",
-    "keras.activations.relu": "negative_slope=0.0, max_value=None, threshold=0.0",
-    "torch.nn.functional.leaky_relu": "negative_slope=0.01, inplace=False",
-    "jax.nn.leaky_relu": "negative_slope=0.01",
-    "keras.activations.leaky_relu": "negative_slope=0.2",
-    "torch.nn.functional.sigmoid": "",
-    "jax.nn.sigmoid": "",
-    "keras.activations.sigmoid": "",
-    "torch.nn.functional.tanh": "",
-    "jax.numpy.tanh": "",
-    "keras.activations.tanh": "",
-    "torch.nn.functional.softmax": "dim=None, dtype=None",
-    "jax.nn.softmax": "axis=-1, where=None",
-    "keras.activations.softmax": "axis=-1",
-    "torch.nn.functional.log_softmax": "dim=None, dtype=None",
-    "jax.nn.log_softmax": "axis=-1, where=None",
-    "keras.activations.log_softmax": "axis=-1",
-    "torch.nn.functional.gelu": "approximate='none'",
-    "jax.nn.gelu": "approximate=True",
-    "keras.activations.gelu": "approximate=False",
-    "torch.nn.functional.relu6": "inplace=False",
-    "jax.nn.relu6": "",
-    "keras.activations.relu6": "",
-    "torch.nn.functional.prelu": "weight",
-    "torch.nn.functional.rrelu": (
-        "lower=0.125, upper=0.3333333333333333, training=False, inplace=False"
-    ),
-    "torch.nn.functional.elu": "alpha=1.0, inplace=False",
-    "jax.nn.elu": "alpha=1.0",
-    "keras.activations.elu": "alpha=1.0",
-    "torch.nn.functional.selu": "inplace=False",
-    "jax.nn.selu": "",
-    "keras.activations.selu": "",
-    "torch.nn.functional.celu": "alpha=1.0, inplace=False",
-    "jax.nn.celu": "alpha=1.0",
-    "keras.activations.celu": "alpha=1.0",
-    "torch.nn.functional.silu": "inplace=False",
-    "jax.nn.silu": "",
-    "keras.activations.silu": "",
-    "torch.nn.functional.mish": "inplace=False",
-    "jax.nn.mish": "",
-    "keras.activations.mish": "",
-    "torch.nn.functional.logsigmoid": "",
-    "jax.nn.log_sigmoid": "",
-    "keras.activations.log_sigmoid": "",
-    "torch.nn.functional.hardsigmoid": "inplace=False",
-    "jax.nn.hard_sigmoid": "",
-    "keras.activations.hard_sigmoid": "",
-    "torch.nn.functional.hardswish": "inplace=False",
-    "jax.nn.hard_swish": "",
-    "keras.activations.hard_swish": "",
-    "torch.nn.functional.hardtanh": "min_val=-1.0, max_val=1.0, inplace=False",
-    "jax.nn.hard_tanh": "",
-    "keras.activations.hard_tanh": "",
-    "torch.nn.functional.hardshrink": "lambd=0.5",
-    "keras.activations.hard_shrink": "threshold=0.5",
-    "torch.nn.functional.softshrink": "lambd=0.5",
-    "keras.activations.soft_shrink": "threshold=0.5",
-    "torch.nn.functional.tanhshrink": "",
-    "keras.activations.tanh_shrink": "",
-    "torch.nn.functional.softsign": "",
-    "jax.nn.soft_sign": "",
-    "keras.activations.softsign": "",
-    "torch.nn.functional.softplus": "beta=1, threshold=20",
-    "jax.nn.softplus": "",
-    "keras.activations.softplus": "",
-    "torch.nn.functional.threshold": "threshold, value, inplace=False",
-    "keras.activations.threshold": "threshold, default_value",
-    "torch.nn.functional.glu": "dim=-1",
-    "jax.nn.glu": "axis=-1",
-    "keras.activations.glu": "axis=-1",
-    "torch.nn.functional.softmin": "dim=None, dtype=None",
-    "jax.nn.squareplus": "b=4",
-    "keras.activations.squareplus": "b=4",
-    "jax.nn.sparse_plus": "",
-    "keras.activations.sparse_plus": "",
-    "jax.nn.sparse_sigmoid": "",
-    "keras.activations.sparse_sigmoid": "",
-    "keras.activations.sparsemax": "axis=-1",
-    "jax.nn.log1mexp": "",
-    "jax.nn.identity": "",
-    "keras.activations.linear": "",
-    "keras.activations.exponential": "",
-}
+#: be installed; ``python -m multiact._porting`` records them afresh from the installed
+#: frameworks, and tests/test_porting.py checks every entry against them.
+SIGNATURES_PATH = Path(__file__).with_name("_framework_signatures.json")
+FRAMEWORK_SIGNATURES: dict[str, str] = json.loads(SIGNATURES_PATH.read_text())
 
 #: The framework versions the recorded signatures and recipes were last checked with.
 CHECKED_WITH = "PyTorch 2.13.0, JAX 0.10.2 and Keras 3.15.1 (numpy backend)"
@@ -345,7 +264,11 @@ _TOPICS = {
 
 def _framework_function(qualname: str) -> Callable[..., object]:
     import importlib
+    import os
 
+    # Keras imports TensorFlow, its default backend, unless told otherwise; its signatures are
+    # the same on every backend.
+    os.environ.setdefault("KERAS_BACKEND", "numpy")
     module, _, attribute = qualname.rpartition(".")
     return getattr(importlib.import_module(module), attribute)
 
@@ -525,8 +448,31 @@ def guide() -> str:
 GUIDE_PATH = Path(__file__).resolve().parent.parent / "docs" / "porting.md"
 
 
+def record_signatures() -> bool:
+    """Record every registry activation's framework signatures from the installed frameworks
+    (those not installed keep their recorded ones); True if the record changed."""
+    names = sorted(
+        {n for a in ACTIVATIONS.values() for n in (a.names.torch, a.names.jax, a.names.keras) if n}
+    )
+    recorded = {
+        name: installed_signature(name)
+        if importlib.util.find_spec(name.split(".")[0]) is not None
+        else FRAMEWORK_SIGNATURES[name]
+        for name in names
+    }
+    if recorded == FRAMEWORK_SIGNATURES:
+        return False
+    SIGNATURES_PATH.write_text(json.dumps(recorded, indent=1) + "\n")
+    FRAMEWORK_SIGNATURES.clear()
+    FRAMEWORK_SIGNATURES.update(recorded)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write ``docs/porting.md`` (or the path given) if its text changed."""
+    """Record the framework signatures, then write ``docs/porting.md`` (or the path given) if
+    its text changed."""
+    if record_signatures():
+        print(f"wrote {SIGNATURES_PATH}")
     path = Path(argv[0]) if argv else GUIDE_PATH
     text = guide()
     if not path.exists() or path.read_text() != text:

@@ -84,7 +84,8 @@ def _build_site(root: Path) -> dict[str, object]:
         root / "docs",
         ignore=shutil.ignore_patterns("_build", "generated", "gallery", "__pycache__"),
     )
-    shutil.copy(ROOT / "CHANGELOG.md", root / "CHANGELOG.md")
+    for name in ("CHANGELOG.md", "CONTRIBUTING.md"):  # included by docs pages
+        shutil.copy(ROOT / name, root / name)
     # The strict build the README gives, with -q so that the output is the warnings alone.
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
     result = subprocess.run(

@@ -31,8 +31,6 @@ def test_every_native_backend_has_one_adapter_and_targets():
         assert len(adapters) == 1, native.name
         (adapter,) = adapters
         assert adapter.package == native.library
-        if native.distribution:
-            assert adapter.distribution == native.distribution
         # The native path, and the generic kernels forced onto the same arrays.
         on_it = {(t.backend, t.forced_generic) for t in ALL_TARGETS if t.adapter is adapter}
         assert on_it == {(native.name, False), ("generic", True)}
