@@ -54,10 +54,11 @@ def _opmath(kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
     return call
 
 
-#: The activations that take floating arrays only. On JAX arrays their public functions leave
-#: the dtype check to the compiled kernel, which makes it while tracing: once per dtype and
-#: shape, where reading ``x.dtype`` before every call would cost 0.3 to 0.5 us of a 7 us call.
-_FLOAT_ONLY = frozenset(a.name for a in ACTIVATIONS.values() if not a.integer_inputs)
+#: The activations whose dtype rules the compiled kernel applies (all but those that compute
+#: integers in their own dtype). On JAX arrays their public functions leave the dtype check
+#: to the kernel, which makes it while tracing: once per dtype and shape, where reading
+#: ``x.dtype`` before every call would cost 0.3 to 0.5 us of a 7 us call.
+_TRACE_CHECKED = frozenset(a.name for a in ACTIVATIONS.values() if a.integers != "keep")
 
 
 def _require_float(name: str, x: jax.Array) -> None:
@@ -66,15 +67,55 @@ def _require_float(name: str, x: jax.Array) -> None:
         raise _checks.dtype_error(name, x, "f")
 
 
-def _float_inputs(name: str, kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
-    """``kernel`` raising multiact's dtype error for a non-floating ``x``, while tracing."""
+def _dtype_rules(name: str, kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """``kernel`` with the registry's dtype rules for ``name``, applied while tracing: a
+    floating ``x`` as it is, an integer or bool one promoted to float32 where PyTorch promotes
+    it, a complex one through PyTorch's complex formula where PyTorch takes it, and
+    multiact's dtype error for the rest."""
+    activation = ACTIVATIONS[name]
+    kinds, promoted = activation.dtype_kinds, activation.promoted_kinds
+    formula = _generic.COMPLEX_FORMULAS.get(name)
 
     @functools.wraps(kernel)
     def call(x: jax.Array, *args: object, **kwargs: object) -> jax.Array:
-        _require_float(name, x)
-        return kernel(x, *args, **kwargs)
+        kind = dtype_kind(x)
+        if kind == "f":
+            return kernel(x, *args, **kwargs)
+        if kind not in kinds:
+            raise _checks.dtype_error(name, x, kinds)
+        if kind in promoted:
+            return kernel(x.astype(jnp.float32), *args, **kwargs)
+        return formula(x, jnp)  # complex: differentiated by JAX itself
 
     return call
+
+
+_FLOATS_BY_NAME = {name: jnp.dtype(name) for name in _checks.FLOAT_NAMES}
+_FLOATS_BY_DTYPE = {d: d for d in _FLOATS_BY_NAME.values()}
+
+
+def float_dtype(fn: str, dtype: object, x: jax.Array) -> Any:
+    """``dtype=`` as a JAX floating dtype: a name, or anything ``jax.numpy.dtype`` takes."""
+    return _checks.dtype_argument(
+        fn, dtype, "JAX", _FLOATS_BY_NAME, lambda d: _FLOATS_BY_DTYPE[jnp.dtype(d)]
+    )
+
+
+def cast(x: jax.Array, dtype: Any) -> jax.Array:
+    """``x`` in ``dtype`` (a complex ``x``: its real part), as PyTorch's ``x.to(dtype)``."""
+    if jnp.iscomplexobj(x):
+        x = jnp.real(x)
+    return x.astype(dtype)
+
+
+def promote(x: jax.Array) -> jax.Array:
+    """An integer or bool ``x`` as float32, PyTorch's default float dtype (also with x64)."""
+    return x.astype(jnp.float32)
+
+
+def complex_kernel(name: str) -> Callable[..., jax.Array]:
+    """The kernels apply the dtype rules themselves, complex ``x`` included."""
+    return globals()[name]
 
 
 def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
@@ -97,7 +138,7 @@ def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[
 
         with_jvp.defjvp(jvp)
         in_float32 = _opmath(with_jvp)
-        return _float_inputs(name, in_float32) if name in _FLOAT_ONLY else in_float32
+        return _dtype_rules(name, in_float32) if name in _TRACE_CHECKED else in_float32
 
     if not static:
         return jax.jit(with_torch_jvp())
@@ -303,14 +344,14 @@ def _glu_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple[jax.Array, jax
 
 
 _glu_with_jvp.defjvp(_glu_jvp)
-_glu = jax.jit(_float_inputs("glu", _opmath(_glu_with_jvp)), static_argnums=1)
+_glu = jax.jit(_dtype_rules("glu", _opmath(_glu_with_jvp)), static_argnums=1)
 
 
 @jax.jit
 def _prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
     # Differentiated by JAX itself: the gradient with respect to the weight comes for free,
     # and where(x > 0, ...) gives PyTorch's convention at 0 (the weight).
-    _require_float("prelu", x)  # while tracing: see _FLOAT_ONLY
+    _require_float("prelu", x)  # while tracing: see _TRACE_CHECKED
     w = _derivatives._channel_weight(weight, x, jnp)
     return jnp.where(x > 0, x, w * x)
 

@@ -20,7 +20,7 @@ from typing import Any
 from . import _checks
 from ._registry import ACTIVATIONS
 
-__all__ = ["backend_for", "backend_module", "check_dtype", "resolve"]
+__all__ = ["backend_for", "backend_module", "cast", "check_dtype", "complex_kernel", "resolve"]
 
 #: type(x) -> backend. Filled by ``resolve``; bounded by the number of array classes seen.
 _BACKENDS: dict[type, Any] = {}
@@ -113,11 +113,41 @@ def _learn_dtypes(backend: Any) -> None:
         backend.FLOATS, backend.REALS = set(), set()
 
 
-def check_dtype(fn: str, x: Any, kinds: str, backend: Any) -> None:
-    """The dtype check of ``fn`` (``kinds``: ``"f"`` or ``"fiu"``) for a dtype not yet seen."""
-    if backend.dtype_kind(x) not in kinds:
+def check_dtype(fn: str, x: Any, kinds: str, backend: Any, promoted: str = "") -> Any:
+    """The dtype check of ``fn`` for a dtype not yet seen: ``x`` itself, or ``x`` cast to the
+    backend's float dtype where its kind is in ``promoted`` (sigmoid of an integer array).
+
+    ``kinds`` are the dtype kinds ``fn`` accepts (``Activation.dtype_kinds``: ``"f"``,
+    ``"fiu"``, ``"fiubc"``...). A floating dtype that passes joins ``FLOATS``; for functions
+    that keep integers, a floating or integer one joins ``REALS``.
+    """
+    kind = backend.dtype_kind(x)
+    if kind not in kinds:
         raise _checks.dtype_error(fn, x, kinds)
-    (backend.FLOATS if kinds == "f" else backend.REALS).add(x.dtype)
+    if kind in promoted:
+        return backend.promote(x)
+    if kind == "f" and backend.FLOATS is not None:
+        backend.FLOATS.add(x.dtype)
+    if kind in "fiu" and "i" in kinds and "i" not in promoted:
+        backend.REALS.add(x.dtype)
+    return x
+
+
+def complex_kernel(name: str, x: Any, backend: Any, kernel: Callable[..., Any]) -> Any:
+    """The kernel of ``name`` for ``x``: ``kernel`` (the backend's), or for a complex ``x`` the
+    backend's complex kernel (PyTorch's complex formula; called past the dtype check only)."""
+    if backend.dtype_kind(x) == "c":
+        return backend.complex_kernel(name)
+    return kernel
+
+
+def cast(fn: str, x: Any, dtype: object, backend: Any) -> Any:
+    """``x`` cast to ``dtype`` (softmax's ``dtype=``) before the computation, as PyTorch does:
+    from any dtype; a complex ``x`` gives its real part, with a warning, as in PyTorch."""
+    target = backend.float_dtype(fn, dtype, x)
+    if backend.dtype_kind(x) == "c":
+        _checks.complex_cast_warning(fn, dtype)
+    return backend.cast(x, target)
 
 
 def backend_for(x: object) -> str:
@@ -157,9 +187,24 @@ class _NumpyScalarBackend:
             _learn_dtypes(arrays)
         # A scalar's dtype has the same kind as an array's: the arrays' learned sets serve.
         self.FLOATS, self.REALS = arrays.FLOATS, arrays.REALS
+        self.float_dtype = arrays.float_dtype
+
+    def promote(self, x: Any) -> Any:
+        return self._arrays.promote(x)[()]
+
+    def cast(self, x: Any, dtype: Any) -> Any:
+        return self._arrays.cast(x, dtype)[()]
+
+    def complex_kernel(self, name: str) -> Callable[..., Any]:
+        kernel = self._arrays.complex_kernel(name)
+        return self._scalar_call(name, kernel)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        kernel = getattr(self._arrays, name)
+        call = self._scalar_call(name, getattr(self._arrays, name))
+        setattr(self, name, call)
+        return call
+
+    def _scalar_call(self, name: str, kernel: Callable[..., Any]) -> Callable[..., Any]:
         activation = ACTIVATIONS[name]
         names = [p.name for p in activation.params]
         inplace_at = names.index("inplace") if "inplace" in names else None
@@ -170,7 +215,6 @@ class _NumpyScalarBackend:
                 raise _checks.immutable_error(name, x)
             return kernel(asarray(x), *args)[()]
 
-        setattr(self, name, call)
         return call
 
 
