@@ -74,7 +74,7 @@ def _dtype_rules(name: str, kernel: Callable[..., jax.Array]) -> Callable[..., j
     multiact's dtype error for the rest."""
     activation = ACTIVATIONS[name]
     kinds, promoted = activation.dtype_kinds, activation.promoted_kinds
-    formula = _generic.COMPLEX_FORMULAS.get(name)
+    formula = _COMPLEX_FORMULAS.get(name) or _generic.COMPLEX_FORMULAS.get(name)
 
     @functools.wraps(kernel)
     def call(x: jax.Array, *args: object, **kwargs: object) -> jax.Array:
@@ -88,6 +88,38 @@ def _dtype_rules(name: str, kernel: Callable[..., jax.Array]) -> Callable[..., j
         return formula(x, jnp)  # complex: differentiated by JAX itself
 
     return call
+
+
+def _c99_exp(z: jax.Array) -> jax.Array:
+    """exp(z) with C99's value at Re z = -inf, which PyTorch's and NumPy's give: 0 for every
+    imaginary part, infinite and NaN ones included (XLA's is NaN there)."""
+    e = jnp.exp(z)
+    return jnp.where(jnp.real(z) == -jnp.inf, jnp.zeros_like(e), e)
+
+
+def _smith_divide(n: jax.Array, d: jax.Array) -> jax.Array:
+    """n / d by Smith's algorithm, PyTorch's complex division (and NumPy's): where d has
+    overflowed to inf +- inf j the quotient is NaN, as PyTorch gives, where XLA's division
+    gives 0 (sigmoid(-1000 + 0.5j))."""
+    a, b, c, e = jnp.real(n), jnp.imag(n), jnp.real(d), jnp.imag(d)
+    by_real = jnp.abs(c) >= jnp.abs(e)
+    ratio = jnp.where(by_real, e / c, c / e)
+    scale = 1.0 / jnp.where(by_real, c + e * ratio, e + c * ratio)
+    real = jnp.where(by_real, (a + b * ratio) * scale, (a * ratio + b) * scale)
+    imag = jnp.where(by_real, (b - a * ratio) * scale, (b * ratio - a) * scale)
+    zero = (c == 0) & (e == 0)  # a complex infinity or NaN, as PyTorch divides by zero
+    real = jnp.where(zero, a / jnp.abs(c), real)
+    imag = jnp.where(zero, b / jnp.abs(e), imag)
+    return jax.lax.complex(real, imag)
+
+
+#: PyTorch's complex formulas where XLA's exp and division differ from PyTorch's at overflow
+#: and infinities (the other complex activations use ``_generic.COMPLEX_FORMULAS``).
+_COMPLEX_FORMULAS: dict[str, Callable[..., jax.Array]] = {
+    "sigmoid": lambda z, xp: _smith_divide(jnp.ones_like(z), 1.0 + _c99_exp(-z)),
+    "silu": lambda z, xp: _smith_divide(z, 1.0 + _c99_exp(-z)),
+    "exponential": lambda z, xp: _c99_exp(z),
+}
 
 
 _FLOATS_BY_NAME = {name: jnp.dtype(name) for name in _checks.FLOAT_NAMES}
@@ -118,6 +150,12 @@ def complex_kernel(name: str) -> Callable[..., jax.Array]:
     return globals()[name]
 
 
+#: Kernels that only compare and select, exact in any dtype, run in x's own dtype rather than
+#: float32: PyTorch compares hardshrink's lambd rounded to x's dtype (-1e-30 is -0.0 in
+#: float16, and then both zeros are inside [-lambd, lambd]).
+_OWN_DTYPE = frozenset({"hardshrink"})
+
+
 def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
     """``forward`` compiled, with PyTorch's derivative (``_derivatives.NAME``) as its JVP.
 
@@ -137,7 +175,7 @@ def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[
             return y, derivative(x, y, t, jnp, *params)
 
         with_jvp.defjvp(jvp)
-        in_float32 = _opmath(with_jvp)
+        in_float32 = with_jvp if name in _OWN_DTYPE else _opmath(with_jvp)
         return _dtype_rules(name, in_float32) if name in _TRACE_CHECKED else in_float32
 
     if not static:

@@ -516,7 +516,9 @@ def threshold(x: np.ndarray, threshold: float, value: float, inplace: bool) -> n
 def hardshrink(x: np.ndarray, lambd: float) -> np.ndarray:
     # Compared in x's own dtype: PyTorch rounds lambd to half precision for half inputs.
     lambd = _generic.as_param(lambd, x.dtype, np)
-    if lambd < 0:  # nothing is inside [-lambd, lambd]: x as it is, -0.0 included, as PyTorch
+    # Nothing is inside [-lambd, lambd]: x as it is, -0.0 included, as PyTorch. Tested in x's
+    # dtype, as PyTorch compares: -1e-30 is -0.0 in float16, and then +-0 are inside.
+    if lambd < 0 and x.dtype.type(lambd) < 0:
         return np.copy(x)
     if lambd == np.inf:  # everything but NaN is inside (and inf * 0 below would be NaN)
         return np.where(np.isnan(x), x, 0)

@@ -60,8 +60,9 @@ def cast(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
 
 
 def promote(x: torch.Tensor) -> torch.Tensor:
-    """An integer or bool ``x`` in PyTorch's default float dtype, as torch.sigmoid promotes."""
-    return x.to(torch.get_default_dtype())
+    """``x`` as it is: PyTorch's kernels promote integer and bool tensors themselves, to its
+    default float dtype, and refuse the dtypes they have no kernel for (softsign of uint16)."""
+    return x
 
 
 def complex_kernel(name: str):

@@ -24,16 +24,18 @@ __all__ = [
     "check_optional_dim",
     "check_real",
     "check_weight",
-    "constraint_error",
     "complex_cast_warning",
+    "constraint_error",
     "dtype_argument",
     "dtype_error",
     "immutable_error",
     "implicit_softmax_dim",
+    "negated_bool_error",
     "not_an_array_error",
     "order_error",
     "read_only_error",
     "refused_by_torch",
+    "unsigned_negation_warning",
     "unsupported_subclass_error",
 ]
 
@@ -118,6 +120,29 @@ def complex_cast_warning(fn: str, dtype: object) -> None:
     warnings.warn(
         f"multiact.{fn}: casting complex x to dtype {dtype} discards the imaginary part, as "
         "PyTorch does; pass the real part (x.real) to silence this warning",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def negated_bool_error(fn: str, x: object) -> TypeError:
+    """softmin(x, dtype=...) negates x in its own dtype first, as PyTorch, which has no
+    negation of bool."""
+    refused = dtype_error(fn, x, "fiuc")
+    return TypeError(
+        f"{refused} (with dtype=, {fn} negates x in its own dtype first, as PyTorch does, "
+        "and bool has no negation: cast x first)"
+    )
+
+
+def unsigned_negation_warning(fn: str, x: object) -> None:
+    """softmin(x, dtype=...) of unsigned integers: PyTorch's -x wraps around (-3 is 253 in
+    uint8), and so does multiact's, loudly."""
+    warnings.warn(
+        f"multiact.{fn}: with dtype=, {fn} negates x in its own dtype first, as PyTorch does, "
+        f"and -x wraps around for unsigned x (dtype {getattr(x, 'dtype', '?')}): the result "
+        "is PyTorch's, not the softmin of x's values; cast x to a signed or floating dtype "
+        "first",
         UserWarning,
         stacklevel=4,
     )

@@ -32,9 +32,7 @@ def _wrap(text: str, indent: str) -> str:
 def _dtype_sentence(a: Activation) -> str:
     base = "float16, bfloat16, float32 or float64 (where the library has them)"
     refused = [
-        name
-        for name, rule in (("integer", a.integers), ("bool", a.bools))
-        if rule == "refuse"
+        name for name, rule in (("integer", a.integers), ("bool", a.bools)) if rule == "refuse"
     ] + ([] if a.complex_inputs else ["complex"])
     kept = [name for name, rule in (("integer", a.integers), ("bool", a.bools)) if rule == "keep"]
     promoted = [

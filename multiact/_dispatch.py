@@ -141,12 +141,25 @@ def complex_kernel(name: str, x: Any, backend: Any, kernel: Callable[..., Any]) 
     return kernel
 
 
+#: PyTorch's softmin(x, dtype=d) is softmax(-x, dtype=d): x is negated in its own dtype
+#: before the cast (a bool x is refused there; an unsigned one wraps around).
+_NEGATED_FIRST = frozenset({"softmin"})
+
+
 def cast(fn: str, x: Any, dtype: object, backend: Any) -> Any:
     """``x`` cast to ``dtype`` (softmax's ``dtype=``) before the computation, as PyTorch does:
     from any dtype; a complex ``x`` gives its real part, with a warning, as in PyTorch."""
     target = backend.float_dtype(fn, dtype, x)
-    if backend.dtype_kind(x) == "c":
+    kind = backend.dtype_kind(x)
+    if kind == "c":
         _checks.complex_cast_warning(fn, dtype)
+    if fn in _NEGATED_FIRST and kind in "biu":
+        if kind == "b":
+            raise _checks.negated_bool_error(fn, x)
+        if kind == "u":
+            _checks.unsigned_negation_warning(fn, x)
+        # -(-x cast): the kernel negates again, exactly, so it computes softmax(cast(-x)).
+        return -backend.cast(-x, target)
     return backend.cast(x, target)
 
 
