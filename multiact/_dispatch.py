@@ -151,7 +151,8 @@ def cast(fn: str, x: Any, dtype: object, backend: Any) -> Any:
     from any dtype; a complex ``x`` gives its real part, with a warning, as in PyTorch."""
     target = backend.float_dtype(fn, dtype, x)
     kind = backend.dtype_kind(x)
-    if kind == "c":
+    # torch.complex32 has kind '?' (no activation computes in it) but casts like any complex.
+    if kind == "c" or getattr(x.dtype, "is_complex", False):
         _checks.complex_cast_warning(fn, dtype)
     if fn in _NEGATED_FIRST and kind in "biu":
         if kind == "b":

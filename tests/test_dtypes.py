@@ -12,8 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
+from _complex import complex_mismatches, torch_paths_of
 from multiact.conformance.reference import torch_function
-from multiact.conformance.tolerances import TOLERANCES, judge, reference_dtype
+from multiact.conformance.tolerances import judge, reference_dtype
 
 import multiact
 from conftest import DISPATCHED_TARGETS
@@ -168,36 +169,6 @@ COMPLEX_GRID = np.array([complex(a, b) for a in _PARTS for b in _PARTS])
 COMPLEX_ACTIVATIONS = [a for a in ACTIVATIONS.values() if a.complex_inputs]
 
 
-def _torch_complex_paths(a: Activation, values: np.ndarray, dtype: str) -> list[np.ndarray]:
-    """PyTorch's complex results by its code paths: contiguous (short: the scalar tail),
-    padded (vectorised loop) and strided (scalar loop)."""
-    fn = _torch_of(a)
-    torch_dtype = getattr(torch, dtype)
-    n = values.size
-    contiguous = fn(torch.as_tensor(values).to(torch_dtype)).numpy()
-    padded = np.concatenate([values, np.ones(128)])
-    vectorised = fn(torch.as_tensor(padded).to(torch_dtype)).numpy()[:n]
-    base = np.full(2 * n, np.nan, dtype=np.complex128)
-    base[::2] = values
-    strided = fn(torch.as_tensor(base).to(torch_dtype)[::2]).numpy()
-    return [contiguous, vectorised, strided]
-
-
-def _complex_agrees(actual: np.ndarray, expected: np.ndarray, dtype: str) -> np.ndarray:
-    """Per element: within the real dtype's tolerance of ``expected``, in magnitude; a value
-    with a NaN part is a complex NaN, matching any other; infinite parts must match."""
-    rtol, atol = TOLERANCES["float32" if dtype == "complex64" else "float64"]
-    a, e = actual.astype(np.complex128), expected.astype(np.complex128)
-    a_nan = np.isnan(a.real) | np.isnan(a.imag)
-    e_nan = np.isnan(e.real) | np.isnan(e.imag)
-    finite = np.isfinite(a) & np.isfinite(e)
-    with np.errstate(all="ignore"):
-        close = np.abs(a - e) <= atol + rtol * np.abs(e)
-        same_special = (a.real == e.real) | (np.isnan(a.real) & np.isnan(e.real))
-        same_special &= (a.imag == e.imag) | (np.isnan(a.imag) & np.isnan(e.imag))
-    return np.where(a_nan | e_nan, a_nan & e_nan, np.where(finite, close, same_special))
-
-
 @pytest.mark.parametrize("dtype", ["complex64", "complex128"])
 @pytest.mark.parametrize("activation", COMPLEX_ACTIVATIONS, ids=lambda a: a.name)
 @pytest.mark.parametrize("target", DISPATCHED_TARGETS)
@@ -207,11 +178,9 @@ def test_complex_inputs_give_pytorchs_result(target, activation, dtype):
     y = target.call(activation.name, x)
     assert str(y.dtype).rpartition(".")[2] == dtype
     actual = target.to_numpy(y)
-    paths = _torch_complex_paths(activation, values, dtype)
-    ok = np.zeros(values.shape, dtype=bool)
-    for path in paths:  # where PyTorch's paths disagree, any of its answers
-        ok |= _complex_agrees(actual, path, dtype)
-    bad = np.flatnonzero(~ok)
+    t = torch.as_tensor(values)
+    paths = torch_paths_of(_torch_of(activation), t)
+    bad = complex_mismatches(actual, paths, dtype)
     assert not bad.size, [(values[i], actual[i], paths[0][i]) for i in bad[:5]]
 
 
