@@ -178,8 +178,7 @@ DECLARATIONS: tuple[Activation, ...] = (
             keras="keras.activations.sigmoid",
             differences=(
                 "Integer and bool arrays are promoted to float32 first, as torch.sigmoid "
-                "promotes them to its default float dtype; jax.nn.sigmoid promotes them to "
-                "JAX's default float dtype (float64 with x64 enabled).",
+                "promotes them to its default float dtype; jax.nn.sigmoid refuses them.",
             ),
         ),
         integers="promote",

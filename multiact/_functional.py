@@ -188,8 +188,7 @@ def sigmoid(x: ArrayT) -> ArrayT:
     ``jax.nn.sigmoid``; Keras ``keras.activations.sigmoid``.
 
     - Integer and bool arrays are promoted to float32 first, as torch.sigmoid promotes them to its
-      default float dtype; jax.nn.sigmoid promotes them to JAX's default float dtype (float64 with x64
-      enabled).
+      default float dtype; jax.nn.sigmoid refuses them.
 
     Examples
     --------
