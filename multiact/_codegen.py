@@ -51,7 +51,10 @@ def _dtype_sentence(a: Activation) -> str:
         parts.append("or complex64/complex128 (PyTorch's complex formula)")
     sentence = ", ".join(parts)
     if refused:
-        sentence += f"; {', '.join(refused)} arrays raise ``TypeError``"
+        listed = " and ".join(
+            [", ".join(refused[:-1]), refused[-1]] if len(refused) > 1 else refused
+        )
+        sentence += f"; {listed} arrays raise ``TypeError``"
     if a.dtype_arg:
         sentence += " (without ``dtype``; with it, any dtype is cast first)"
     return sentence + "."
@@ -169,7 +172,12 @@ def _docstring(a: Activation, *, for_module: bool) -> str:
         if a.dtype_arg:
             dtype = "dtype as ``x`` (``dtype``, when given)"
         elif a.promoted_kinds:
-            dtype = "dtype as ``x`` (float32 for promoted integer or bool ``x``)"
+            kinds = " or ".join(
+                name
+                for name, rule in (("integer", a.integers), ("bool", a.bools))
+                if rule == "promote"
+            )
+            dtype = f"dtype as ``x`` (float32 for an {kinds} ``x``)"
         else:
             dtype = "dtype as ``x``"
         lines.append(_wrap(f"Same array type, device and {dtype}, {shape}.", "    "))

@@ -32,7 +32,7 @@ def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
-        (the result keeps it, as in PyTorch); bool, complex arrays raise ``TypeError``.
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -96,7 +96,7 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     negative_slope : float, default 0.01
         The slope for negative inputs.
     inplace : bool, default False
@@ -171,8 +171,8 @@ def sigmoid(x: ArrayT) -> ArrayT:
     Returns
     -------
     array
-        Same array type, device and dtype as ``x`` (float32 for promoted integer or bool ``x``), the
-        shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer or bool ``x``), the shape
+        of ``x``.
 
     Notes
     -----
@@ -227,8 +227,8 @@ def tanh(x: ArrayT) -> ArrayT:
     Returns
     -------
     array
-        Same array type, device and dtype as ``x`` (float32 for promoted integer or bool ``x``), the
-        shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer or bool ``x``), the shape
+        of ``x``.
 
     Notes
     -----
@@ -276,7 +276,7 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTypeLi
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
+        bool and complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
         first).
     axis : int, default -1
         The axis to normalise along (``dim=`` is accepted as an alias, as PyTorch spells it).
@@ -347,7 +347,7 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTy
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
+        bool and complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
         first).
     axis : int, default -1
         The axis to normalise along (``dim=`` is accepted as an alias, as PyTorch spells it).
@@ -414,7 +414,7 @@ def gelu(x: ArrayT, approximate: Literal['none', 'tanh'] = 'none') -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     approximate : Literal['none', 'tanh'], default 'none'
         ``'none'`` for the exact GELU, ``'tanh'`` for the tanh approximation.
 
@@ -476,7 +476,7 @@ def relu6(x: ArrayT, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
-        (the result keeps it, as in PyTorch); bool, complex arrays raise ``TypeError``.
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -531,7 +531,7 @@ def prelu(x: ArrayT, weight: ArrayT) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     weight : ArrayT, required
         The slopes: one element, or one per channel (axis 1 of ``x``), as in PyTorch. An array of
         the same library as ``x``.
@@ -589,7 +589,7 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     lower : float, default 0.125
         Lower bound of the negative slope.
     upper : float, default 0.3333333333333333
@@ -674,7 +674,7 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     alpha : float, default 1.0
         The value elu approaches as x goes to -inf.
     inplace : bool, default False
@@ -739,7 +739,7 @@ def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -800,7 +800,7 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     alpha : float, default 1.0
         The scale of the negative part. Must be non-zero.
     inplace : bool, default False
@@ -867,7 +867,8 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Any float16, bfloat16, float32 or float64 (where the library has them), or
-        complex64/complex128 (PyTorch's complex formula); integer, bool arrays raise ``TypeError``.
+        complex64/complex128 (PyTorch's complex formula); integer and bool arrays raise
+        ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -924,7 +925,7 @@ def mish(x: ArrayT, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -976,7 +977,7 @@ def logsigmoid(x: ArrayT) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
 
     Returns
     -------
@@ -1025,7 +1026,7 @@ def hardsigmoid(x: ArrayT, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -1082,7 +1083,7 @@ def hardswish(x: ArrayT, inplace: bool = False) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -1140,7 +1141,7 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
     ----------
     x : array
         Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
-        (the result keeps it, as in PyTorch); bool, complex arrays raise ``TypeError``.
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     min_val : float, default -1.0
         The lower end of the linear region.
     max_val : float, default 1.0
@@ -1218,7 +1219,7 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     lambd : float, default 0.5
         The half-width of the zero region. A negative lambd makes the region empty (hardshrink
         returns x), as in PyTorch.
@@ -1276,7 +1277,7 @@ def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     lambd : float, default 0.5
         The half-width of the zero region. Must be nonnegative.
 
@@ -1342,8 +1343,8 @@ def tanhshrink(x: ArrayT) -> ArrayT:
     Returns
     -------
     array
-        Same array type, device and dtype as ``x`` (float32 for promoted integer or bool ``x``), the
-        shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer ``x``), the shape of
+        ``x``.
 
     Notes
     -----
@@ -1399,8 +1400,8 @@ def softsign(x: ArrayT) -> ArrayT:
     Returns
     -------
     array
-        Same array type, device and dtype as ``x`` (float32 for promoted integer or bool ``x``), the
-        shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer ``x``), the shape of
+        ``x``.
 
     Notes
     -----
@@ -1450,7 +1451,7 @@ def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     beta : float, default 1.0
         The sharpness of the corner. Must be non-zero.
     threshold : float, default 20.0
@@ -1513,7 +1514,7 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
     ----------
     x : array
         Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
-        (the result keeps it, as in PyTorch); bool, complex arrays raise ``TypeError``.
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     threshold : float, required
         Inputs at or below it are replaced.
     value : float, required
@@ -1588,7 +1589,7 @@ def glu(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     axis : int, default -1
         The axis to split in halves (its size must be even; ``dim=`` is an alias).
 
@@ -1644,7 +1645,7 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTypeLi
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
+        bool and complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
         first).
     axis : int, default -1
         The axis to normalise along (``dim=`` is accepted as an alias, as PyTorch spells it).
@@ -1711,7 +1712,7 @@ def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     b : float, default 4.0
         Smoothness of the corner. Must be nonnegative.
 
@@ -1769,7 +1770,7 @@ def sparse_plus(x: ArrayT) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
 
     Returns
     -------
@@ -1820,7 +1821,7 @@ def sparse_sigmoid(x: ArrayT) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
 
     Returns
     -------
@@ -1871,7 +1872,7 @@ def sparsemax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
     axis : int, default -1
         The axis to project along (``dim=`` is accepted as an alias).
 
@@ -1928,7 +1929,7 @@ def log1mexp(x: ArrayT) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool, complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError``.
 
     Returns
     -------
@@ -2039,8 +2040,8 @@ def exponential(x: ArrayT) -> ArrayT:
     Returns
     -------
     array
-        Same array type, device and dtype as ``x`` (float32 for promoted integer or bool ``x``), the
-        shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer or bool ``x``), the shape
+        of ``x``.
 
     Notes
     -----

@@ -203,6 +203,13 @@ def test_complex_in_place_on_a_read_only_numpy_array():
         multiact.silu(x, inplace=True)
 
 
+def test_promoted_numpy_scalars():
+    y = multiact.softsign(np.int8(3))
+    assert type(y) is np.float32
+    assert y == torch.nn.functional.softsign(torch.tensor(3, dtype=torch.int8)).item()
+    assert type(multiact.sigmoid(np.bool_(True))) is np.float32
+
+
 def test_complex_numpy_scalars():
     z = np.complex64(1 + 2j)
     y = multiact.sigmoid(z)
