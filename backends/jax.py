@@ -285,6 +285,18 @@ def _clamp(x: jax.Array, low: float, high: float) -> jax.Array:
     return jnp.where(x < lo, lo, jnp.where(x > hi, hi, x))
 
 
+def _threshold(x: jax.Array, threshold: float, value: float) -> jax.Array:
+    if jnp.issubdtype(x.dtype, jnp.integer):
+        # PyTorch converts the threshold to x's integer dtype first, truncating (-1.85 is -1,
+        # so -1 is replaced); below the dtype's range it selects nothing (see _generic.int_cut).
+        info = jnp.iinfo(x.dtype)
+        cut = int(threshold)
+        if cut < info.min:
+            return jnp.copy(x)
+        return jnp.where(x <= min(cut, info.max), _as_dtype_of(x, value), x)
+    return jnp.where(x <= threshold, _as_dtype_of(x, value), x)
+
+
 def _elu_like(x: jax.Array, alpha: float, scale: float, input_scale: float) -> jax.Array:
     negative = alpha * jnp.expm1(jnp.where(x > 0, 0.0, x) * input_scale)
     return scale * jnp.where(x > 0, x, negative)
@@ -321,7 +333,7 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     "softplus": lambda x, beta, threshold: jnp.where(
         x * beta > threshold, x, jnp.logaddexp(x * beta, 0.0) / beta
     ),
-    "threshold": lambda x, threshold, value: jnp.where(x <= threshold, _as_dtype_of(x, value), x),
+    "threshold": lambda x, threshold, value: _threshold(x, threshold, value),
     "squareplus": lambda x, b: _generic.squareplus(x, b),
     "sparse_plus": lambda x: _generic.sparse_plus(x),
     "sparse_sigmoid": lambda x: _generic.sparse_sigmoid(x),

@@ -356,3 +356,17 @@ def test_softshrink_beyond_the_dtypes_range_on_tensors():
     x = torch.ones(2, dtype=torch.float16)
     with pytest.raises(ValueError, match=r"multiact\.softshrink: PyTorch refused the param"):
         multiact.softshrink(x, 1e6)
+
+
+@pytest.mark.parametrize("threshold", [-1.85, -2.0, 1.5, 2.9, -0.5, -1e30])
+@pytest.mark.parametrize("target", DISPATCHED_TARGETS)
+def test_threshold_of_integers_truncates_the_threshold_as_pytorch(target, threshold):
+    # PyTorch converts the threshold to x's integer dtype first: -1.85 becomes -1, so -1 is
+    # replaced (JAX compared -1 <= -1.85 in floats, found by tests/test_properties.py).
+    for dtype in ("int8", "int32", "int64"):
+        values = np.array([-128, -3, -2, -1, 0, 1, 2, 3, 127])
+        expected = torch.nn.functional.threshold(
+            torch.tensor(values, dtype=getattr(torch, dtype)), threshold, 5.7
+        )
+        y = multiact.threshold(target.asarray(values, dtype), threshold, 5.7)
+        np.testing.assert_array_equal(target.to_numpy(y), expected.numpy(), err_msg=dtype)
