@@ -358,7 +358,7 @@ def test_softshrink_beyond_the_dtypes_range_on_tensors():
         multiact.softshrink(x, 1e6)
 
 
-@pytest.mark.parametrize("threshold", [-1.85, -2.0, 1.5, 2.9, -0.5, -1e30])
+@pytest.mark.parametrize("threshold", [-1.85, -2.0, 1.5, 2.9, -0.5])
 @pytest.mark.parametrize("target", DISPATCHED_TARGETS)
 def test_threshold_of_integers_truncates_the_threshold_as_pytorch(target, threshold):
     # PyTorch converts the threshold to x's integer dtype first: -1.85 becomes -1, so -1 is
