@@ -1,9 +1,101 @@
 """Native backends: each array library's own kernels, corrected to PyTorch's semantics.
 
-``numpy.py``, ``torch.py`` and ``jax.py`` expose the same functions with the same signatures
-as the generic array-API backend (``multiact._generic``): one per activation, taking the
-array and then every parameter positionally, already validated, plus ``NAME`` and
-``dtype_kind(x)``. A module is imported only once an array of its library has been seen.
+The contract every backend module keeps (``numpy.py``, ``torch.py``, ``jax.py`` here, and the
+generic array-API backend ``multiact._generic``) is :class:`Backend`, written down once below;
+the native ones are listed once, in :data:`NATIVE_BACKENDS`, which dispatch, the command line
+and the tests read. Adding a native backend is one module here and one line in that table
+(and, for the conformance suite, one adapter in ``multiact.conformance.adapters``).
+
+Importing this package imports no array library: a backend module is imported only once an
+array of its library has been seen (its library is then in ``sys.modules`` already).
 """
 
-NATIVE_BACKENDS = ("numpy", "torch", "jax")
+from __future__ import annotations
+
+from collections.abc import MutableSet
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["NATIVE_BACKENDS", "Backend", "NativeBackend", "native_backend"]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the generated public functions and dispatch need of a backend module.
+
+    Besides these, a backend has one kernel per activation of the registry, named as the
+    activation, taking the array and then every parameter positionally
+    (``Activation.kernel_args``: already validated, defaults filled in), and returning an array
+    of the input's type, device and dtype (``tests/test_api.py`` checks every signature).
+
+    Optional: ``refuse(fn, x)``, called once per array type before it is cached, raises for
+    arrays of the library that the kernels would silently get wrong (``numpy.matrix``); and,
+    for a library with scalars (``NativeBackend.scalar_type``), ``asarray_of_scalar``.
+    """
+
+    #: The backend's name: ``numpy``, ``torch``, ``jax`` or ``generic``.
+    NAME: str
+    #: The dtypes already seen to pass the float-only dtype check, so that the next call with
+    #: one costs a set lookup (``dtype_kind`` costs a call, a tenth of a one-element kernel);
+    #: ``None`` where the float-only kernels check the dtype themselves (JAX's, while tracing).
+    FLOATS: MutableSet[Any] | None
+    #: The same for activations that take integer arrays too.
+    REALS: MutableSet[Any]
+
+    def dtype_kind(self, x: Any) -> str:
+        """The kind of ``x``'s dtype: ``f``, ``i``, ``u``, ``b``, ``c``, or ``?``."""
+        ...
+
+    def promote(self, x: Any) -> Any:
+        """An integer or bool ``x`` in the float dtype PyTorch promotes it to (float32; a
+        tensor as it is, PyTorch's kernels promoting it): the registry's ``"promote"``."""
+        ...
+
+    def complex_kernel(self, name: str) -> Any:
+        """The kernel of activation ``name`` for a complex ``x`` (its ``complex_inputs``)."""
+        ...
+
+    def float_dtype(self, fn: str, dtype: object, x: Any) -> Any:
+        """``dtype=`` (softmax's) as a floating dtype of x's library, or multiact's error."""
+        ...
+
+    def cast(self, x: Any, dtype: Any) -> Any:
+        """``x`` in ``dtype`` (from ``float_dtype``), a complex ``x`` by its real part."""
+        ...
+
+
+@dataclass(frozen=True)
+class NativeBackend:
+    """One array library with a backend of its own: how dispatch recognises its arrays."""
+
+    #: The backend module's name in this package (``multiact.backends.NAME``).
+    name: str
+    #: The library's top-level module: dispatch looks only if it is in ``sys.modules``.
+    library: str
+    #: The array class, an attribute of ``library`` (JAX's tracers are instances of
+    #: ``jax.Array`` through a metaclass hook, not subclasses: dispatch uses ``isinstance``).
+    array_type: str
+    #: The library's scalar class, computed as 0-d arrays and returned as scalars (NumPy's).
+    scalar_type: str | None = None
+    #: The distribution that installs the library (for version lines and extras).
+    distribution: str = ""
+
+    @property
+    def module(self) -> str:
+        return f"multiact.backends.{self.name}"
+
+
+#: Every native backend, in the order dispatch tries them.
+NATIVE_BACKENDS: tuple[NativeBackend, ...] = (
+    NativeBackend("numpy", "numpy", "ndarray", scalar_type="generic", distribution="numpy"),
+    NativeBackend("torch", "torch", "Tensor", distribution="torch"),
+    NativeBackend("jax", "jax", "Array", distribution="jax"),
+)
+
+
+def native_backend(name: str) -> NativeBackend:
+    """The table entry of the native backend ``name``."""
+    for entry in NATIVE_BACKENDS:
+        if entry.name == name:
+            return entry
+    raise KeyError(name)

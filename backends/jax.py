@@ -14,6 +14,7 @@ differ at hardtanh(+-1), leaky_relu(0), relu(NaN), hardswish(+-3)...
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -22,12 +23,16 @@ import jax
 import jax.numpy as jnp
 
 from multiact import _checks, _derivatives, _generic
+from multiact._constants import SELU_ALPHA, SELU_SCALE
+from multiact._numerics import channel_weight
 from multiact._registry import ACTIVATIONS
 
 NAME = "jax"
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
+#: None: the float-only kernels check the dtype while tracing, once per dtype and shape
+#: (reading x.dtype on a JAX array before every call costs 0.3-0.5 us of a 7 us call); the
+#: others' dtypes seen to pass, as on every backend (backends/__init__.py's Backend).
+FLOATS = None
+REALS: set[Any] = set()
 
 
 def dtype_kind(x: jax.Array) -> str:
@@ -285,18 +290,6 @@ def _clamp(x: jax.Array, low: float, high: float) -> jax.Array:
     return jnp.where(x < lo, lo, jnp.where(x > hi, hi, x))
 
 
-def _threshold(x: jax.Array, threshold: float, value: float) -> jax.Array:
-    if jnp.issubdtype(x.dtype, jnp.integer):
-        # PyTorch converts the threshold to x's integer dtype first, truncating (-1.85 is -1,
-        # so -1 is replaced); below the dtype's range it selects nothing (see _generic.int_cut).
-        info = jnp.iinfo(x.dtype)
-        cut = int(threshold)
-        if cut < info.min:
-            return jnp.copy(x)
-        return jnp.where(x <= min(cut, info.max), _as_dtype_of(x, value), x)
-    return jnp.where(x <= threshold, _as_dtype_of(x, value), x)
-
-
 def _elu_like(x: jax.Array, alpha: float, scale: float, input_scale: float) -> jax.Array:
     negative = alpha * jnp.expm1(jnp.where(x > 0, 0.0, x) * input_scale)
     return scale * jnp.where(x > 0, x, negative)
@@ -310,7 +303,7 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     # jax.nn.leaky_relu selects on x >= 0; PyTorch on x > 0 (the values agree, -0.0 stays).
     "leaky_relu": lambda x, negative_slope: jnp.where(x > 0, x, x * negative_slope),
     "elu": lambda x, alpha: _elu_like(x, alpha, 1.0, 1.0),
-    "selu": lambda x: _elu_like(x, _SELU_ALPHA, _SELU_SCALE, 1.0),
+    "selu": lambda x: _elu_like(x, SELU_ALPHA, SELU_SCALE, 1.0),
     # jax.nn.celu is max(x, 0) + ..., which loses -0.0; PyTorch's celu is an elu.
     "celu": lambda x, alpha: _elu_like(x, alpha, 1.0, 1.0 / alpha),
     "gelu": lambda x, approximate: jax.nn.gelu(x, approximate=approximate == "tanh"),
@@ -333,7 +326,11 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     "softplus": lambda x, beta, threshold: jnp.where(
         x * beta > threshold, x, jnp.logaddexp(x * beta, 0.0) / beta
     ),
-    "threshold": lambda x, threshold, value: _threshold(x, threshold, value),
+    # PyTorch converts the threshold to x's dtype first: truncated toward 0 for integers
+    # (x = -1 is at or below -1.85 there), where a Python float would promote x to float.
+    "threshold": lambda x, threshold, value: jnp.where(
+        x <= _as_dtype_of(x, threshold), _as_dtype_of(x, value), x
+    ),
     "squareplus": lambda x, b: _generic.squareplus(x, b),
     "sparse_plus": lambda x: _generic.sparse_plus(x),
     "sparse_sigmoid": lambda x: _generic.sparse_sigmoid(x),
@@ -341,6 +338,57 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     "exponential": lambda x: jnp.exp(x),
 }
 _compiled = {name: _torch_convention(name, kernel) for name, kernel in _kernels.items()}
+
+
+def _refusing_inplace(name: str, compiled: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """The kernel of an activation with ``inplace`` (always its last parameter): JAX arrays
+    are immutable, so ``inplace=True`` is refused, and otherwise the compiled kernel runs.
+
+    Written out per number of parameters, with the refusal inline: forwarding ``*args`` to the
+    compiled kernel, or a helper call, would cost a tenth of a one-element call.
+    """
+    a = ACTIVATIONS[name]
+    assert a.params[-1].name == "inplace", name
+    arity = len(a.params) - 1
+    if arity == 0:
+
+        def kernel(x: jax.Array, inplace: bool) -> jax.Array:
+            if inplace:
+                raise _checks.immutable_error(name, x)
+            return compiled(x)
+
+    elif arity == 1:
+
+        def kernel(x: jax.Array, p: object, inplace: bool) -> jax.Array:  # type: ignore[misc]
+            if inplace:
+                raise _checks.immutable_error(name, x)
+            return compiled(x, p)
+
+    elif arity == 2:
+
+        def kernel(x: jax.Array, p: object, q: object, inplace: bool) -> jax.Array:  # type: ignore[misc]
+            if inplace:
+                raise _checks.immutable_error(name, x)
+            return compiled(x, p, q)
+
+    else:
+        raise NotImplementedError(f"{name}: {arity} parameters besides inplace")
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("x", *a.defaults)]
+    )
+    return kernel
+
+
+# Every kernel of _kernels becomes this module's function of the activation's name (the
+# Backend contract): the compiled kernel itself, with no Python frame in front, or behind the
+# in-place refusal. One place per activation: its entry in _kernels.
+globals().update(
+    {
+        name: _refusing_inplace(name, compiled) if ACTIVATIONS[name].supports_inplace else compiled
+        for name, compiled in _compiled.items()
+    }
+)
 
 
 def _reducing(name: str, kernel: Callable[..., jax.Array]) -> Callable[[jax.Array, int], jax.Array]:
@@ -402,7 +450,7 @@ def _prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
     # Differentiated by JAX itself: the gradient with respect to the weight comes for free,
     # and where(x > 0, ...) gives PyTorch's convention at 0 (the weight).
     _require_float("prelu", x)  # while tracing: see _TRACE_CHECKED
-    w = _derivatives._channel_weight(weight, x, jnp)
+    w = channel_weight(weight, x, jnp)
     return jnp.where(x > 0, x, w * x)
 
 
@@ -436,28 +484,6 @@ def _key(generator: object) -> jax.Array:
     )
 
 
-# The in-place refusal is checked inline in each kernel: a helper call would cost a tenth of a
-# one-element call.
-
-
-def relu(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("relu", x)
-    return _compiled["relu"](x)
-
-
-def relu6(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("relu6", x)
-    return _compiled["relu6"](x)
-
-
-def leaky_relu(x: jax.Array, negative_slope: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("leaky_relu", x)
-    return _compiled["leaky_relu"](x, negative_slope)
-
-
 def prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
     return _prelu(x, weight)
 
@@ -473,89 +499,6 @@ def rrelu(
     return _rrelu_training_jit(x, lower, upper, _key(generator))
 
 
-def elu(x: jax.Array, alpha: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("elu", x)
-    return _compiled["elu"](x, alpha)
-
-
-def selu(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("selu", x)
-    return _compiled["selu"](x)
-
-
-def celu(x: jax.Array, alpha: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("celu", x)
-    return _compiled["celu"](x, alpha)
-
-
-# jax.nn.gelu takes a bool and defaults to the tanh form; PyTorch's 'none' is exact (the
-# kernel converts).
-gelu = _compiled["gelu"]
-
-
-def silu(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("silu", x)
-    return _compiled["silu"](x)
-
-
-def mish(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("mish", x)
-    return _compiled["mish"](x)
-
-
-sigmoid = _compiled["sigmoid"]
-
-
-logsigmoid = _compiled["logsigmoid"]
-
-
-def hardsigmoid(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("hardsigmoid", x)
-    return _compiled["hardsigmoid"](x)
-
-
-def hardswish(x: jax.Array, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("hardswish", x)
-    return _compiled["hardswish"](x)
-
-
-def hardtanh(x: jax.Array, min_val: float, max_val: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("hardtanh", x)
-    return _compiled["hardtanh"](x, min_val, max_val)
-
-
-hardshrink = _compiled["hardshrink"]
-
-
-softshrink = _compiled["softshrink"]
-
-
-tanhshrink = _compiled["tanhshrink"]
-
-
-tanh = _compiled["tanh"]
-
-
-softsign = _compiled["softsign"]
-
-
-softplus = _compiled["softplus"]
-
-
-def threshold(x: jax.Array, threshold: float, value: float, inplace: bool) -> jax.Array:
-    if inplace:
-        raise _checks.immutable_error("threshold", x)
-    return _compiled["threshold"](x, threshold, value)
-
-
 def glu(x: jax.Array, axis: int) -> jax.Array:
     return _glu(x, axis)
 
@@ -569,24 +512,9 @@ log_softmax = _log_softmax
 softmin = _softmin
 
 
-squareplus = _compiled["squareplus"]
-
-
-sparse_plus = _compiled["sparse_plus"]
-
-
-sparse_sigmoid = _compiled["sparse_sigmoid"]
-
-
 def sparsemax(x: jax.Array, axis: int) -> jax.Array:
     return _sparsemax(x, axis)
 
 
-log1mexp = _compiled["log1mexp"]
-
-
 def identity(x: jax.Array) -> jax.Array:
     return jnp.copy(x)
-
-
-exponential = _compiled["exponential"]

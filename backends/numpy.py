@@ -14,16 +14,34 @@ from typing import Any
 import numpy as np
 
 from multiact import _checks, _generic, _special
+from multiact._constants import SELU_ALPHA, SELU_SCALE
+from multiact._numerics import channel_weight
 
 from ._blocks import blockwise
 
 NAME = "numpy"
+#: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
+FLOATS: set[np.dtype] = set()
+REALS: set[np.dtype] = set()
+#: NumPy scalars (np.float32(1.5)) are computed as 0-d arrays of this and returned as scalars.
+asarray_of_scalar = np.asarray
 
 
 def dtype_kind(x: Any) -> str:
     # ml_dtypes' bfloat16 reports kind 'V': NumPy has no bfloat16 of its own, so it gets the
     # dtype error like any other unsupported dtype.
     return x.dtype.kind
+
+
+def refuse(fn: str, x: Any) -> None:
+    """Refuse the ndarray subclasses whose meaning NumPy's ufuncs would drop (never cached)."""
+    import sys
+
+    # numpy.ma costs ~10 ms to import: if nobody has, x is no masked array.
+    ma = sys.modules.get("numpy.ma")
+    subclasses = (np.matrix,) if ma is None else (ma.MaskedArray, np.matrix)
+    if isinstance(x, subclasses):
+        raise _checks.unsupported_subclass_error(fn, x)
 
 
 #: NumPy's floating dtypes by name (NumPy has no bfloat16), for ``dtype=``.
@@ -599,7 +617,7 @@ def hardswish(x: np.ndarray, inplace: bool) -> np.ndarray:
 
 def prelu(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     w = _widen(x)
-    a = _generic.channel_weight(_widen(weight), x, np)
+    a = channel_weight(_widen(weight), x, np)
     if ((a > 0) & (a <= 1)).all():
         # max(x, w_c x) is x above 0 and w_c x below (zeros and NaN as they are): no masked
         # selection, which costs NumPy far more.
@@ -705,10 +723,8 @@ def selu(x: np.ndarray, inplace: bool) -> np.ndarray:
     w = _widen(x)
     negative = _min_with(0.0, w, _work(x))
     np.expm1(negative, out=negative)
-    np.multiply(
-        negative, _constant(_generic._SELU_ALPHA * _generic._SELU_SCALE, w.dtype), out=negative
-    )
-    return _elu_blend("selu", x, w, _generic._SELU_SCALE, negative, inplace)
+    np.multiply(negative, _constant(SELU_ALPHA * SELU_SCALE, w.dtype), out=negative)
+    return _elu_blend("selu", x, w, SELU_SCALE, negative, inplace)
 
 
 @blockwise(arrays=4)

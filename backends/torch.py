@@ -15,6 +15,9 @@ from multiact import _checks, _derivatives, _generic
 from multiact._registry import ACTIVATIONS
 
 NAME = "torch"
+#: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
+FLOATS: set[torch.dtype] = set()
+REALS: set[torch.dtype] = set()
 
 _KINDS = {
     torch.bool: "b",

@@ -18,7 +18,9 @@ inf or NaN among numbers, huge or subnormal numbers; their ``grid`` and ``random
 as rows too.
 
 Shape kinds (the layout): ``0d``, ``empty``, ``strided`` (a non-contiguous view: every other
-element of a larger array whose other elements are NaN) and ``batched`` (a 3-d array; for
+element of a larger array whose other elements are NaN), ``long`` (for elementwise functions:
+the special values and kinks embedded in 1 093 grid values, where vectorised loops meet them,
+at every lane and in the tail; in every dtype) and ``batched`` (a 3-d array; for
 functions that reduce, ``batched-axisK`` for each axis K of it, unless the parameterisation
 fixes the axis itself).
 
@@ -65,7 +67,9 @@ __all__ = [
 MODES = ("forward", "vjp", "autograd")
 _VALUE_KINDS_ELEMENTWISE = ("special", "kinks", "grid", "random")
 _VALUE_KINDS_REDUCING = ("rows", "grid", "random")
-_SHAPE_KINDS = ("0d", "empty", "strided", "batched")
+_SHAPE_KINDS = ("0d", "empty", "strided", "long", "batched")
+#: Length of a ``long`` case: many vectors of every SIMD width, with a tail beyond them.
+LONG = 1093
 #: Length of a row for functions that reduce (even: glu halves it).
 ROW = 8
 #: The 3-d shape of the ``batched`` kinds (even along every axis, for glu).
@@ -115,11 +119,11 @@ QUICK = Profile(
     "quick",
     grid=129,
     random=64,
-    kinds=(*_VALUE_KINDS_ELEMENTWISE, "rows", "0d", "strided"),
+    kinds=(*_VALUE_KINDS_ELEMENTWISE, "rows", "0d", "strided", "long"),
     modes=MODES,
     dtypes=("float32",),
     truth=False,
-    gradient_kinds=(*_VALUE_KINDS_ELEMENTWISE, "rows"),
+    gradient_kinds=(*_VALUE_KINDS_ELEMENTWISE, "rows", "long"),
 )
 PROFILES = {p.name: p for p in (FULL, QUICK)}
 
@@ -204,7 +208,7 @@ def kinds_for(a: Activation, params: Mapping[str, Any], profile: Profile) -> lis
     value = _VALUE_KINDS_REDUCING if a.reduces else _VALUE_KINDS_ELEMENTWISE
     kinds = [k for k in value if k in profile.kinds]
     for k in _SHAPE_KINDS:
-        if k not in profile.kinds:
+        if k not in profile.kinds or (k == "long" and a.reduces):
             continue
         if k == "batched" and a.reduces and _axis_param(a) not in params:
             kinds += [f"batched-axis{i}" for i in range(len(BATCHED_SHAPE))]
@@ -313,7 +317,10 @@ def enumerate_cases(
                                 if mode == "forward"
                                 else profile.gradient_shape_dtypes
                             )
+                            # long is about values (special ones in vectorised loops),
+                            # which differ by dtype: every dtype runs it.
                             is_shape = kind in _SHAPE_KINDS or kind.startswith("batched")
+                            is_shape = is_shape and kind != "long"
                             if is_shape and shape_dtypes and dtype not in shape_dtypes:
                                 continue
                             cases.append(
@@ -398,6 +405,27 @@ def _random_values(a: Activation, n: int, dtype: str, key: str) -> np.ndarray:
     exponents = rng.uniform(np.log2(sub), np.log2(big), n // 4)
     signs = rng.choice([-1.0, 1.0], n // 4)
     return np.concatenate([wide, signs * np.exp2(exponents)])
+
+
+def _long_values(
+    a: Activation, dtype: str, probes: Sequence[float], profile: Profile
+) -> np.ndarray:
+    """``LONG`` grid values with the special values and kinks embedded: where PyTorch (and
+    NumPy) run their vectorised loops, at every offset within a vector, and in the tail.
+
+    PyTorch's answer at a special value can depend on the loop that meets it (its vectorised
+    float32 gelu(+inf) is NaN, its scalar one inf): short arrays alone would never show what
+    users meet in real tensors.
+    """
+    low, high = a.domain
+    values = np.resize(round_to(np.linspace(low, high, profile.grid), "bfloat16"), LONG)
+    embedded = np.concatenate([special_values(dtype), probe_values(probes, dtype)])
+    # Spread over the body at a stride coprime to every vector width (so each lands at a
+    # different lane), and once more at the very end (the scalar tail).
+    body = (37 + 67 * np.arange(embedded.size)) % (LONG - embedded.size)
+    values[body] = embedded
+    values[LONG - embedded.size :] = embedded
+    return round_to(values, dtype)
 
 
 def _special_rows(dtype: str) -> np.ndarray:
@@ -538,6 +566,8 @@ def build_batch(
             return Batch(round_to(values, dtype), None, params, strided=True)
         rows = round_to(3.0 * rng.standard_normal((6, ROW)), dtype)
         return Batch(_place_rows(rows, axis), axis, params, strided=True)
+    if batch == "long":
+        return Batch(_long_values(a, dtype, probes, profile), None, params)
     if batch.startswith("batched"):
         values = rng.uniform(low, high, BATCHED_SHAPE)
         return Batch(round_to(values, dtype), axis, params)

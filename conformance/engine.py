@@ -264,7 +264,8 @@ class Engine:
         a = case.spec
         params = dict(case.params)
         probes: list[float] = []  # derived from exact even in the quick profile (cheap)
-        if case.batch == "values" and "kinks" in self.profile.kinds and not a.reduces:
+        wants_probes = case.batch == "values" and "kinks" in self.profile.kinds
+        if (wants_probes or case.batch == "long") and not a.reduces:
             probes = [p for p, _ in self.truth(case.activation, case.params).probe_points()]
         batch = build_batch(a, params, case.dtype, case.batch, self.profile, probes)
         values = batch.values

@@ -42,6 +42,7 @@ TOLERANCES: dict[str, tuple[float, float]] = {
 }
 
 Kind = Literal["forward", "gradient"]
+Params = Mapping[str, object]
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,8 @@ def tolerance(activation: str, kind: Kind, dtype: str) -> tuple[float, float]:
 class KnownDifference:
     """Inputs where a backend is documented to differ from PyTorch, and why.
 
-    ``affected(values, dtype)`` marks the inputs concerned; there, the comparison with PyTorch
-    is replaced by ``expected(values, cotangent)`` (what the backend returns instead: for a
+    ``affected(values, dtype, params)`` marks the inputs concerned; there, the comparison with
+    PyTorch is replaced by ``expected(values, cotangent)`` (what the backend returns instead: for a
     gradient, the vector-Jacobian product with ``cotangent``), or by PyTorch's own result
     computed in ``expected_dtype`` (float32 where PyTorch's half-precision result is no
     reference) and rounded to the dtype, or skipped where neither is given.
@@ -182,7 +183,7 @@ class KnownDifference:
     kind: Kind
     targets: tuple[str, ...]  # the targets concerned (conformance.targets names)
     dtypes: tuple[str, ...]
-    affected: Callable[[np.ndarray, str], np.ndarray]
+    affected: Callable[[np.ndarray, str, Params], np.ndarray]
     expected: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None
     reason: str
     modes: tuple[str, ...] = ()
@@ -217,11 +218,11 @@ class KnownDifference:
         return all(params.get(k) == v for k, v in self.params.items())
 
 
-def _subnormal(values: np.ndarray, dtype: str) -> np.ndarray:
+def _subnormal(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
     return (values != 0) & (np.abs(values) < DTYPE_LIMITS[dtype][1])
 
 
-def _at_zero(values: np.ndarray, dtype: str) -> np.ndarray:
+def _at_zero(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
     return values == 0
 
 
@@ -234,13 +235,22 @@ def _subnormal_threshold(params: Mapping[str, object], dtype: str) -> bool:
     return 0 < abs(float(threshold)) < DTYPE_LIMITS[computed_in][1]
 
 
+def _softplus_exp_overflows(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
+    beta = float(params.get("beta", 1.0))  # type: ignore[arg-type]
+    threshold = float(params.get("threshold", 20.0))  # type: ignore[arg-type]
+    largest = np.finfo(np.float64 if dtype == "float64" else np.float32).max
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = beta * np.asarray(values, dtype=np.float64)
+    return np.isfinite(values) & (t > np.log(largest)) & ~(t > threshold)
+
+
 def _subnormal_weight(params: Mapping[str, object], dtype: str) -> bool:
     weight = np.abs(np.asarray(params.get("weight", 0.25), dtype=np.float64))
     tiny = DTYPE_LIMITS["float64" if dtype == "float64" else "float32"][1]
     return bool(np.any((weight > 0) & (weight < tiny)))
 
 
-def _square_overflows(values: np.ndarray, dtype: str) -> np.ndarray:
+def _square_overflows(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
     """Where x * x overflows in the dtype PyTorch computes in (float32 for half precision)."""
     largest = np.finfo(np.float64 if dtype == "float64" else np.float32).max
     return np.isfinite(values) & (np.abs(values) > np.sqrt(largest))
@@ -265,11 +275,11 @@ _NAN_GRADIENT = (
 )
 
 
-def _nan(values: np.ndarray, dtype: str) -> np.ndarray:
+def _nan(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
     return np.isnan(values)
 
 
-def _everywhere(values: np.ndarray, dtype: str) -> np.ndarray:
+def _everywhere(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
     return np.ones(np.shape(values), dtype=bool)
 
 
@@ -280,7 +290,7 @@ def _zero(values: np.ndarray, cotangent: np.ndarray | None) -> np.ndarray:
 _HALF = ("float16", "bfloat16")
 
 
-def _glu_saturated_gate(values: np.ndarray, dtype: str) -> np.ndarray:
+def _glu_saturated_gate(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
     """The gate half of glu's rows (the last axis, as the judge sees them) where b > 2."""
     mask = np.zeros(np.shape(values), dtype=bool)
     if np.ndim(values) and np.shape(values)[-1] % 2 == 0:
@@ -385,7 +395,7 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "gradient",
         ("torch", *_EVERY_BACKEND_BUT_TORCH, "cupy"),
         ("float16", "bfloat16", "float32", "float64"),
-        lambda values, dtype: np.abs(values) > 1e15,
+        lambda values, dtype, params: np.abs(values) > 1e15,
         None,
         "Not a backend difference: the reference itself. sparsemax has no PyTorch function, "
         "so its gradient is judged against mpmath's numerical derivative, whose step is "
@@ -394,12 +404,27 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "beyond 1e15 in magnitude are not judged.",
     ),
     KnownDifference(
+        "softplus",
+        {},
+        "forward",
+        _EVERY_BACKEND_BUT_TORCH,
+        _ALL_FLOATS,
+        _softplus_exp_overflows,
+        lambda values, cotangent: values,
+        "PyTorch's softplus computes log1p(exp(beta * x)) / beta wherever beta * x is at or "
+        "below the threshold, and exp overflows once beta * x passes 88.7 (float32; 709.8 in "
+        "float64): with a threshold above that (never the default, 20) PyTorch returns "
+        "+-inf where softplus is x to every digit (log(1 + e^t) = t + log1p(e^-t)); multiact "
+        "computes it stably and returns x (found by tests/test_properties.py at beta = -3.5, "
+        "threshold = 1.2e21, x = -5.9e16 in float64: PyTorch -inf).",
+    ),
+    KnownDifference(
         "prelu",
         {},
         "forward",
         ("jax", "generic-jax"),
         ("float16", "bfloat16", "float32", "float64"),
-        lambda values, dtype: np.isinf(values) & (values < 0),
+        lambda values, dtype, params: np.isinf(values) & (values < 0),
         None,
         "XLA on CPU flushes subnormal numbers to zero, prelu's weight included: a subnormal "
         "weight times -inf is 0 * -inf = NaN on JAX, where PyTorch gives -inf (found by "
@@ -594,7 +619,7 @@ def _known_differences(
     for d in KNOWN_DIFFERENCES:
         if not d.applies(activation, params, kind, target, dtype, mode, device):
             continue
-        hit = d.affected(np.asarray(values, dtype=np.float64), dtype)
+        hit = d.affected(np.asarray(values, dtype=np.float64), dtype, params)
         if d.expected is not None or d.expected_dtype is not None or d.expected_on_cpu:
             if d.expected is not None:
                 instead = d.expected(values, cotangent)

@@ -9,6 +9,7 @@ means. Examples are doctested (their outputs come from running them).
 from __future__ import annotations
 
 from ._activation import REQUIRED, Activation, FrameworkNames, Param
+from ._constants import SELU_ALPHA_DIGITS, SELU_SCALE_DIGITS
 
 __all__ = ["DECLARATIONS"]
 
@@ -40,15 +41,8 @@ def _ex(call: str, output: str) -> str:
     return f"{_TUTORIAL_INPUT}\n>>> {call}\n{output}"
 
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
-
 def _exact_selu(mp: object, x: object) -> object:
-    alpha, scale = (
-        mp.mpf("1.6732632423543772848170429916717"),
-        mp.mpf("1.0507009873554804934193349852946"),
-    )
+    alpha, scale = mp.mpf(SELU_ALPHA_DIGITS), mp.mpf(SELU_SCALE_DIGITS)
     return scale * (x if x > 0 else alpha * mp.expm1(x))
 
 

@@ -260,7 +260,7 @@ def _iinfo(x: Any) -> Any:
     try:
         return np.iinfo(x.dtype)  # NumPy, JAX and Dask arrays have NumPy dtypes
     except (TypeError, ValueError):  # array-api-strict's, ml_dtypes' int4...
-        from ._generic import namespace
+        from ._namespace import namespace
 
         return namespace(x).iinfo(x.dtype)
 

@@ -138,6 +138,26 @@ def _names(values: list[str] | None) -> list[str] | None:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
+def _under_capability(args: argparse.Namespace) -> int | None:
+    """Run this command again with PyTorch's kernels at ``--cpu-capability`` (PyTorch reads
+    ``ATEN_CPU_CAPABILITY`` once, when it loads); None where this process already is."""
+    import os
+    import subprocess
+
+    from multiact.conformance.torch_paths import supported_capabilities
+
+    wanted = args.cpu_capability
+    if wanted not in supported_capabilities():
+        supported = ", ".join(supported_capabilities())
+        return _usage(f"--cpu-capability {wanted}: this CPU supports {supported}")
+    if os.environ.get("ATEN_CPU_CAPABILITY") == wanted:
+        return None
+    argv = args.argv if args.argv is not None else sys.argv[1:]
+    command = [sys.executable, "-c", "import sys, multiact._cli as c; sys.exit(c.main())", *argv]
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": wanted}
+    return subprocess.run(command, env=env, check=False).returncode
+
+
 def command_conformance(args: argparse.Namespace) -> int:
     import shlex
     import time
@@ -149,6 +169,10 @@ def command_conformance(args: argparse.Namespace) -> int:
     from multiact.conformance.targets import gpu_status
     from multiact.conformance.truth import default_cache_dir
 
+    if args.cpu_capability is not None:
+        rerun = _under_capability(args)
+        if rerun is not None:
+            return rerun
     profile = conformance_cases.QUICK if args.quick else conformance_cases.FULL
     dtypes = _names(args.dtypes)
     known_dtypes = ("float16", "bfloat16", "float32", "float64")
@@ -318,7 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  multiact conformance --quick\n"
         "  multiact conformance --backends jax,numpy --dtypes float32 --report out/\n"
-        "  multiact conformance --activations gelu,softplus --device cuda\n\n"
+        "  multiact conformance --activations gelu,softplus --device cuda\n"
+        "  multiact conformance --quick --cpu-capability avx2\n\n"
         + EXIT_STATUS_HELP.format(failures="a case failed (outside its tolerance, or an error)"),
     )
     conformance.add_argument(
@@ -359,6 +384,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="worker processes (default: the number of CPUs, at most 8; 1 runs in-process)",
+    )
+    conformance.add_argument(
+        "--cpu-capability",
+        choices=("default", "avx2", "avx512"),
+        help="run PyTorch's CPU kernels (the reference, and multiact on tensors) at this SIMD "
+        "level, as ATEN_CPU_CAPABILITY does (default: the CPU's highest)",
     )
     conformance.add_argument(
         "--no-cache",

@@ -324,7 +324,7 @@ def function_source(a: Activation) -> str:
     if a.integers == "keep":
         lines.append("    if x.dtype not in backend.REALS:")
     else:
-        # None: the backend's kernels check the dtype themselves (JAX's, while tracing).
+        # None: the backend's kernels check the dtype themselves (backends.Backend.FLOATS).
         lines.append("    if (floats := backend.FLOATS) is not None and x.dtype not in floats:")
     if promoted:
         lines.append(f'        x = _check_dtype("{a.name}", x, "{kinds}", backend, "{promoted}")')

@@ -21,13 +21,13 @@ import math
 from typing import Any
 
 from . import _generic, _special
+from ._constants import SELU_ALPHA, SELU_SCALE
 from ._generic import stable_sigmoid
+from ._numerics import channel_weight
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
 _GELU_TANH_CLIP = 100.0  # tanh(inner) is +-1 in every dtype beyond it
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _zeros(g: Any, xp: Any) -> Any:
@@ -71,15 +71,8 @@ def leaky_relu(x: Any, y: Any, g: Any, xp: Any, negative_slope: float) -> Any:
 
 
 def prelu(x: Any, y: Any, g: Any, xp: Any, weight: Any) -> Any:
-    w = _channel_weight(weight, x, xp)
+    w = channel_weight(weight, x, xp)
     return xp.where(x > 0, g, g * w)
-
-
-def _channel_weight(weight: Any, x: Any, xp: Any) -> Any:
-    """prelu's weight shaped to broadcast along axis 1 (or a single slope)."""
-    if math.prod(weight.shape) == 1 or x.ndim < 2:  # a 0-d weight has no shape[0]
-        return xp.reshape(weight, ())
-    return xp.reshape(weight, (weight.shape[0],) + (1,) * (x.ndim - 2))
 
 
 def rrelu(x: Any, y: Any, g: Any, xp: Any, lower: float, upper: float, training: bool) -> Any:
@@ -106,7 +99,7 @@ def elu(x: Any, y: Any, g: Any, xp: Any, alpha: float) -> Any:
 
 
 def selu(x: Any, y: Any, g: Any, xp: Any) -> Any:
-    return _elu_like(x, g, xp, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return _elu_like(x, g, xp, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def celu(x: Any, y: Any, g: Any, xp: Any, alpha: float) -> Any:

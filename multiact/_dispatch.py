@@ -12,6 +12,7 @@ subclasses of it. Each tracer class is resolved once and then cached like any ot
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -20,46 +21,55 @@ from typing import Any
 from . import _checks
 from ._registry import ACTIVATIONS
 
+try:
+    from .backends import NATIVE_BACKENDS, Backend
+except ModuleNotFoundError as missing:
+    if missing.name != "multiact.backends":
+        raise
+    import os
+
+    _checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    raise ImportError(
+        "multiact is being imported from a source checkout that is not installed "
+        f"({_checkout}): its backends/ and conformance/ folders become multiact.backends and "
+        "multiact.conformance only when installed. Install it with "
+        f"`python -m pip install -e {_checkout}` (or `pip install multiact`)."
+    ) from None
+
 __all__ = ["backend_for", "backend_module", "cast", "check_dtype", "complex_kernel", "resolve"]
 
 #: type(x) -> backend. Filled by ``resolve``; bounded by the number of array classes seen.
 _BACKENDS: dict[type, Any] = {}
 
-_NATIVE = ("numpy", "torch", "jax")
 _NOT_ARRAYS = (str, bytes, bool, int, float, complex, list, tuple, dict, set, type(None))
+_MODULES = {b.name: b.module for b in NATIVE_BACKENDS} | {"generic": "multiact._generic"}
 
 
 def backend_module(name: str) -> ModuleType:
-    """The module implementing backend ``name``: ``numpy``, ``torch``, ``jax`` or ``generic``."""
-    # Import statements, not importlib: torch.compile traces a first call (a cache miss) through
-    # here, and dynamo runs an import statement but refuses importlib.import_module.
-    if name == "numpy":
-        from .backends import numpy as module
-    elif name == "torch":
-        from .backends import torch as module
-    elif name == "jax":
-        from .backends import jax as module
-    elif name == "generic":
-        from . import _generic as module
-    else:
-        raise ValueError(f"unknown backend {name!r}; expected one of {(*_NATIVE, 'generic')}")
+    """The module implementing backend ``name``: a native one (``NATIVE_BACKENDS``) or
+    ``generic``."""
+    try:
+        path = _MODULES[name]
+    except KeyError:
+        raise ValueError(f"unknown backend {name!r}; expected one of {tuple(_MODULES)}") from None
+    module = sys.modules.get(path)
+    if module is None:
+        # A cache miss only (torch.compile's dynamo, tracing a first call, refuses
+        # importlib.import_module: it then finds the module already imported).
+        module = importlib.import_module(path)
     return module
 
 
 def _find(x: object) -> Any:
     modules = sys.modules
-    np = modules.get("numpy")
-    if np is not None:
-        if isinstance(x, np.ndarray):
-            return backend_module("numpy")
-        if isinstance(x, np.generic):
-            return _numpy_scalars()
-    torch = modules.get("torch")
-    if torch is not None and isinstance(x, torch.Tensor):
-        return backend_module("torch")
-    jax = modules.get("jax")
-    if jax is not None and isinstance(x, getattr(jax, "Array", ())):
-        return backend_module("jax")
+    for native in NATIVE_BACKENDS:
+        library = modules.get(native.library)
+        if library is None:  # never imported by the caller: x cannot be one of its arrays
+            continue
+        if isinstance(x, getattr(library, native.array_type)):
+            return backend_module(native.name)
+        if native.scalar_type is not None and isinstance(x, getattr(library, native.scalar_type)):
+            return _scalars(backend_module(native.name))
     if isinstance(x, _NOT_ARRAYS):
         return None
     generic = backend_module("generic")
@@ -75,45 +85,14 @@ def resolve(fn: str, x: object) -> Any:
     backend = _find(x)
     if backend is None:
         raise _checks.not_an_array_error(fn, x)
-    if backend.NAME == "numpy" and isinstance(x, _numpy_semantic_subclasses()):
-        raise _checks.unsupported_subclass_error(fn, x)
-    if "FLOATS" not in vars(backend):
-        _learn_dtypes(backend)
+    refuse = getattr(backend, "refuse", None)  # a backend's own refusals (numpy.matrix)
+    if refuse is not None:
+        refuse(fn, x)
     _BACKENDS[type(x)] = backend
     return backend
 
 
-class _Unknown:
-    """The dtypes a generic library is known to pass with: none (its dtypes may not even be
-    hashable), so that every call asks the backend."""
-
-    def __contains__(self, dtype: object) -> bool:
-        return False
-
-    def add(self, dtype: object) -> None:
-        pass
-
-
-def _learn_dtypes(backend: Any) -> None:
-    """Give ``backend`` the sets of dtypes already seen to pass the dtype checks.
-
-    The generated functions test ``x.dtype in backend.FLOATS`` (or ``REALS``, for functions
-    that take integers): a set lookup, where asking ``backend.dtype_kind(x)`` costs a call,
-    about a tenth of a one-element torch kernel. A dtype joins a set the first time it passes
-    (``check_dtype``); a backend's dtypes are few, so the sets stay small. ``FLOATS`` is None
-    for a backend whose kernels check floating dtypes themselves (JAX's, while tracing).
-    """
-    if backend.NAME == "generic":
-        backend.FLOATS = backend.REALS = _Unknown()
-    elif backend.NAME == "jax":
-        # None: the float-only kernels check the dtype while tracing, once per dtype and
-        # shape (reading x.dtype on a JAX array before every call costs 0.3-0.5 us).
-        backend.FLOATS, backend.REALS = None, set()
-    else:
-        backend.FLOATS, backend.REALS = set(), set()
-
-
-def check_dtype(fn: str, x: Any, kinds: str, backend: Any, promoted: str = "") -> Any:
+def check_dtype(fn: str, x: Any, kinds: str, backend: Backend, promoted: str = "") -> Any:
     """The dtype check of ``fn`` for a dtype not yet seen: ``x`` itself, or ``x`` cast to the
     backend's float dtype where its kind is in ``promoted`` (sigmoid of an integer array).
 
@@ -133,7 +112,7 @@ def check_dtype(fn: str, x: Any, kinds: str, backend: Any, promoted: str = "") -
     return x
 
 
-def complex_kernel(name: str, x: Any, backend: Any, kernel: Callable[..., Any]) -> Any:
+def complex_kernel(name: str, x: Any, backend: Backend, kernel: Callable[..., Any]) -> Any:
     """The kernel of ``name`` for ``x``: ``kernel`` (the backend's), or for a complex ``x`` the
     backend's complex kernel (PyTorch's complex formula; called past the dtype check only)."""
     if backend.dtype_kind(x) == "c":
@@ -146,7 +125,7 @@ def complex_kernel(name: str, x: Any, backend: Any, kernel: Callable[..., Any]) 
 _NEGATED_FIRST = frozenset({"softmin"})
 
 
-def cast(fn: str, x: Any, dtype: object, backend: Any) -> Any:
+def cast(fn: str, x: Any, dtype: object, backend: Backend) -> Any:
     """``x`` cast to ``dtype`` (softmax's ``dtype=``) before the computation, as PyTorch does:
     from any dtype; a complex ``x`` gives its real part, with a warning, as in PyTorch."""
     target = backend.float_dtype(fn, dtype, x)
@@ -164,6 +143,16 @@ def cast(fn: str, x: Any, dtype: object, backend: Any) -> Any:
     return backend.cast(x, target)
 
 
+def forget() -> None:
+    """Forget every array type and dtype seen (for tests that need cold caches)."""
+    _BACKENDS.clear()
+    for name in _MODULES:
+        module = sys.modules.get(_MODULES[name])
+        for seen in (getattr(module, "FLOATS", None), getattr(module, "REALS", None)):
+            if seen is not None:
+                seen.clear()
+
+
 def backend_for(x: object) -> str:
     """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax`` or ``generic``.
 
@@ -178,27 +167,17 @@ def backend_for(x: object) -> str:
     return backend.NAME
 
 
-def _numpy_semantic_subclasses() -> tuple[type, ...]:
-    """ndarray subclasses whose meaning NumPy's ufuncs would drop (never cached)."""
-    np = sys.modules["numpy"]
-    # numpy.ma costs ~10 ms to import: if nobody has, x is no masked array.
-    ma = sys.modules.get("numpy.ma")
-    return (np.matrix,) if ma is None else (ma.MaskedArray, np.matrix)
-
-
-class _NumpyScalarBackend:
-    """NumPy scalars (``np.float32(1.5)``), computed as 0-d arrays and returned as scalars.
+class _ScalarBackend:
+    """A library's scalars (``np.float32(1.5)``), computed as 0-d arrays and returned as
+    scalars.
 
     That is what NumPy's own ufuncs do; like them, the scalar cannot be modified in place.
     """
 
-    NAME = "numpy"
-
     def __init__(self, arrays: ModuleType) -> None:
         self._arrays = arrays
+        self.NAME = arrays.NAME
         self.dtype_kind = arrays.dtype_kind
-        if "FLOATS" not in vars(arrays):
-            _learn_dtypes(arrays)
         # A scalar's dtype has the same kind as an array's: the arrays' learned sets serve.
         self.FLOATS, self.REALS = arrays.FLOATS, arrays.REALS
         self.float_dtype = arrays.float_dtype
@@ -214,6 +193,8 @@ class _NumpyScalarBackend:
         return self._scalar_call(name, kernel)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name not in ACTIVATIONS:  # only kernels are wrapped (refuse() and the like are not)
+            raise AttributeError(name)
         call = self._scalar_call(name, getattr(self._arrays, name))
         setattr(self, name, call)
         return call
@@ -222,7 +203,7 @@ class _NumpyScalarBackend:
         activation = ACTIVATIONS[name]
         names = [p.name for p in activation.params]
         inplace_at = names.index("inplace") if "inplace" in names else None
-        asarray = sys.modules["numpy"].asarray
+        asarray = self._arrays.asarray_of_scalar
 
         def call(x: Any, *args: Any) -> Any:
             if inplace_at is not None and args[inplace_at]:
@@ -232,10 +213,10 @@ class _NumpyScalarBackend:
         return call
 
 
-_SCALARS: list[_NumpyScalarBackend] = []
+_SCALARS: dict[str, _ScalarBackend] = {}
 
 
-def _numpy_scalars() -> _NumpyScalarBackend:
-    if not _SCALARS:
-        _SCALARS.append(_NumpyScalarBackend(backend_module("numpy")))
-    return _SCALARS[0]
+def _scalars(arrays: ModuleType) -> _ScalarBackend:
+    if arrays.NAME not in _SCALARS:
+        _SCALARS[arrays.NAME] = _ScalarBackend(arrays)
+    return _SCALARS[arrays.NAME]

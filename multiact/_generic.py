@@ -19,11 +19,30 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _checks, _special
+from ._constants import SELU_ALPHA, SELU_SCALE
+from ._namespace import namespace
+from ._numerics import channel_weight, widen
 
 NAME = "generic"
 
-#: type(x) -> its array-API namespace; array_namespace costs about 1 us a call.
-_NAMESPACES: dict[type, Any] = {}
+
+class _NeverSeen:
+    """The dtypes a generic library is known to pass with: none (its dtypes may not even be
+    hashable), so that every call asks ``dtype_kind``."""
+
+    def __contains__(self, dtype: object) -> bool:
+        return False
+
+    def add(self, dtype: object) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+
+#: The Backend contract's dtype caches (backends/__init__.py): nothing is ever cached here.
+FLOATS = REALS = _NeverSeen()
+
 #: (array type, dtype) -> kind letter. Keyed with the type too: array-api-strict warns when
 #: its dtypes are compared with NumPy's, as a shared dict lookup would.
 _KINDS: dict[tuple[type, Any], str] = {}
@@ -33,8 +52,6 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # there keeps x**3 from overflowing (and NumPy from warning) without changing any result.
 _GELU_TANH_CLIP = 100.0
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 _LN2 = math.log(2.0)
 _FLOAT16_MAX = 65504.0
 # Half-way between float16's max and the next power of two: float32 values from here on round
@@ -42,19 +59,6 @@ _FLOAT16_MAX = 65504.0
 _FLOAT16_OVERFLOW = 65520.0
 #: Bits of the computation dtype -> the largest x whose exp(x) is finite in it.
 _EXP_MAX = {32: 88.72283172607422, 64: 709.782712893384}
-
-
-def namespace(x: Any) -> Any:
-    """The array-API namespace of ``x``; raises ``TypeError`` for non-arrays."""
-    try:
-        return _NAMESPACES[type(x)]
-    except KeyError:
-        pass
-    from array_api_compat import array_namespace
-
-    xp = array_namespace(x)
-    _NAMESPACES[type(x)] = xp
-    return xp
 
 
 _CATEGORIES = (
@@ -195,13 +199,6 @@ def complex_kernel(name: str) -> Callable[..., Any]:
     return kernel
 
 
-def _widen(x: Any, xp: Any) -> Any:
-    """float16/bfloat16 -> float32 for the computation; other dtypes unchanged."""
-    if xp.finfo(x.dtype).bits < 32:
-        return xp.astype(x, xp.float32)
-    return x
-
-
 def _finish(fn: str, x: Any, y: Any, xp: Any, inplace: bool = False) -> Any:
     """Round ``y`` back to ``x``'s dtype; with ``inplace``, write it into ``x``."""
     if type(y) is not type(x):
@@ -255,12 +252,12 @@ def leaky_relu(x: Any, negative_slope: float, inplace: bool) -> Any:
 
 def sigmoid(x: Any) -> Any:
     xp = namespace(x)
-    return _finish("sigmoid", x, stable_sigmoid(_widen(x, xp), xp), xp)
+    return _finish("sigmoid", x, stable_sigmoid(widen(x, xp), xp), xp)
 
 
 def tanh(x: Any) -> Any:
     xp = namespace(x)
-    return _finish("tanh", x, xp.tanh(_widen(x, xp)), xp)
+    return _finish("tanh", x, xp.tanh(widen(x, xp)), xp)
 
 
 def softmax_parts(x: Any, axis: int, xp: Any) -> tuple[Any, Any, Any]:
@@ -309,20 +306,20 @@ def _nan_rows(y: Any, finite: Any, xp: Any) -> Any:
 @_rowwise
 def softmax(x: Any, axis: int) -> Any:
     xp = namespace(x)
-    s, total, finite = softmax_parts(_widen(x, xp), axis, xp)
+    s, total, finite = softmax_parts(widen(x, xp), axis, xp)
     return _finish("softmax", x, _nan_rows(xp.exp(s) / total, finite, xp), xp)
 
 
 @_rowwise
 def log_softmax(x: Any, axis: int) -> Any:
     xp = namespace(x)
-    s, total, finite = softmax_parts(_widen(x, xp), axis, xp)
+    s, total, finite = softmax_parts(widen(x, xp), axis, xp)
     return _finish("log_softmax", x, _nan_rows(s - xp.log(total), finite, xp), xp)
 
 
 def gelu(x: Any, approximate: str) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     y = gelu_tanh(w, xp) if approximate == "tanh" else _special.gelu_exact(w, xp)
     return _finish("gelu", x, y, xp)
 
@@ -488,7 +485,7 @@ def threshold(x: Any, threshold: float, value: float, inplace: bool) -> Any:
     if dtype_kind(x) == "f":
         # Compared in float32 for half precision, as PyTorch does: float16(0.3) = 0.30005 is
         # above threshold 0.3 and stays.
-        w = _widen(x, xp)
+        w = widen(x, xp)
         fill = xp.full_like(w, as_param(value, w.dtype, xp))
         y = xp.where(w <= as_param(threshold, w.dtype, xp), fill, w)
         return _finish("threshold", x, y, xp, inplace)
@@ -509,7 +506,7 @@ def hardshrink(x: Any, lambd: float) -> Any:
 
 def softshrink(x: Any, lambd: float) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     lambd = as_factor(lambd, w.dtype, xp)  # an infinite lambd would give inf - inf
     # x - clip(x, -lambd, lambd) is x - lambd, x + lambd or x - x = +0.0 (and NaN); taking x's
     # sign gives the dead zone PyTorch's x * 0, whose zero has the sign of x.
@@ -524,7 +521,7 @@ def identity(x: Any) -> Any:
 
 def sparse_sigmoid(x: Any) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     # JAX's 0.5 * clip(x + 1, 0, 2), written with where() so that autograd through it (PyTorch's
     # backend uses this kernel) gives _derivatives' convention: 1/2 strictly inside (-1, 1), 0
     # at the corners and at NaN (a NaN constant, the only value left for the inner branch).
@@ -535,7 +532,7 @@ def sparse_sigmoid(x: Any) -> Any:
 
 def sparse_plus(x: Any) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     # The parabola on x clipped to [-1, 1] is +0.0 below -1 and cannot overflow; above 1 it is
     # 1 <= x, and inside (x + 1)^2 / 4 >= x, so the max selects (NaN stays).
     c = xp.clip(w, -1.0, 1.0) + 1.0
@@ -545,13 +542,13 @@ def sparse_plus(x: Any) -> Any:
 def hardsigmoid(x: Any, inplace: bool) -> Any:
     xp = namespace(x)
     # PyTorch's own formula (clamp, then divide by 6), for its rounding.
-    y = _clamp(_widen(x, xp) + 3.0, 0.0, 6.0, xp) / 6.0
+    y = _clamp(widen(x, xp) + 3.0, 0.0, 6.0, xp) / 6.0
     return _finish("hardsigmoid", x, y, xp, inplace)
 
 
 def hardswish(x: Any, inplace: bool) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     c = _clamp(w + 3.0, 0.0, 6.0, xp)
     # PyTorch computes (x * c) / 6, which overflows to inf where x * 6 does (c is 6 there).
     over = overflows(w, 6.0, 6.0, xp)[0] & (w > 0)
@@ -565,23 +562,16 @@ def hardswish(x: Any, inplace: bool) -> Any:
 def leaky(fn: str, x: Any, slope: float, inplace: bool) -> Any:
     """x > 0 ? x : slope * x (leaky_relu, and rrelu outside training)."""
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     # The product only for x <= 0: a slope above 1 must not overflow on values then dropped.
     negative = times(xp.where(w > 0, xp.zeros_like(w), w), as_factor(slope, w.dtype, xp), xp)
     return _finish(fn, x, xp.where(w > 0, w, negative), xp, inplace)
 
 
-def channel_weight(weight: Any, x: Any, xp: Any) -> Any:
-    """prelu's weight shaped to broadcast along axis 1 of ``x`` (or a single slope)."""
-    if math.prod(weight.shape) == 1 or x.ndim < 2:
-        return xp.reshape(weight, ())
-    return xp.reshape(weight, (weight.shape[0],) + (1,) * (x.ndim - 2))
-
-
 def prelu(x: Any, weight: Any) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
-    a = channel_weight(_widen(weight, xp), x, xp)
+    w = widen(x, xp)
+    a = channel_weight(widen(weight, xp), x, xp)
     kept = xp.where(w > 0, xp.zeros_like(w), w)
     # The product only for x <= 0, so a weight above 1 cannot overflow on dropped values; the
     # weight's size is not known without reading it, so times() assumes up to 2^64.
@@ -625,7 +615,7 @@ def rrelu(
     from array_api_compat import device
 
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     lower, upper = as_factor(lower, w.dtype, xp), as_factor(upper, w.dtype, xp)
     slopes = xp.asarray(
         rrelu_slopes(rng, lower, upper, tuple(x.shape)), dtype=w.dtype, device=device(x)
@@ -642,17 +632,17 @@ def rrelu(
 
 def elu(x: Any, alpha: float, inplace: bool) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     negative = as_factor(alpha, w.dtype, xp) * xp.expm1(xp.where(w < 0, w, xp.zeros_like(w)))
     return _finish("elu", x, xp.where(w < 0, negative, w), xp, inplace)
 
 
 def selu(x: Any, inplace: bool) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
-    negative = xp.expm1(xp.where(w < 0, w, xp.zeros_like(w))) * (_SELU_ALPHA * _SELU_SCALE)
+    w = widen(x, xp)
+    negative = xp.expm1(xp.where(w < 0, w, xp.zeros_like(w))) * (SELU_ALPHA * SELU_SCALE)
     # scale * x overflows to inf near the dtype's max, as in PyTorch.
-    y = xp.where(w < 0, negative, times(w, _SELU_SCALE, xp))
+    y = xp.where(w < 0, negative, times(w, SELU_SCALE, xp))
     return _finish("selu", x, y, xp, inplace)
 
 
@@ -672,7 +662,7 @@ def celu_negative(w: Any, alpha: float, xp: Any) -> Any:
 
 def celu(x: Any, alpha: float, inplace: bool) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     y = xp.where(w < 0, celu_negative(w, as_factor(alpha, w.dtype, xp), xp), w)
     return _finish("celu", x, y, xp, inplace)
 
@@ -682,7 +672,7 @@ def celu(x: Any, alpha: float, inplace: bool) -> Any:
 
 def silu(x: Any, inplace: bool) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     return _finish("silu", x, _minus_inf_times(w, stable_sigmoid(w, xp), xp), xp, inplace)
 
 
@@ -700,13 +690,13 @@ def mish_factor(w: Any, xp: Any) -> Any:
 
 def mish(x: Any, inplace: bool) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     return _finish("mish", x, _minus_inf_times(w, mish_factor(w, xp), xp), xp, inplace)
 
 
 def logsigmoid(x: Any) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     # -softplus(-x) = min(x, 0) - log1p(exp(-|x|)): exp cannot overflow, and nothing cancels.
     low = xp.where(w < 0, w, xp.zeros_like(w))
     return _finish("logsigmoid", x, low - xp.log1p(xp.exp(-xp.abs(w))), xp)
@@ -714,7 +704,7 @@ def logsigmoid(x: Any) -> Any:
 
 def softplus(x: Any, beta: float, threshold: float) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     beta = as_factor(beta, w.dtype, xp)
     # PyTorch's test is x * beta > threshold; where that product overflows, it is +-inf here.
     bx = times(w, beta, xp)
@@ -725,7 +715,7 @@ def softplus(x: Any, beta: float, threshold: float) -> Any:
 
 def softsign(x: Any) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     # +-inf / (1 + inf) is NaN in PyTorch; computed without the inf / inf NumPy warns about.
     infinite = xp.isinf(w)
     f = xp.where(infinite, xp.zeros_like(w), w)
@@ -758,7 +748,7 @@ def horner(t: Any, coefficients: tuple[float, ...]) -> Any:
 
 def tanhshrink(x: Any) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     bits = _bits(w, xp)
     a = xp.abs(w)
     small = a <= 1.0
@@ -789,7 +779,7 @@ def root_limit(dtype: Any, b: float, xp: Any) -> float | None:
 
 def squareplus(x: Any, b: float) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     b = as_factor(b, w.dtype, xp)
     a = xp.abs(w)
     # h = sqrt(x^2 + b) without overflowing x^2: hypot does that, but costs NumPy ten times
@@ -815,7 +805,7 @@ def squareplus(x: Any, b: float) -> Any:
 
 def log1mexp(x: Any) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     # Mächler's switch at log 2; each branch is evaluated only on inputs valid for it.
     near = (w > 0) & (w < _LN2)
     ln2 = xp.full_like(w, _LN2)
@@ -829,7 +819,7 @@ def log1mexp(x: Any) -> Any:
 
 def exponential(x: Any) -> Any:
     xp = namespace(x)
-    return _finish("exponential", x, _exp_capped(_widen(x, xp), xp), xp)
+    return _finish("exponential", x, _exp_capped(widen(x, xp), xp), xp)
 
 
 # --- Functions of an axis.
@@ -853,7 +843,7 @@ def glu(x: Any, axis: int) -> Any:
     # The conformance suite calls generic kernels directly, past the public function's check.
     _checks.check_even_axis("glu", x, axis)
     xp = namespace(x)
-    a, b = halves(_widen(x, xp), axis)
+    a, b = halves(widen(x, xp), axis)
     return _finish("glu", x, glu_product(a, stable_sigmoid(b, xp), xp), xp)
 
 
@@ -875,7 +865,7 @@ def sparsemax_shifted(w: Any, axis: int, xp: Any) -> Any:
 @_rowwise
 def sparsemax(x: Any, axis: int) -> Any:
     xp = namespace(x)
-    w = _widen(x, xp)
+    w = widen(x, xp)
     # A row holding a non-finite value has no projection: NaN, as softmax gives. Such rows are
     # zeroed first, so that no inf - inf is ever computed.
     finite = xp.all(xp.isfinite(w), axis=axis, keepdims=True)

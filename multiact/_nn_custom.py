@@ -27,7 +27,7 @@ def _weight_like(weight: np.ndarray, x: Any) -> Any:
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.Tensor):
         return torch.as_tensor(weight).to(device=x.device, dtype=x.dtype)
-    from ._generic import namespace
+    from ._namespace import namespace
 
     try:
         xp = namespace(x)

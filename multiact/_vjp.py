@@ -11,8 +11,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import _checks, _derivatives
+from . import _checks, _derivatives, _functional
 from ._dispatch import _BACKENDS, resolve
+from ._numerics import widen
 from ._registry import Activation, lookup
 from ._typing import ArrayT
 
@@ -22,10 +23,9 @@ __all__ = ["vjp"]
 def _activation_of(fn: str | Callable[..., Any]) -> Activation:
     if isinstance(fn, str):
         return lookup(fn)
-    import multiact
 
     name = getattr(fn, "__name__", None)
-    if name is None or getattr(multiact, name, None) is not fn:
+    if name is None or getattr(_functional, name, None) is not fn:
         raise TypeError(
             f"multiact.vjp: argument 'fn' must be a multiact activation or its name; got {fn!r}"
         )
@@ -40,7 +40,7 @@ def _namespace(x: Any) -> tuple[Any, Callable[[], Any]]:
     np = sys.modules.get("numpy")
     if np is not None and isinstance(x, np.ndarray | np.generic):
         return np, lambda: np.errstate(all="ignore")
-    from ._generic import namespace
+    from ._namespace import namespace
 
     return namespace(x), contextlib.nullcontext
 
@@ -87,9 +87,7 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
     # The forward call validates every parameter exactly as the public function does, and
     # its result is needed (sigmoid's gradient is y (1 - y)); x itself must stay untouched.
     forward_params = {**params, "inplace": False} if a.supports_inplace else params
-    import multiact
-
-    y = getattr(multiact, a.name)(x, **forward_params)
+    y = getattr(_functional, a.name)(x, **forward_params)
     given = {k: v for k, v in params.items() if k != "dim"}
     values = dict(zip(a.defaults, a.kernel_args(given), strict=True))
     if a.reduces:
@@ -101,7 +99,7 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
             f"{tuple(y.shape)}; got {tuple(cotangent.shape)}"
         )
     xp, quiet = _namespace(x)
-    operands = [_widen(xp, v) for v in (x, y, cotangent)]
+    operands = [widen(v, xp) for v in (x, y, cotangent)]
     zero_d = a.reduces and x.ndim == 0
     if zero_d:  # a 0-d input is one row of one element, as in the forward call
         operands = [xp.reshape(v, (1,)) for v in operands]
@@ -116,10 +114,3 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
     if np is not None and isinstance(x, np.generic):
         return grad[()]  # ...which is what a NumPy scalar input gets back
     return grad
-
-
-def _widen(xp: Any, v: Any) -> Any:
-    # float16/bfloat16 in float32, as PyTorch's backward kernels compute them.
-    if xp.finfo(v.dtype).bits < 32:
-        return xp.astype(v, xp.float32)
-    return v

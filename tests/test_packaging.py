@@ -5,6 +5,7 @@ inside the package, never top-level, and imports with nothing but its dependenci
 from __future__ import annotations
 
 import email.parser
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import multiact
@@ -218,3 +220,24 @@ def test_wheel_imports_with_nothing_but_its_dependencies(wheel: Path, tmp_path: 
         "[]",
         "None",  # torch is not reachable: the environment really is clean
     ]
+
+
+def test_an_uninstalled_checkout_says_how_to_install_it(tmp_path):
+    # The package folder alone, as in a fresh clone with no `pip install -e .`: backends/ and
+    # conformance/ are not multiact.backends and multiact.conformance there. -S: no site
+    # hooks, so the editable install's finder cannot supply them; NumPy still comes from
+    # site-packages, put on the path by hand.
+    shutil.copytree(ROOT / "multiact", tmp_path / "multiact")
+    site_packages = Path(np.__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(site_packages)])}
+    run = subprocess.run(
+        [sys.executable, "-S", "-c", "import multiact"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "source checkout that is not installed" in run.stderr
+    assert f"python -m pip install -e {tmp_path}" in run.stderr

@@ -24,7 +24,6 @@ from multiact.conformance.targets import TARGETS, Target
 
 import multiact
 from multiact import ACTIVATIONS, _dispatch
-from multiact._dispatch import backend_module
 
 THREADS = 8
 NAMES = ("numpy", "torch", "jax", "array-api-strict")
@@ -67,12 +66,7 @@ def _call(target: Target, name: str, values: np.ndarray, dtype: str, params: dic
 
 def _cold_caches() -> None:
     """Forget every backend and dtype learned, and every compiled JAX kernel."""
-    _dispatch._BACKENDS.clear()
-    for name in ("numpy", "torch", "jax", "generic"):
-        module = backend_module(name)
-        for attribute in ("FLOATS", "REALS"):
-            if attribute in vars(module):
-                delattr(module, attribute)
+    _dispatch.forget()
     jax = pytest.importorskip("jax")
     jax.clear_caches()
 
