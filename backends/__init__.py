@@ -46,6 +46,23 @@ class Backend(Protocol):
         """The kind of ``x``'s dtype: ``f``, ``i``, ``u``, ``b``, ``c``, or ``?``."""
         ...
 
+    def promote(self, x: Any) -> Any:
+        """An integer or bool ``x`` in the float dtype PyTorch promotes it to (float32; a
+        tensor as it is, PyTorch's kernels promoting it): the registry's ``"promote"``."""
+        ...
+
+    def complex_kernel(self, name: str) -> Any:
+        """The kernel of activation ``name`` for a complex ``x`` (its ``complex_inputs``)."""
+        ...
+
+    def float_dtype(self, fn: str, dtype: object, x: Any) -> Any:
+        """``dtype=`` (softmax's) as a floating dtype of x's library, or multiact's error."""
+        ...
+
+    def cast(self, x: Any, dtype: Any) -> Any:
+        """``x`` in ``dtype`` (from ``float_dtype``), a complex ``x`` by its real part."""
+        ...
+
 
 @dataclass(frozen=True)
 class NativeBackend:

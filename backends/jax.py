@@ -59,10 +59,11 @@ def _opmath(kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
     return call
 
 
-#: The activations that take floating arrays only. On JAX arrays their public functions leave
-#: the dtype check to the compiled kernel, which makes it while tracing: once per dtype and
-#: shape, where reading ``x.dtype`` before every call would cost 0.3 to 0.5 us of a 7 us call.
-_FLOAT_ONLY = frozenset(a.name for a in ACTIVATIONS.values() if not a.integer_inputs)
+#: The activations whose dtype rules the compiled kernel applies (all but those that compute
+#: integers in their own dtype). On JAX arrays their public functions leave the dtype check
+#: to the kernel, which makes it while tracing: once per dtype and shape, where reading
+#: ``x.dtype`` before every call would cost 0.3 to 0.5 us of a 7 us call.
+_TRACE_CHECKED = frozenset(a.name for a in ACTIVATIONS.values() if a.integers != "keep")
 
 
 def _require_float(name: str, x: jax.Array) -> None:
@@ -71,15 +72,93 @@ def _require_float(name: str, x: jax.Array) -> None:
         raise _checks.dtype_error(name, x, "f")
 
 
-def _float_inputs(name: str, kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
-    """``kernel`` raising multiact's dtype error for a non-floating ``x``, while tracing."""
+def _dtype_rules(name: str, kernel: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """``kernel`` with the registry's dtype rules for ``name``, applied while tracing: a
+    floating ``x`` as it is, an integer or bool one promoted to float32 where PyTorch promotes
+    it, a complex one through PyTorch's complex formula where PyTorch takes it, and
+    multiact's dtype error for the rest."""
+    activation = ACTIVATIONS[name]
+    kinds, promoted = activation.dtype_kinds, activation.promoted_kinds
+    formula = _COMPLEX_FORMULAS.get(name) or _generic.COMPLEX_FORMULAS.get(name)
 
     @functools.wraps(kernel)
     def call(x: jax.Array, *args: object, **kwargs: object) -> jax.Array:
-        _require_float(name, x)
-        return kernel(x, *args, **kwargs)
+        kind = dtype_kind(x)
+        if kind == "f":
+            return kernel(x, *args, **kwargs)
+        if kind not in kinds:
+            raise _checks.dtype_error(name, x, kinds)
+        if kind in promoted:
+            return kernel(x.astype(jnp.float32), *args, **kwargs)
+        return formula(x, jnp)  # complex: differentiated by JAX itself
 
     return call
+
+
+def _c99_exp(z: jax.Array) -> jax.Array:
+    """exp(z) with C99's value at Re z = -inf, which PyTorch's and NumPy's give: 0 for every
+    imaginary part, infinite and NaN ones included (XLA's is NaN there)."""
+    e = jnp.exp(z)
+    return jnp.where(jnp.real(z) == -jnp.inf, jnp.zeros_like(e), e)
+
+
+def _smith_divide(n: jax.Array, d: jax.Array) -> jax.Array:
+    """n / d by Smith's algorithm, PyTorch's complex division (and NumPy's): where d has
+    overflowed to inf +- inf j the quotient is NaN, as PyTorch gives, where XLA's division
+    gives 0 (sigmoid(-1000 + 0.5j))."""
+    a, b, c, e = jnp.real(n), jnp.imag(n), jnp.real(d), jnp.imag(d)
+    by_real = jnp.abs(c) >= jnp.abs(e)
+    ratio = jnp.where(by_real, e / c, c / e)
+    scale = 1.0 / jnp.where(by_real, c + e * ratio, e + c * ratio)
+    real = jnp.where(by_real, (a + b * ratio) * scale, (a * ratio + b) * scale)
+    imag = jnp.where(by_real, (b - a * ratio) * scale, (b * ratio - a) * scale)
+    zero = (c == 0) & (e == 0)  # a complex infinity or NaN, as PyTorch divides by zero
+    real = jnp.where(zero, a / jnp.abs(c), real)
+    imag = jnp.where(zero, b / jnp.abs(e), imag)
+    return jax.lax.complex(real, imag)
+
+
+#: PyTorch's complex formulas where XLA's exp and division differ from PyTorch's at overflow
+#: and infinities (the other complex activations use ``_generic.COMPLEX_FORMULAS``).
+_COMPLEX_FORMULAS: dict[str, Callable[..., jax.Array]] = {
+    "sigmoid": lambda z, xp: _smith_divide(jnp.ones_like(z), 1.0 + _c99_exp(-z)),
+    "silu": lambda z, xp: _smith_divide(z, 1.0 + _c99_exp(-z)),
+    "exponential": lambda z, xp: _c99_exp(z),
+}
+
+
+_FLOATS_BY_NAME = {name: jnp.dtype(name) for name in _checks.FLOAT_NAMES}
+_FLOATS_BY_DTYPE = {d: d for d in _FLOATS_BY_NAME.values()}
+
+
+def float_dtype(fn: str, dtype: object, x: jax.Array) -> Any:
+    """``dtype=`` as a JAX floating dtype: a name, or anything ``jax.numpy.dtype`` takes."""
+    return _checks.dtype_argument(
+        fn, dtype, "JAX", _FLOATS_BY_NAME, lambda d: _FLOATS_BY_DTYPE[jnp.dtype(d)]
+    )
+
+
+def cast(x: jax.Array, dtype: Any) -> jax.Array:
+    """``x`` in ``dtype`` (a complex ``x``: its real part), as PyTorch's ``x.to(dtype)``."""
+    if jnp.iscomplexobj(x):
+        x = jnp.real(x)
+    return x.astype(dtype)
+
+
+def promote(x: jax.Array) -> jax.Array:
+    """An integer or bool ``x`` as float32, PyTorch's default float dtype (also with x64)."""
+    return x.astype(jnp.float32)
+
+
+def complex_kernel(name: str) -> Callable[..., jax.Array]:
+    """The kernels apply the dtype rules themselves, complex ``x`` included."""
+    return globals()[name]
+
+
+#: Kernels that only compare and select, exact in any dtype, run in x's own dtype rather than
+#: float32: PyTorch compares hardshrink's lambd rounded to x's dtype (-1e-30 is -0.0 in
+#: float16, and then both zeros are inside [-lambd, lambd]).
+_OWN_DTYPE = frozenset({"hardshrink"})
 
 
 def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
@@ -101,8 +180,8 @@ def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[
             return y, derivative(x, y, t, jnp, *params)
 
         with_jvp.defjvp(jvp)
-        in_float32 = _opmath(with_jvp)
-        return _float_inputs(name, in_float32) if name in _FLOAT_ONLY else in_float32
+        in_float32 = with_jvp if name in _OWN_DTYPE else _opmath(with_jvp)
+        return _dtype_rules(name, in_float32) if name in _TRACE_CHECKED else in_float32
 
     if not static:
         return jax.jit(with_torch_jvp())
@@ -363,14 +442,14 @@ def _glu_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple[jax.Array, jax
 
 
 _glu_with_jvp.defjvp(_glu_jvp)
-_glu = jax.jit(_float_inputs("glu", _opmath(_glu_with_jvp)), static_argnums=1)
+_glu = jax.jit(_dtype_rules("glu", _opmath(_glu_with_jvp)), static_argnums=1)
 
 
 @jax.jit
 def _prelu(x: jax.Array, weight: jax.Array) -> jax.Array:
     # Differentiated by JAX itself: the gradient with respect to the weight comes for free,
     # and where(x > 0, ...) gives PyTorch's convention at 0 (the weight).
-    _require_float("prelu", x)  # while tracing: see _FLOAT_ONLY
+    _require_float("prelu", x)  # while tracing: see _TRACE_CHECKED
     w = channel_weight(weight, x, jnp)
     return jnp.where(x > 0, x, w * x)
 

@@ -44,6 +44,45 @@ def refuse(fn: str, x: Any) -> None:
         raise _checks.unsupported_subclass_error(fn, x)
 
 
+#: NumPy's floating dtypes by name (NumPy has no bfloat16), for ``dtype=``.
+_FLOATS_BY_NAME = {name: np.dtype(name) for name in ("float16", "float32", "float64")}
+_FLOATS_BY_DTYPE = {d: d for d in _FLOATS_BY_NAME.values()}
+
+
+def float_dtype(fn: str, dtype: object, x: Any) -> np.dtype:
+    """``dtype=`` as a NumPy floating dtype: a name, or anything ``numpy.dtype`` takes."""
+    return _checks.dtype_argument(
+        fn, dtype, "NumPy", _FLOATS_BY_NAME, lambda d: _FLOATS_BY_DTYPE[np.dtype(d)]
+    )
+
+
+def cast(x: Any, dtype: np.dtype) -> Any:
+    """``x`` in ``dtype`` (a complex ``x``: its real part), as PyTorch's ``x.to(dtype)``."""
+    if x.dtype.kind == "c":
+        x = x.real
+    return x.astype(dtype, copy=False)
+
+
+def promote(x: Any) -> Any:
+    """An integer or bool ``x`` as float32, PyTorch's default float dtype (NumPy's own
+    promotion would give float64, or float16 for int8)."""
+    return x.astype(np.float32)
+
+
+def complex_kernel(name: str) -> Any:
+    """The kernel for complex ``x``: the generic one (PyTorch's formula), which NumPy arrays
+    run as they are; a read-only ``x`` with ``inplace`` gets NumPy's read-only error."""
+    kernel = _generic.complex_kernel(name)
+    if name not in _generic.COMPLEX_INPLACE:
+        return kernel
+
+    def call(x: np.ndarray, inplace: bool) -> np.ndarray:
+        _check_writeable(name, x, inplace)
+        return kernel(x, inplace)
+
+    return call
+
+
 _HALF = np.dtype(np.float16)
 #: (value, dtype) -> a 0-d array of it: see _constant.
 _CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
@@ -495,6 +534,10 @@ def threshold(x: np.ndarray, threshold: float, value: float, inplace: bool) -> n
 def hardshrink(x: np.ndarray, lambd: float) -> np.ndarray:
     # Compared in x's own dtype: PyTorch rounds lambd to half precision for half inputs.
     lambd = _generic.as_param(lambd, x.dtype, np)
+    # Nothing is inside [-lambd, lambd]: x as it is, -0.0 included, as PyTorch. Tested in x's
+    # dtype, as PyTorch compares: -1e-30 is -0.0 in float16, and then +-0 are inside.
+    if lambd < 0 and x.dtype.type(lambd) < 0:
+        return np.copy(x)
     if lambd == np.inf:  # everything but NaN is inside (and inf * 0 below would be NaN)
         return np.where(np.isnan(x), x, 0)
     out = np.abs(x, out=np.empty_like(x))

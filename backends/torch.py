@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from multiact import _checks, _derivatives, _generic
+from multiact._registry import ACTIVATIONS
 
 NAME = "torch"
 #: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
@@ -42,6 +43,36 @@ def dtype_kind(x: torch.Tensor) -> str:
     return _KINDS.get(x.dtype, "?")
 
 
+_FLOATS_BY_NAME = {name: getattr(torch, name) for name in _checks.FLOAT_NAMES}
+
+
+def float_dtype(fn: str, dtype: object, x: torch.Tensor) -> torch.dtype:
+    """``dtype=`` as a torch floating dtype: a ``torch.dtype``, its name, or ``float``
+    (float64), as ``torch.softmax`` takes it."""
+    return _checks.dtype_argument(
+        fn, dtype, "PyTorch", _FLOATS_BY_NAME, lambda d: torch.float64 if d is float else d
+    )
+
+
+def cast(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``x.to(dtype)``; a complex ``x``'s real part, taken first so that PyTorch does not warn
+    a second time (multiact has)."""
+    if x.is_complex():
+        x = torch.real(x)
+    return x.to(dtype)
+
+
+def promote(x: torch.Tensor) -> torch.Tensor:
+    """``x`` as it is: PyTorch's kernels promote integer and bool tensors themselves, to its
+    default float dtype, and refuse the dtypes they have no kernel for (softsign of uint16)."""
+    return x
+
+
+def complex_kernel(name: str):
+    """PyTorch's own kernels take complex tensors."""
+    return globals()[name]
+
+
 def _generator(x: torch.Tensor, generator: object) -> torch.Generator | None:
     if generator is None or isinstance(generator, torch.Generator):
         return generator
@@ -65,15 +96,29 @@ def _generator(x: torch.Tensor, generator: object) -> torch.Generator | None:
 # called directly, a one-element call skips F's Python layer, about a fifth of its time.
 _nn = torch._C._nn
 
-_REFUSALS = ("in-place", "inplace", "Inplace", "written-to tensor", "without overflow")
+_REFUSALS = (
+    "in-place",
+    "inplace",
+    "Inplace",
+    "written-to tensor",
+    "without overflow",
+    "must be in range",  # softshrink's lambd beyond the dtype's range
+)
 
 
-def _raise_if_refused(name: str, error: RuntimeError, inplace: bool) -> None:
-    """PyTorch's refusals as ValueErrors naming multiact's function; any other RuntimeError
-    (out of memory among them) returns, for the caller to re-raise unchanged. Called from an
-    ``except`` in each kernel that writes in place or converts a real parameter: a try costs
-    nothing until it catches, where a wrapping function would cost a call on every use."""
-    if any(text in str(error) for text in _REFUSALS):
+def _raise_if_refused(name: str, error: RuntimeError, inplace: bool, x: torch.Tensor) -> None:
+    """PyTorch's refusals as multiact's errors naming its function: a ValueError for a
+    tensor PyTorch will not write into or a parameter it will not convert, multiact's dtype
+    error for a dtype PyTorch has no kernel for (relu of uint16: "not implemented for
+    'UInt16'"). Any other RuntimeError (out of memory among them) returns, for the caller to
+    re-raise unchanged. Called from an ``except`` in each kernel that writes in place,
+    converts a real parameter or takes integers: a try costs nothing until it catches, where
+    a wrapping function would cost a call on every use."""
+    text = str(error)
+    if isinstance(error, NotImplementedError) and "not implemented for" in text:
+        refused = _checks.dtype_error(name, x, ACTIVATIONS[name].dtype_kinds)
+        raise TypeError(f"{refused} (PyTorch has no {name} kernel for it)") from error
+    if any(refusal in text for refusal in _REFUSALS):
         raise _checks.refused_by_torch(name, error, inplace) from error
 
 
@@ -178,7 +223,7 @@ def relu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
     try:
         return torch.relu_(x) if inplace else torch.relu(x)
     except RuntimeError as error:
-        _raise_if_refused("relu", error, inplace)
+        _raise_if_refused("relu", error, inplace, x)
         raise
 
 
@@ -186,7 +231,7 @@ def relu6(x: torch.Tensor, inplace: bool) -> torch.Tensor:
     try:
         return _nn.relu6_(x) if inplace else _nn.relu6(x)
     except RuntimeError as error:
-        _raise_if_refused("relu6", error, inplace)
+        _raise_if_refused("relu6", error, inplace, x)
         raise
 
 
@@ -194,7 +239,7 @@ def leaky_relu(x: torch.Tensor, negative_slope: float, inplace: bool) -> torch.T
     try:
         return (_nn.leaky_relu_ if inplace else _nn.leaky_relu)(x, negative_slope)
     except RuntimeError as error:
-        _raise_if_refused("leaky_relu", error, inplace)
+        _raise_if_refused("leaky_relu", error, inplace, x)
         raise
 
 
@@ -230,7 +275,7 @@ def rrelu(
         kernel = torch.rrelu_ if inplace else torch.rrelu
         return kernel(x, lower, upper, training, gen)
     except RuntimeError as error:
-        _raise_if_refused("rrelu", error, inplace)
+        _raise_if_refused("rrelu", error, inplace, x)
         raise
 
 
@@ -238,7 +283,7 @@ def elu(x: torch.Tensor, alpha: float, inplace: bool) -> torch.Tensor:
     try:
         return (_nn.elu_ if inplace else _nn.elu)(x, alpha)
     except RuntimeError as error:
-        _raise_if_refused("elu", error, inplace)
+        _raise_if_refused("elu", error, inplace, x)
         raise
 
 
@@ -246,7 +291,7 @@ def selu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
     try:
         return F.selu(x, inplace)
     except RuntimeError as error:
-        _raise_if_refused("selu", error, inplace)
+        _raise_if_refused("selu", error, inplace, x)
         raise
 
 
@@ -254,7 +299,7 @@ def celu(x: torch.Tensor, alpha: float, inplace: bool) -> torch.Tensor:
     try:
         return F.celu(x, alpha, inplace)
     except RuntimeError as error:
-        _raise_if_refused("celu", error, inplace)
+        _raise_if_refused("celu", error, inplace, x)
         raise
 
 
@@ -268,7 +313,7 @@ def silu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
     try:
         return _nn.silu_(x) if inplace else _nn.silu(x)
     except RuntimeError as error:
-        _raise_if_refused("silu", error, inplace)
+        _raise_if_refused("silu", error, inplace, x)
         raise
 
 
@@ -276,7 +321,7 @@ def mish(x: torch.Tensor, inplace: bool) -> torch.Tensor:
     try:
         return _nn.mish_(x) if inplace else _nn.mish(x)
     except RuntimeError as error:
-        _raise_if_refused("mish", error, inplace)
+        _raise_if_refused("mish", error, inplace, x)
         raise
 
 
@@ -292,7 +337,7 @@ def hardsigmoid(x: torch.Tensor, inplace: bool) -> torch.Tensor:
     try:
         return _nn.hardsigmoid_(x) if inplace else _nn.hardsigmoid(x)
     except RuntimeError as error:
-        _raise_if_refused("hardsigmoid", error, inplace)
+        _raise_if_refused("hardsigmoid", error, inplace, x)
         raise
 
 
@@ -300,7 +345,7 @@ def hardswish(x: torch.Tensor, inplace: bool) -> torch.Tensor:
     try:
         return _nn.hardswish_(x) if inplace else _nn.hardswish(x)
     except RuntimeError as error:
-        _raise_if_refused("hardswish", error, inplace)
+        _raise_if_refused("hardswish", error, inplace, x)
         raise
 
 
@@ -308,7 +353,7 @@ def hardtanh(x: torch.Tensor, min_val: float, max_val: float, inplace: bool) -> 
     try:
         return (_nn.hardtanh_ if inplace else _nn.hardtanh)(x, min_val, max_val)
     except RuntimeError as error:
-        _raise_if_refused("hardtanh", error, inplace)
+        _raise_if_refused("hardtanh", error, inplace, x)
         raise
 
 
@@ -316,7 +361,7 @@ def hardshrink(x: torch.Tensor, lambd: float) -> torch.Tensor:
     try:
         return F.hardshrink(x, lambd)
     except RuntimeError as error:
-        _raise_if_refused("hardshrink", error, False)
+        _raise_if_refused("hardshrink", error, False, x)
         raise
 
 
@@ -324,7 +369,7 @@ def softshrink(x: torch.Tensor, lambd: float) -> torch.Tensor:
     try:
         return F.softshrink(x, lambd)
     except RuntimeError as error:
-        _raise_if_refused("softshrink", error, False)
+        _raise_if_refused("softshrink", error, False, x)
         raise
 
 
@@ -336,7 +381,11 @@ tanh = torch.tanh
 
 
 def softsign(x: torch.Tensor) -> torch.Tensor:
-    return F.softsign(x)
+    try:
+        return F.softsign(x)
+    except RuntimeError as error:  # uint16, uint32, uint64: no abs kernel
+        _raise_if_refused("softsign", error, False, x)
+        raise
 
 
 def softplus(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
@@ -345,7 +394,7 @@ def softplus(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
             return F.softplus(x)
         return F.softplus(x, beta, threshold)
     except RuntimeError as error:
-        _raise_if_refused("softplus", error, False)
+        _raise_if_refused("softplus", error, False, x)
         raise
 
 
@@ -353,7 +402,7 @@ def threshold(x: torch.Tensor, threshold: float, value: float, inplace: bool) ->
     try:
         return F.threshold(x, threshold, value, inplace)
     except RuntimeError as error:
-        _raise_if_refused("threshold", error, inplace)
+        _raise_if_refused("threshold", error, inplace, x)
         raise
 
 

@@ -14,6 +14,9 @@ __all__ = ["REQUIRED", "Activation", "FrameworkNames", "Param"]
 
 ParamKind = Literal["real", "flag", "choice", "axis", "array", "generator"]
 Constraint = Literal["nonnegative", "nonzero", "positive"]
+#: What an activation does with integer (or bool) arrays: refuse them (``TypeError``), keep
+#: their dtype (computed in integers) or promote them to a float dtype first.
+DtypeRule = Literal["refuse", "keep", "promote"]
 
 
 class _Required:
@@ -93,9 +96,17 @@ class Activation:
     """The declaration of one activation function.
 
     ``name`` is PyTorch's ``torch.nn.functional`` name, ``module`` the ``torch.nn`` class name.
-    ``integer_inputs`` says whether integer arrays are accepted (only where PyTorch computes an
-    integer result for them); every activation rejects bool and complex arrays. ``reduces`` marks
-    functions that normalise along an axis (their ``axis`` parameter).
+    ``reduces`` marks functions that normalise along an axis (their ``axis`` parameter).
+
+    Dtypes follow PyTorch's rules for its function, measured on torch (tests/test_dtypes.py
+    checks every activation against torch on every integer, bool and complex dtype): every
+    activation takes float16, bfloat16, float32 and float64; ``integers`` and ``bools`` say
+    what integer and bool arrays get (``"refuse"``: a ``TypeError``; ``"keep"``: computed in
+    their own dtype, as PyTorch's piecewise-linear kernels do; ``"promote"``: cast to float32,
+    PyTorch's default float dtype, on every backend, and to ``torch.get_default_dtype()`` on
+    tensors, as torch itself does); ``complex_inputs`` whether complex64/complex128 arrays are
+    computed (with PyTorch's formula) rather than refused. ``dtype_arg`` adds PyTorch's
+    ``dtype=`` keyword (softmax and its kin): ``x`` is cast to that dtype first.
 
     ``exact(mp, x, **params)`` is the mathematical definition, evaluated with mpmath (passed in
     as ``mp``) to give the conformance suite its "truth": ``x`` is an ``mpf``, or for functions
@@ -112,7 +123,10 @@ class Activation:
     names: FrameworkNames
     example: str
     exact: Callable[..., object]
-    integer_inputs: bool = False
+    integers: DtypeRule = "refuse"
+    bools: DtypeRule = "refuse"
+    complex_inputs: bool = False
+    dtype_arg: bool = False
     aliases: tuple[str, ...] = ()
     #: Non-default parameterisations worth testing and reporting separately.
     variants: tuple[Mapping[str, object], ...] = ()
@@ -147,6 +161,25 @@ class Activation:
     @property
     def reduces(self) -> bool:
         return any(p.kind == "axis" for p in self.params)
+
+    @property
+    def dtype_kinds(self) -> str:
+        """The dtype kinds accepted (NumPy's letters): ``f``, then ``iu``, ``b``, ``c`` as
+        declared."""
+        return (
+            "f"
+            + ("iu" if self.integers != "refuse" else "")
+            + ("b" if self.bools != "refuse" else "")
+            + ("c" if self.complex_inputs else "")
+        )
+
+    @property
+    def promoted_kinds(self) -> str:
+        """The dtype kinds cast to a float dtype before the computation: ``iu``, ``b``, both
+        or none."""
+        return ("iu" if self.integers == "promote" else "") + (
+            "b" if self.bools == "promote" else ""
+        )
 
     @property
     def supports_inplace(self) -> bool:

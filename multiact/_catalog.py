@@ -123,7 +123,7 @@ DECLARATIONS: tuple[Activation, ...] = (
                 "keras.activations.relu also takes negative_slope, max_value and threshold.",
             ),
         ),
-        integer_inputs=True,
+        integers="keep",
         inplace_variant=True,
         exact=lambda mp, x: x if x > 0 else mp.mpf(0),
         kinks=lambda: (0.0,),
@@ -171,9 +171,13 @@ DECLARATIONS: tuple[Activation, ...] = (
             jax="jax.nn.sigmoid",
             keras="keras.activations.sigmoid",
             differences=(
-                "torch.sigmoid promotes integer tensors to float32; multiact raises TypeError.",
+                "Integer and bool arrays are promoted to float32 first, as torch.sigmoid "
+                "promotes them to its default float dtype; jax.nn.sigmoid refuses them.",
             ),
         ),
+        integers="promote",
+        bools="promote",
+        complex_inputs=True,
         domain=(-10.0, 10.0),
         exact=lambda mp, x: 1 / (1 + mp.exp(-x)),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.sigmoid(x).round(4)\n"
@@ -192,9 +196,13 @@ DECLARATIONS: tuple[Activation, ...] = (
             jax="jax.numpy.tanh",
             keras="keras.activations.tanh",
             differences=(
-                "torch.tanh promotes integer tensors to float32; multiact raises TypeError.",
+                "Integer and bool arrays are promoted to float32 first, as torch.tanh promotes "
+                "them to its default float dtype.",
             ),
         ),
+        integers="promote",
+        bools="promote",
+        complex_inputs=True,
         domain=(-4.0, 4.0),
         exact=lambda mp, x: mp.tanh(x),
         example=f"{_TUTORIAL_INPUT}\n>>> multiact.tanh(x).round(4)\n"
@@ -208,6 +216,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         derivative=r"\frac{\partial\, \mathrm{softmax}_i}{\partial x_j}"
         r" = \mathrm{softmax}_i (\delta_{ij} - \mathrm{softmax}_j)",
         params=(_AXIS_IMPLICIT,),
+        dtype_arg=True,
         names=FrameworkNames(
             torch="torch.nn.functional.softmax",
             torch_module="torch.nn.Softmax",
@@ -234,6 +243,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         derivative=r"\frac{\partial\, \mathrm{log\_softmax}_i}{\partial x_j}"
         r" = \delta_{ij} - \mathrm{softmax}_j",
         params=(_AXIS_IMPLICIT,),
+        dtype_arg=True,
         names=FrameworkNames(
             torch="torch.nn.functional.log_softmax",
             torch_module="torch.nn.LogSoftmax",
@@ -308,7 +318,7 @@ DECLARATIONS: tuple[Activation, ...] = (
             differences=("jax.nn.relu6(-0.0) is +0.0; PyTorch and multiact return -0.0.",),
         ),
         exact=lambda mp, x: min(max(x, mp.mpf(0)), mp.mpf(6)),
-        integer_inputs=True,
+        integers="keep",
         domain=(-2.0, 8.0),
         kinks=lambda: (0.0, 6.0),
         example=_ex("multiact.relu6(x * 3)", "array([3., 0., 6., 0.])"),
@@ -484,6 +494,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         ),
         exact=lambda mp, x: x / (1 + mp.exp(-x)),
         aliases=("swish",),
+        complex_inputs=True,
         domain=(-8.0, 6.0),
         example=_ex("multiact.silu(x).round(4)", "array([ 0.7311, -0.2384,  2.8577, -0.0335])"),
     ),
@@ -598,7 +609,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         ),
         exact=lambda mp, x, min_val, max_val: min(max(x, mp.mpf(min_val)), mp.mpf(max_val)),
         aliases=("hard_tanh",),
-        integer_inputs=True,
+        integers="keep",
         ordered=(("min_val", "max_val"),),
         variants=({"min_val": -2.0, "max_val": 0.5},),
         domain=(-3.0, 3.0),
@@ -614,7 +625,11 @@ DECLARATIONS: tuple[Activation, ...] = (
         derivative=r"1 \text{ if } |x| > \lambda \text{ else } 0",
         params=(
             Param(
-                "lambd", 0.5, "real", "The half-width of the zero region.", constraint="nonnegative"
+                "lambd",
+                0.5,
+                "real",
+                "The half-width of the zero region. A negative lambd makes the region empty "
+                "(hardshrink returns x), as in PyTorch.",
             ),
         ),
         names=FrameworkNames(
@@ -625,12 +640,11 @@ DECLARATIONS: tuple[Activation, ...] = (
             differences=(
                 "Keras' hard_shrink calls the parameter threshold and returns 0 for NaN; "
                 "PyTorch and multiact return NaN.",
-                "A negative lambd is a ValueError in multiact (PyTorch accepts it and returns x).",
             ),
         ),
         exact=lambda mp, x, lambd: x if abs(x) > lambd else mp.mpf(0),
         aliases=("hard_shrink",),
-        variants=({"lambd": 1.5},),
+        variants=({"lambd": 1.5}, {"lambd": -0.5}),
         domain=(-2.0, 2.0),
         module_repr="positional",
         kinks=lambda lambd: (-lambd, lambd),
@@ -681,10 +695,12 @@ DECLARATIONS: tuple[Activation, ...] = (
             jax=None,
             keras="keras.activations.tanh_shrink",
             differences=(
-                "torch.nn.functional.tanhshrink promotes integer tensors to float32; multiact "
-                "raises TypeError.",
+                "Integer arrays are promoted to float32 first, as PyTorch promotes them to its "
+                "default float dtype; bool arrays are a TypeError, as in PyTorch.",
             ),
         ),
+        integers="promote",
+        complex_inputs=True,
         exact=lambda mp, x: x - mp.tanh(x),
         aliases=("tanh_shrink",),
         domain=(-4.0, 4.0),
@@ -706,8 +722,12 @@ DECLARATIONS: tuple[Activation, ...] = (
             keras="keras.activations.softsign",
             differences=(
                 "softsign(+-inf) is NaN in PyTorch (inf / inf); multiact keeps PyTorch's NaN.",
+                "Integer arrays are promoted to float32 first, as PyTorch promotes them to its "
+                "default float dtype; bool arrays are a TypeError, as in PyTorch.",
             ),
         ),
+        integers="promote",
+        complex_inputs=True,
         exact=lambda mp, x: x / (1 + abs(x)),
         aliases=("soft_sign",),
         domain=(-10.0, 10.0),
@@ -769,7 +789,7 @@ DECLARATIONS: tuple[Activation, ...] = (
             ),
         ),
         exact=lambda mp, x, threshold, value: x if x > threshold else mp.mpf(value),
-        integer_inputs=True,
+        integers="keep",
         variants=({"threshold": 0.5, "value": 20.0}, {"threshold": -1.0, "value": -2.0}),
         domain=(-2.0, 2.0),
         inplace_variant=True,
@@ -811,6 +831,7 @@ DECLARATIONS: tuple[Activation, ...] = (
         derivative=r"\frac{\partial\, \mathrm{softmin}_i}{\partial x_j}"
         r" = -\mathrm{softmin}_i (\delta_{ij} - \mathrm{softmin}_j)",
         params=(_AXIS_IMPLICIT,),
+        dtype_arg=True,
         names=FrameworkNames(
             torch="torch.nn.functional.softmin",
             torch_module="torch.nn.Softmin",
@@ -967,7 +988,9 @@ DECLARATIONS: tuple[Activation, ...] = (
         ),
         exact=lambda mp, x: x,
         aliases=("linear",),
-        integer_inputs=True,
+        integers="keep",
+        bools="keep",
+        complex_inputs=True,
         limits=(float("-inf"), float("inf")),
         example=_ex("multiact.identity(x)", "array([ 1., -2.,  3., -5.])"),
     ),
@@ -983,8 +1006,15 @@ DECLARATIONS: tuple[Activation, ...] = (
             torch_module=None,
             jax=None,
             keras="keras.activations.exponential",
-            differences=("Reference: keras.activations.exponential, i.e. exp (mpmath).",),
+            differences=(
+                "Reference: keras.activations.exponential, i.e. exp (mpmath). Its dtype rules "
+                "are torch.exp's: integer and bool arrays are promoted to float32, complex "
+                "arrays computed.",
+            ),
         ),
+        integers="promote",
+        bools="promote",
+        complex_inputs=True,
         exact=lambda mp, x: mp.exp(x),
         domain=(-10.0, 10.0),
         limits=(0.0, float("inf")),

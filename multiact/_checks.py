@@ -24,18 +24,30 @@ __all__ = [
     "check_optional_dim",
     "check_real",
     "check_weight",
+    "complex_cast_warning",
     "constraint_error",
+    "dtype_argument",
     "dtype_error",
     "immutable_error",
     "implicit_softmax_dim",
+    "negated_bool_error",
     "not_an_array_error",
     "order_error",
     "read_only_error",
     "refused_by_torch",
+    "unsigned_negation_warning",
     "unsupported_subclass_error",
 ]
 
-_DTYPE_NAMES = {"f": "floating-point", "i": "signed integer", "u": "unsigned integer"}
+_DTYPE_NAMES = {
+    "f": "floating-point",
+    "i": "signed integer",
+    "u": "unsigned integer",
+    "b": "bool",
+    "c": "complex",
+}
+#: The floating dtypes an activation computes in, by name; ``dtype=`` takes these names.
+FLOAT_NAMES = ("float16", "bfloat16", "float32", "float64")
 
 
 class AxisError(ValueError, IndexError):
@@ -75,6 +87,64 @@ def dtype_error(fn: str, x: object, kinds: str) -> TypeError:
     return TypeError(
         f"multiact.{fn}: argument 'x' must be a {expected} array; got an array of dtype "
         f"{getattr(x, 'dtype', '?')}"
+    )
+
+
+def dtype_argument(
+    fn: str, dtype: object, library: str, floats: dict[str, Any], convert: Callable[[Any], Any]
+) -> Any:
+    """``dtype=`` (softmax's, as PyTorch's) as one of ``floats``, the floating dtypes of x's
+    library by name. It may be given as a name from :data:`FLOAT_NAMES` or as a dtype object
+    that ``convert`` maps to one of ``floats``' values (``convert`` raises, or returns
+    anything else, for a value that is not one).
+    """
+    if isinstance(dtype, str):
+        found = floats.get(dtype)
+    else:
+        try:
+            found = convert(dtype)
+        except (TypeError, ValueError, KeyError, StopIteration):
+            found = None
+    if found is None or not any(found is f for f in floats.values()):
+        names = ", ".join(repr(n) for n in floats)
+        raise TypeError(
+            f"multiact.{fn}: argument 'dtype' must be a floating-point dtype of {library} or "
+            f"its name ({names}); got {_given(dtype)}"
+        )
+    return found
+
+
+def complex_cast_warning(fn: str, dtype: object) -> None:
+    """PyTorch's cast of a complex ``x`` to a real ``dtype=`` drops the imaginary part, and
+    warns; so does multiact, in its own words, on every backend."""
+    warnings.warn(
+        f"multiact.{fn}: casting complex x to dtype {dtype} discards the imaginary part, as "
+        "PyTorch does; pass the real part (x.real) to silence this warning",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def negated_bool_error(fn: str, x: object) -> TypeError:
+    """softmin(x, dtype=...) negates x in its own dtype first, as PyTorch, which has no
+    negation of bool."""
+    refused = dtype_error(fn, x, "fiuc")
+    return TypeError(
+        f"{refused} (with dtype=, {fn} negates x in its own dtype first, as PyTorch does, "
+        "and bool has no negation: cast x first)"
+    )
+
+
+def unsigned_negation_warning(fn: str, x: object) -> None:
+    """softmin(x, dtype=...) of unsigned integers: PyTorch's -x wraps around (-3 is 253 in
+    uint8), and so does multiact's, loudly."""
+    warnings.warn(
+        f"multiact.{fn}: with dtype=, {fn} negates x in its own dtype first, as PyTorch does, "
+        f"and -x wraps around for unsigned x (dtype {getattr(x, 'dtype', '?')}): the result "
+        "is PyTorch's, not the softmin of x's values; cast x to a signed or floating dtype "
+        "first",
+        UserWarning,
+        stacklevel=4,
     )
 
 

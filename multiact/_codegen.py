@@ -31,9 +31,33 @@ def _wrap(text: str, indent: str) -> str:
 
 def _dtype_sentence(a: Activation) -> str:
     base = "float16, bfloat16, float32 or float64 (where the library has them)"
-    if a.integer_inputs:
-        return f"Any {base}, or an integer dtype (the result keeps it, as in PyTorch)."
-    return f"Floating dtype: {base}; integer, bool and complex arrays raise ``TypeError``."
+    refused = [
+        name for name, rule in (("integer", a.integers), ("bool", a.bools)) if rule == "refuse"
+    ] + ([] if a.complex_inputs else ["complex"])
+    kept = [name for name, rule in (("integer", a.integers), ("bool", a.bools)) if rule == "keep"]
+    promoted = [
+        name for name, rule in (("integer", a.integers), ("bool", a.bools)) if rule == "promote"
+    ]
+    parts = [f"{'Any' if kept or promoted or a.complex_inputs else 'Floating dtype:'} {base}"]
+    if kept:
+        kinds = " or ".join(kept + (["complex"] if a.complex_inputs else []))
+        parts.append(f"or any {kinds} dtype (the result keeps it, as in PyTorch)")
+    if promoted:
+        parts.append(
+            f"or an {' or '.join(promoted)} dtype, promoted to float32 first (PyTorch's "
+            "default float dtype; on tensors torch.get_default_dtype(), as torch does)"
+        )
+    if a.complex_inputs and not kept:
+        parts.append("or complex64/complex128 (PyTorch's complex formula)")
+    sentence = ", ".join(parts)
+    if refused:
+        listed = " and ".join(
+            [", ".join(refused[:-1]), refused[-1]] if len(refused) > 1 else refused
+        )
+        sentence += f"; {listed} arrays raise ``TypeError``"
+    if a.dtype_arg:
+        sentence += " (without ``dtype``; with it, any dtype is cast first)"
+    return sentence + "."
 
 
 def _module_params(a: Activation) -> list[Param]:
@@ -130,10 +154,33 @@ def _docstring(a: Activation, *, for_module: bool) -> str:
         name = _module_name(p) if for_module else p.name
         lines.append(f"{name} : {p.annotation}, {_default_text(p, for_module=for_module)}")
         lines.append(_wrap(_param_doc(p, for_module=for_module), "    "))
+    if a.dtype_arg and not for_module:
+        lines.append("dtype : dtype or str, optional")
+        lines.append(
+            _wrap(
+                "Cast ``x`` to this floating dtype before the computation, as PyTorch does "
+                "(Hugging Face's attention calls ``softmax(scores, dim=-1, dtype=torch.float32)``)"
+                ": a dtype of x's library (``torch.float32``, ``numpy.float32``, "
+                "``jax.numpy.bfloat16``...) or its name (``'float32'``). A complex ``x`` loses "
+                "its imaginary part, with a warning, as in PyTorch.",
+                "    ",
+            )
+        )
     if not for_module:
         lines += ["", "Returns", "-------", "array"]
         shape = "half the size of ``x`` along ``axis``" if a.halves_axis else "the shape of ``x``"
-        lines.append(f"    Same array type, device and dtype as ``x``, {shape}.")
+        if a.dtype_arg:
+            dtype = "dtype as ``x`` (``dtype``, when given)"
+        elif a.promoted_kinds:
+            kinds = " or ".join(
+                name
+                for name, rule in (("integer", a.integers), ("bool", a.bools))
+                if rule == "promote"
+            )
+            dtype = f"dtype as ``x`` (float32 for an {kinds} ``x``)"
+        else:
+            dtype = "dtype as ``x``"
+        lines.append(_wrap(f"Same array type, device and {dtype}, {shape}.", "    "))
     lines += ["", "Notes", "-----"]
     lines += ["Derivative:", "", ".. math::", "", f"    {a.derivative}"]
     lines += ["", _wrap(_kink_sentence(a), "")]
@@ -200,6 +247,8 @@ def _signature(a: Activation, *, for_module: bool, params_: list[Param] | None =
             params.append(f"{name}: {annotation} = {default!r}")
     if a.reduces and not for_module:
         keyword_only.append("dim: int | None = None")
+    if a.dtype_arg and not for_module:  # torch.nn.Softmax has no dtype: only the function
+        keyword_only.append("dtype: DTypeLike | None = None")
     return params + (["*", *keyword_only] if keyword_only else [])
 
 
@@ -244,7 +293,7 @@ def _check_lines(a: Activation, p: Param, owner: str) -> list[str]:
     ]
     if a.halves_axis:
         lines.append(f'    _checks.check_even_axis("{owner}", x, {n})')
-    elif not a.integer_inputs and owner == a.name:
+    elif a.integers != "keep" and owner == a.name:
         # FLOATS is None where the backend's kernels check while tracing (JAX's): an int axis
         # is then checked and normalised there, without reading x.ndim on every call.
         lines = [
@@ -255,7 +304,7 @@ def _check_lines(a: Activation, p: Param, owner: str) -> list[str]:
 
 
 def function_source(a: Activation) -> str:
-    kinds = "fiu" if a.integer_inputs else "f"
+    kinds, promoted = a.dtype_kinds, a.promoted_kinds
     lines = [
         f"def {a.name}({', '.join(['x: ArrayT', *_signature(a, for_module=False)])}) -> ArrayT:",
         f"    {_docstring(a, for_module=False)}",
@@ -264,14 +313,25 @@ def function_source(a: Activation) -> str:
         "    except KeyError:",
         f'        backend = _resolve("{a.name}", x)',
     ]
-    if a.integer_inputs:
+    if a.dtype_arg:
+        lines += [
+            "    if dtype is not None:",
+            f'        x = _cast("{a.name}", x, dtype, backend)',
+        ]
+    if a.complex_inputs:
+        # A complex x takes the backend's complex kernel; the usual call costs nothing more.
+        lines.append(f"    kernel = backend.{a.name}")
+    if a.integers == "keep":
         lines.append("    if x.dtype not in backend.REALS:")
     else:
         # None: the backend's kernels check the dtype themselves (backends.Backend.FLOATS).
         lines.append("    if (floats := backend.FLOATS) is not None and x.dtype not in floats:")
-    lines += [
-        f'        _check_dtype("{a.name}", x, "{kinds}", backend)',
-    ]
+    if promoted:
+        lines.append(f'        x = _check_dtype("{a.name}", x, "{kinds}", backend, "{promoted}")')
+    else:
+        lines.append(f'        _check_dtype("{a.name}", x, "{kinds}", backend)')
+    if a.complex_inputs:
+        lines.append(f'        kernel = _complex_kernel("{a.name}", x, backend, kernel)')
     for p in a.params:
         lines += _check_lines(a, p, a.name)
     for low, high in a.ordered:
@@ -280,7 +340,7 @@ def function_source(a: Activation) -> str:
             f'        raise _checks.order_error("{a.name}", "{low}", {low}, "{high}", {high})',
         ]
     stored = [p.name for p in a.params if p.kind == "real"]
-    if a.integer_inputs and stored:
+    if a.integers == "keep" and stored:
         values = ", ".join(f'"{n}": {n}' for n in stored)
         lines += [
             # FLOATS: the float dtypes already seen, so a float x costs a set lookup only.
@@ -289,7 +349,8 @@ def function_source(a: Activation) -> str:
             f'        _checks.check_fits_dtype("{a.name}", x, {{{values}}})',
         ]
     args = ", ".join(["x", *(p.name for p in a.params)])
-    lines.append(f"    return backend.{a.name}({args})")
+    kernel = "kernel" if a.complex_inputs else f"backend.{a.name}"
+    lines.append(f"    return {kernel}({args})")
     return "\n".join(lines) + "\n"
 
 
@@ -339,9 +400,11 @@ def functional_module() -> str:
         "",
         "from . import _checks",
         "from ._dispatch import _BACKENDS",
+        "from ._dispatch import cast as _cast",
         "from ._dispatch import check_dtype as _check_dtype",
+        "from ._dispatch import complex_kernel as _complex_kernel",
         "from ._dispatch import resolve as _resolve",
-        "from ._typing import ArrayT",
+        "from ._typing import ArrayT, DTypeLike",
         "",
         f"__all__ = {sorted(functional_names())!r}",
         "",

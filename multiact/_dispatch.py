@@ -36,7 +36,7 @@ except ModuleNotFoundError as missing:
         f"`python -m pip install -e {_checkout}` (or `pip install multiact`)."
     ) from None
 
-__all__ = ["backend_for", "backend_module", "check_dtype", "resolve"]
+__all__ = ["backend_for", "backend_module", "cast", "check_dtype", "complex_kernel", "resolve"]
 
 #: type(x) -> backend. Filled by ``resolve``; bounded by the number of array classes seen.
 _BACKENDS: dict[type, Any] = {}
@@ -92,17 +92,55 @@ def resolve(fn: str, x: object) -> Any:
     return backend
 
 
-def check_dtype(fn: str, x: Any, kinds: str, backend: Backend) -> None:
-    """The dtype check of ``fn`` (``kinds``: ``"f"`` or ``"fiu"``) for a dtype not yet seen.
+def check_dtype(fn: str, x: Any, kinds: str, backend: Backend, promoted: str = "") -> Any:
+    """The dtype check of ``fn`` for a dtype not yet seen: ``x`` itself, or ``x`` cast to the
+    backend's float dtype where its kind is in ``promoted`` (sigmoid of an integer array).
 
-    A dtype that passes joins the backend's ``FLOATS`` or ``REALS`` (see ``Backend``), so the
-    generated functions find it there next time.
+    ``kinds`` are the dtype kinds ``fn`` accepts (``Activation.dtype_kinds``: ``"f"``,
+    ``"fiu"``, ``"fiubc"``...). A floating dtype that passes joins ``FLOATS``; for functions
+    that keep integers, a floating or integer one joins ``REALS``.
     """
-    if backend.dtype_kind(x) not in kinds:
+    kind = backend.dtype_kind(x)
+    if kind not in kinds:
         raise _checks.dtype_error(fn, x, kinds)
-    seen = backend.FLOATS if kinds == "f" else backend.REALS
-    if seen is not None:
-        seen.add(x.dtype)
+    if kind in promoted:
+        return backend.promote(x)
+    if kind == "f" and backend.FLOATS is not None:
+        backend.FLOATS.add(x.dtype)
+    if kind in "fiu" and "i" in kinds and "i" not in promoted:
+        backend.REALS.add(x.dtype)
+    return x
+
+
+def complex_kernel(name: str, x: Any, backend: Backend, kernel: Callable[..., Any]) -> Any:
+    """The kernel of ``name`` for ``x``: ``kernel`` (the backend's), or for a complex ``x`` the
+    backend's complex kernel (PyTorch's complex formula; called past the dtype check only)."""
+    if backend.dtype_kind(x) == "c":
+        return backend.complex_kernel(name)
+    return kernel
+
+
+#: PyTorch's softmin(x, dtype=d) is softmax(-x, dtype=d): x is negated in its own dtype
+#: before the cast (a bool x is refused there; an unsigned one wraps around).
+_NEGATED_FIRST = frozenset({"softmin"})
+
+
+def cast(fn: str, x: Any, dtype: object, backend: Backend) -> Any:
+    """``x`` cast to ``dtype`` (softmax's ``dtype=``) before the computation, as PyTorch does:
+    from any dtype; a complex ``x`` gives its real part, with a warning, as in PyTorch."""
+    target = backend.float_dtype(fn, dtype, x)
+    kind = backend.dtype_kind(x)
+    # torch.complex32 has kind '?' (no activation computes in it) but casts like any complex.
+    if kind == "c" or getattr(x.dtype, "is_complex", False):
+        _checks.complex_cast_warning(fn, dtype)
+    if fn in _NEGATED_FIRST and kind in "biu":
+        if kind == "b":
+            raise _checks.negated_bool_error(fn, x)
+        if kind == "u":
+            _checks.unsigned_negation_warning(fn, x)
+        # -(-x cast): the kernel negates again, exactly, so it computes softmax(cast(-x)).
+        return -backend.cast(-x, target)
+    return backend.cast(x, target)
 
 
 def forget() -> None:
@@ -142,11 +180,26 @@ class _ScalarBackend:
         self.dtype_kind = arrays.dtype_kind
         # A scalar's dtype has the same kind as an array's: the arrays' learned sets serve.
         self.FLOATS, self.REALS = arrays.FLOATS, arrays.REALS
+        self.float_dtype = arrays.float_dtype
+
+    def promote(self, x: Any) -> Any:
+        return self._arrays.promote(x)[()]
+
+    def cast(self, x: Any, dtype: Any) -> Any:
+        return self._arrays.cast(x, dtype)[()]
+
+    def complex_kernel(self, name: str) -> Callable[..., Any]:
+        kernel = self._arrays.complex_kernel(name)
+        return self._scalar_call(name, kernel)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name not in ACTIVATIONS:  # only kernels are wrapped (refuse() and the like are not)
             raise AttributeError(name)
-        kernel = getattr(self._arrays, name)
+        call = self._scalar_call(name, getattr(self._arrays, name))
+        setattr(self, name, call)
+        return call
+
+    def _scalar_call(self, name: str, kernel: Callable[..., Any]) -> Callable[..., Any]:
         activation = ACTIVATIONS[name]
         names = [p.name for p in activation.params]
         inplace_at = names.index("inplace") if "inplace" in names else None
@@ -157,7 +210,6 @@ class _ScalarBackend:
                 raise _checks.immutable_error(name, x)
             return kernel(asarray(x), *args)[()]
 
-        setattr(self, name, call)
         return call
 
 

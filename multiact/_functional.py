@@ -10,9 +10,11 @@ from typing import Literal
 
 from . import _checks
 from ._dispatch import _BACKENDS
+from ._dispatch import cast as _cast
 from ._dispatch import check_dtype as _check_dtype
+from ._dispatch import complex_kernel as _complex_kernel
 from ._dispatch import resolve as _resolve
-from ._typing import ArrayT
+from ._typing import ArrayT, DTypeLike
 
 __all__ = ['celu', 'celu_', 'elu', 'elu_', 'exponential', 'gelu', 'glu', 'hard_shrink', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'hard_tanh', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'hardtanh_', 'identity', 'leaky_relu', 'leaky_relu_', 'linear', 'log1mexp', 'log_sigmoid', 'log_softmax', 'logsigmoid', 'mish', 'prelu', 'relu', 'relu6', 'relu_', 'rrelu', 'rrelu_', 'selu', 'selu_', 'sigmoid', 'silu', 'soft_shrink', 'soft_sign', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sparse_plus', 'sparse_sigmoid', 'sparsemax', 'squareplus', 'swish', 'tanh', 'tanh_shrink', 'tanhshrink', 'threshold', 'threshold_']
 
@@ -29,8 +31,8 @@ def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
     Parameters
     ----------
     x : array
-        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer dtype
-        (the result keeps it, as in PyTorch).
+        Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -161,13 +163,16 @@ def sigmoid(x: ArrayT) -> ArrayT:
     Parameters
     ----------
     x : array
-        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer or
+        bool dtype, promoted to float32 first (PyTorch's default float dtype; on tensors
+        torch.get_default_dtype(), as torch does), or complex64/complex128 (PyTorch's complex
+        formula).
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer or bool ``x``), the shape
+        of ``x``.
 
     Notes
     -----
@@ -182,7 +187,8 @@ def sigmoid(x: ArrayT) -> ArrayT:
     Names elsewhere: PyTorch ``torch.nn.functional.sigmoid`` / ``torch.nn.Sigmoid``; JAX
     ``jax.nn.sigmoid``; Keras ``keras.activations.sigmoid``.
 
-    - torch.sigmoid promotes integer tensors to float32; multiact raises TypeError.
+    - Integer and bool arrays are promoted to float32 first, as torch.sigmoid promotes them to its
+      default float dtype; jax.nn.sigmoid refuses them.
 
     Examples
     --------
@@ -196,9 +202,11 @@ def sigmoid(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("sigmoid", x)
+    kernel = backend.sigmoid
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
-        _check_dtype("sigmoid", x, "f", backend)
-    return backend.sigmoid(x)
+        x = _check_dtype("sigmoid", x, "fiubc", backend, "iub")
+        kernel = _complex_kernel("sigmoid", x, backend, kernel)
+    return kernel(x)
 
 
 def tanh(x: ArrayT) -> ArrayT:
@@ -211,13 +219,16 @@ def tanh(x: ArrayT) -> ArrayT:
     Parameters
     ----------
     x : array
-        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer or
+        bool dtype, promoted to float32 first (PyTorch's default float dtype; on tensors
+        torch.get_default_dtype(), as torch does), or complex64/complex128 (PyTorch's complex
+        formula).
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer or bool ``x``), the shape
+        of ``x``.
 
     Notes
     -----
@@ -232,7 +243,8 @@ def tanh(x: ArrayT) -> ArrayT:
     Names elsewhere: PyTorch ``torch.nn.functional.tanh`` / ``torch.nn.Tanh``; JAX
     ``jax.numpy.tanh``; Keras ``keras.activations.tanh``.
 
-    - torch.tanh promotes integer tensors to float32; multiact raises TypeError.
+    - Integer and bool arrays are promoted to float32 first, as torch.tanh promotes them to its
+      default float dtype.
 
     Examples
     --------
@@ -246,12 +258,14 @@ def tanh(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("tanh", x)
+    kernel = backend.tanh
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
-        _check_dtype("tanh", x, "f", backend)
-    return backend.tanh(x)
+        x = _check_dtype("tanh", x, "fiubc", backend, "iub")
+        kernel = _complex_kernel("tanh", x, backend, kernel)
+    return kernel(x)
 
 
-def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
+def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTypeLike | None = None) -> ArrayT:
     r"""Softmax along an axis: exponentials normalised to sum to one.
 
     .. math::
@@ -262,14 +276,20 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
+        first).
     axis : int, default -1
         The axis to normalise along (``dim=`` is accepted as an alias, as PyTorch spells it).
+    dtype : dtype or str, optional
+        Cast ``x`` to this floating dtype before the computation, as PyTorch does (Hugging Face's
+        attention calls ``softmax(scores, dim=-1, dtype=torch.float32)``): a dtype of x's library
+        (``torch.float32``, ``numpy.float32``, ``jax.numpy.bfloat16``...) or its name
+        (``'float32'``). A complex ``x`` loses its imaginary part, with a warning, as in PyTorch.
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (``dtype``, when given), the shape of ``x``.
 
     Notes
     -----
@@ -303,6 +323,8 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softmax", x)
+    if dtype is not None:
+        x = _cast("softmax", x, dtype, backend)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softmax", x, "f", backend)
     if floats is not None or dim is not None or type(axis) is not int:
@@ -314,7 +336,7 @@ def softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     return backend.softmax(x, axis)
 
 
-def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
+def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTypeLike | None = None) -> ArrayT:
     r"""Logarithm of the softmax along an axis, computed without overflow.
 
     .. math::
@@ -325,14 +347,20 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
+        first).
     axis : int, default -1
         The axis to normalise along (``dim=`` is accepted as an alias, as PyTorch spells it).
+    dtype : dtype or str, optional
+        Cast ``x`` to this floating dtype before the computation, as PyTorch does (Hugging Face's
+        attention calls ``softmax(scores, dim=-1, dtype=torch.float32)``): a dtype of x's library
+        (``torch.float32``, ``numpy.float32``, ``jax.numpy.bfloat16``...) or its name
+        (``'float32'``). A complex ``x`` loses its imaginary part, with a warning, as in PyTorch.
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (``dtype``, when given), the shape of ``x``.
 
     Notes
     -----
@@ -362,6 +390,8 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("log_softmax", x)
+    if dtype is not None:
+        x = _cast("log_softmax", x, dtype, backend)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("log_softmax", x, "f", backend)
     if floats is not None or dim is not None or type(axis) is not int:
@@ -445,8 +475,8 @@ def relu6(x: ArrayT, inplace: bool = False) -> ArrayT:
     Parameters
     ----------
     x : array
-        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer dtype
-        (the result keeps it, as in PyTorch).
+        Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -836,8 +866,9 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
     Parameters
     ----------
     x : array
-        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        Any float16, bfloat16, float32 or float64 (where the library has them), or
+        complex64/complex128 (PyTorch's complex formula); integer and bool arrays raise
+        ``TypeError``.
     inplace : bool, default False
         Overwrite ``x`` with the result and return it.
 
@@ -873,11 +904,13 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("silu", x)
+    kernel = backend.silu
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
-        _check_dtype("silu", x, "f", backend)
+        _check_dtype("silu", x, "fc", backend)
+        kernel = _complex_kernel("silu", x, backend, kernel)
     if inplace is not False and inplace is not True:
         _checks.check_flag("silu", "inplace", inplace)
-    return backend.silu(x, inplace)
+    return kernel(x, inplace)
 
 swish = silu
 
@@ -1107,8 +1140,8 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
     Parameters
     ----------
     x : array
-        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer dtype
-        (the result keeps it, as in PyTorch).
+        Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     min_val : float, default -1.0
         The lower end of the linear region.
     max_val : float, default 1.0
@@ -1188,7 +1221,8 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
         bool and complex arrays raise ``TypeError``.
     lambd : float, default 0.5
-        The half-width of the zero region. Must be nonnegative.
+        The half-width of the zero region. A negative lambd makes the region empty (hardshrink
+        returns x), as in PyTorch.
 
     Returns
     -------
@@ -1211,7 +1245,6 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
 
     - Keras' hard_shrink calls the parameter threshold and returns 0 for NaN; PyTorch and multiact
       return NaN.
-    - A negative lambd is a ValueError in multiact (PyTorch accepts it and returns x).
 
     Examples
     --------
@@ -1229,8 +1262,6 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         _check_dtype("hardshrink", x, "f", backend)
     if type(lambd) is not float or not -_INF < lambd < _INF:
         lambd = _checks.check_real("hardshrink", "lambd", lambd)
-    if lambd < 0:
-        raise _checks.constraint_error("hardshrink", "lambd", lambd, "nonnegative")
     return backend.hardshrink(x, lambd)
 
 hard_shrink = hardshrink
@@ -1304,13 +1335,16 @@ def tanhshrink(x: ArrayT) -> ArrayT:
     Parameters
     ----------
     x : array
-        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer dtype,
+        promoted to float32 first (PyTorch's default float dtype; on tensors
+        torch.get_default_dtype(), as torch does), or complex64/complex128 (PyTorch's complex
+        formula); bool arrays raise ``TypeError``.
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer ``x``), the shape of
+        ``x``.
 
     Notes
     -----
@@ -1325,7 +1359,8 @@ def tanhshrink(x: ArrayT) -> ArrayT:
     Names elsewhere: PyTorch ``torch.nn.functional.tanhshrink`` / ``torch.nn.Tanhshrink``; JAX none;
     Keras ``keras.activations.tanh_shrink``.
 
-    - torch.nn.functional.tanhshrink promotes integer tensors to float32; multiact raises TypeError.
+    - Integer arrays are promoted to float32 first, as PyTorch promotes them to its default float
+      dtype; bool arrays are a TypeError, as in PyTorch.
 
     Examples
     --------
@@ -1339,9 +1374,11 @@ def tanhshrink(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("tanhshrink", x)
+    kernel = backend.tanhshrink
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
-        _check_dtype("tanhshrink", x, "f", backend)
-    return backend.tanhshrink(x)
+        x = _check_dtype("tanhshrink", x, "fiuc", backend, "iu")
+        kernel = _complex_kernel("tanhshrink", x, backend, kernel)
+    return kernel(x)
 
 tanh_shrink = tanhshrink
 
@@ -1355,13 +1392,16 @@ def softsign(x: ArrayT) -> ArrayT:
     Parameters
     ----------
     x : array
-        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer dtype,
+        promoted to float32 first (PyTorch's default float dtype; on tensors
+        torch.get_default_dtype(), as torch does), or complex64/complex128 (PyTorch's complex
+        formula); bool arrays raise ``TypeError``.
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer ``x``), the shape of
+        ``x``.
 
     Notes
     -----
@@ -1377,6 +1417,8 @@ def softsign(x: ArrayT) -> ArrayT:
     ``jax.nn.soft_sign``; Keras ``keras.activations.softsign``.
 
     - softsign(+-inf) is NaN in PyTorch (inf / inf); multiact keeps PyTorch's NaN.
+    - Integer arrays are promoted to float32 first, as PyTorch promotes them to its default float
+      dtype; bool arrays are a TypeError, as in PyTorch.
 
     Examples
     --------
@@ -1390,9 +1432,11 @@ def softsign(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softsign", x)
+    kernel = backend.softsign
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
-        _check_dtype("softsign", x, "f", backend)
-    return backend.softsign(x)
+        x = _check_dtype("softsign", x, "fiuc", backend, "iu")
+        kernel = _complex_kernel("softsign", x, backend, kernel)
+    return kernel(x)
 
 soft_sign = softsign
 
@@ -1469,8 +1513,8 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
     Parameters
     ----------
     x : array
-        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer dtype
-        (the result keeps it, as in PyTorch).
+        Any float16, bfloat16, float32 or float64 (where the library has them), or any integer dtype
+        (the result keeps it, as in PyTorch); bool and complex arrays raise ``TypeError``.
     threshold : float, required
         Inputs at or below it are replaced.
     value : float, required
@@ -1590,7 +1634,7 @@ def glu(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     return backend.glu(x, axis)
 
 
-def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
+def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTypeLike | None = None) -> ArrayT:
     r"""Softmin along an axis: the softmax of -x.
 
     .. math::
@@ -1601,14 +1645,20 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
     ----------
     x : array
         Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        bool and complex arrays raise ``TypeError`` (without ``dtype``; with it, any dtype is cast
+        first).
     axis : int, default -1
         The axis to normalise along (``dim=`` is accepted as an alias, as PyTorch spells it).
+    dtype : dtype or str, optional
+        Cast ``x`` to this floating dtype before the computation, as PyTorch does (Hugging Face's
+        attention calls ``softmax(scores, dim=-1, dtype=torch.float32)``): a dtype of x's library
+        (``torch.float32``, ``numpy.float32``, ``jax.numpy.bfloat16``...) or its name
+        (``'float32'``). A complex ``x`` loses its imaginary part, with a warning, as in PyTorch.
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (``dtype``, when given), the shape of ``x``.
 
     Notes
     -----
@@ -1638,6 +1688,8 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("softmin", x)
+    if dtype is not None:
+        x = _cast("softmin", x, dtype, backend)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softmin", x, "f", backend)
     if floats is not None or dim is not None or type(axis) is not int:
@@ -1926,8 +1978,8 @@ def identity(x: ArrayT) -> ArrayT:
     Parameters
     ----------
     x : array
-        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer dtype
-        (the result keeps it, as in PyTorch).
+        Any float16, bfloat16, float32 or float64 (where the library has them), or any integer or
+        bool or complex dtype (the result keeps it, as in PyTorch).
 
     Returns
     -------
@@ -1962,9 +2014,11 @@ def identity(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("identity", x)
+    kernel = backend.identity
     if x.dtype not in backend.REALS:
-        _check_dtype("identity", x, "fiu", backend)
-    return backend.identity(x)
+        _check_dtype("identity", x, "fiubc", backend)
+        kernel = _complex_kernel("identity", x, backend, kernel)
+    return kernel(x)
 
 linear = identity
 
@@ -1978,13 +2032,16 @@ def exponential(x: ArrayT) -> ArrayT:
     Parameters
     ----------
     x : array
-        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
-        bool and complex arrays raise ``TypeError``.
+        Any float16, bfloat16, float32 or float64 (where the library has them), or an integer or
+        bool dtype, promoted to float32 first (PyTorch's default float dtype; on tensors
+        torch.get_default_dtype(), as torch does), or complex64/complex128 (PyTorch's complex
+        formula).
 
     Returns
     -------
     array
-        Same array type, device and dtype as ``x``, the shape of ``x``.
+        Same array type, device and dtype as ``x`` (float32 for an integer or bool ``x``), the shape
+        of ``x``.
 
     Notes
     -----
@@ -1998,7 +2055,8 @@ def exponential(x: ArrayT) -> ArrayT:
 
     Names elsewhere: PyTorch none; JAX none; Keras ``keras.activations.exponential``.
 
-    - Reference: keras.activations.exponential, i.e. exp (mpmath).
+    - Reference: keras.activations.exponential, i.e. exp (mpmath). Its dtype rules are torch.exp's:
+      integer and bool arrays are promoted to float32, complex arrays computed.
 
     Examples
     --------
@@ -2012,6 +2070,8 @@ def exponential(x: ArrayT) -> ArrayT:
         backend = _BACKENDS[type(x)]
     except KeyError:
         backend = _resolve("exponential", x)
+    kernel = backend.exponential
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
-        _check_dtype("exponential", x, "f", backend)
-    return backend.exponential(x)
+        x = _check_dtype("exponential", x, "fiubc", backend, "iub")
+        kernel = _complex_kernel("exponential", x, backend, kernel)
+    return kernel(x)

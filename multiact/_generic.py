@@ -84,6 +84,121 @@ def dtype_kind(x: Any) -> str:
     return kind
 
 
+# --- Dtypes beyond the floating ones: promotion, dtype=, complex kernels.
+
+#: Per namespace: (its floating dtypes by name, a converter to them), for ``dtype=``.
+_FLOAT_DTYPES: dict[int, tuple[dict[str, Any], Callable[[Any], Any]]] = {}
+
+
+def _float_dtypes(xp: Any) -> tuple[dict[str, Any], Callable[[Any], Any]]:
+    try:
+        return _FLOAT_DTYPES[id(xp)]
+    except KeyError:
+        pass
+    import numpy as np
+
+    float32 = getattr(xp, "float32", None)
+    if isinstance(float32, type) and issubclass(float32, np.generic):
+        # NumPy's dtypes (Dask, CuPy): float16 too, which Dask's namespace does not name.
+        floats = {name: np.dtype(name) for name in ("float16", "float32", "float64")}
+        by_dtype = {d: d for d in floats.values()}
+
+        def convert(d: Any) -> Any:
+            return by_dtype[np.dtype(d)]
+
+    else:
+        floats = {n: getattr(xp, n) for n in _checks.FLOAT_NAMES if hasattr(xp, n)}
+
+        def convert(d: Any) -> Any:
+            # isdtype refuses another library's dtype (array-api-strict: TypeError) before
+            # any comparison with it, which array-api-strict would warn about.
+            if not xp.isdtype(d, "real floating"):
+                return None
+            return next(f for f in floats.values() if f == d)
+
+    _FLOAT_DTYPES[id(xp)] = floats, convert
+    return floats, convert
+
+
+def float_dtype(fn: str, dtype: object, x: Any) -> Any:
+    """``dtype=`` as a floating dtype of x's namespace: its name, or the dtype object."""
+    floats, convert = _float_dtypes(namespace(x))
+    library = type(x).__module__.partition(".")[0]
+    return _checks.dtype_argument(fn, dtype, library, floats, convert)
+
+
+def cast(x: Any, dtype: Any) -> Any:
+    """``x`` in ``dtype`` (a complex ``x``: its real part), as PyTorch's ``x.to(dtype)``."""
+    xp = namespace(x)
+    if dtype_kind(x) == "c":
+        x = xp.real(x)
+    return xp.astype(x, dtype)
+
+
+def promote(x: Any) -> Any:
+    """An integer or bool ``x`` as float32, PyTorch's default float dtype."""
+    xp = namespace(x)
+    return xp.astype(x, xp.float32)
+
+
+#: PyTorch's formulas for complex x (its CPU kernels'), with array-API calls: the real
+#: kernels' clipping, comparisons and selections have no complex meaning.
+COMPLEX_FORMULAS: dict[str, Callable[[Any, Any], Any]] = {
+    "sigmoid": lambda x, xp: 1.0 / (1.0 + xp.exp(-x)),
+    "tanh": lambda x, xp: xp.tanh(x),
+    "silu": lambda x, xp: x / (1.0 + xp.exp(-x)),
+    "softsign": lambda x, xp: x / (1.0 + xp.abs(x)),
+    "tanhshrink": lambda x, xp: x - xp.tanh(x),
+    "exponential": lambda x, xp: xp.exp(x),
+    "identity": lambda x, xp: xp.asarray(x, copy=True),
+}
+#: The complex kernels that take ``inplace``.
+COMPLEX_INPLACE = frozenset({"silu"})
+_COMPLEX_KERNELS: dict[str, Callable[..., Any]] = {}
+
+
+def _quietly(formula: Callable[[Any, Any], Any], x: Any, xp: Any) -> Any:
+    """``formula(x, xp)`` without NumPy's warnings: complex functions of special values
+    (exp(inf j), inf / inf) warn in NumPy, where PyTorch computes them silently. Dask computes
+    later, block by block: each block then computes quietly."""
+    import numpy as np
+
+    if type(x).__module__.startswith("dask"):
+        from array_api_compat import numpy as block_xp
+
+        def block(b: Any) -> Any:
+            with np.errstate(all="ignore"):
+                return np.asarray(formula(b, block_xp))
+
+        return x.map_blocks(block, dtype=x.dtype)
+    with np.errstate(all="ignore"):
+        return formula(x, xp)
+
+
+def complex_kernel(name: str) -> Callable[..., Any]:
+    """The kernel of ``name`` for complex arrays (see ``COMPLEX_FORMULAS``)."""
+    try:
+        return _COMPLEX_KERNELS[name]
+    except KeyError:
+        pass
+    formula = COMPLEX_FORMULAS[name]
+    if name in COMPLEX_INPLACE:
+
+        def kernel(x: Any, inplace: bool) -> Any:
+            xp = namespace(x)
+            return _finish(name, x, _quietly(formula, x, xp), xp, inplace)
+
+    else:
+
+        def kernel(x: Any) -> Any:  # type: ignore[misc]
+            xp = namespace(x)
+            return _finish(name, x, _quietly(formula, x, xp), xp)
+
+    kernel.__name__ = kernel.__qualname__ = f"complex_{name}"
+    _COMPLEX_KERNELS[name] = kernel
+    return kernel
+
+
 def _finish(fn: str, x: Any, y: Any, xp: Any, inplace: bool = False) -> Any:
     """Round ``y`` back to ``x``'s dtype; with ``inplace``, write it into ``x``."""
     if type(y) is not type(x):

@@ -233,21 +233,6 @@ RECIPES: tuple[Recipe, ...] = (
         "jnp.where(x == -jnp.inf, jnp.nan, multiact.squareplus(x))",
         (-_INF, -1.0, 0.0, 1.0, _INF),
     ),
-    *(
-        Recipe(
-            name,
-            "torch",
-            "integer inputs",
-            f"torch.{name} computes integer tensors in float32; multiact raises TypeError for "
-            "integer input to a function whose result is not an integer.",
-            f"torch.{name}(x)",
-            f"multiact.{name}(x)",
-            f"multiact.{name}(x.to(torch.float32))",
-            (-2.0, 0.0, 3.0),
-            dtype="int64",
-        )
-        for name in ("sigmoid", "tanh")
-    ),
 )
 
 _TOPICS = {
@@ -258,7 +243,6 @@ _TOPICS = {
     "NaN": "NaN",
     "infinities": "Infinities",
     "gradient": "Gradients at kinks and special values",
-    "integer inputs": "Integer inputs",
 }
 
 

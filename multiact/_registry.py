@@ -55,6 +55,12 @@ def _check_declarations() -> None:
         for low, high in a.ordered:
             if low not in names or high not in names:
                 problems.append(f"ordered pair ({low}, {high}) names an unknown parameter")
+        if a.promoted_kinds and a.supports_inplace:
+            problems.append("promotes integers but has inplace (the result's dtype differs)")
+        if a.complex_inputs and a.math_params:
+            problems.append("takes complex arrays but has parameters (complex kernels take x)")
+        if a.bools != "refuse" and a.integers == "refuse":
+            problems.append("takes bool arrays but not integer ones")
         if any(p.required for p in a.params) and not a.variants:
             problems.append("required parameters but no variant to test them with")
         if problems:

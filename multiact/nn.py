@@ -155,7 +155,8 @@ class Sigmoid(Module):
     Names elsewhere: PyTorch ``torch.nn.functional.sigmoid`` / ``torch.nn.Sigmoid``; JAX
     ``jax.nn.sigmoid``; Keras ``keras.activations.sigmoid``.
 
-    - torch.sigmoid promotes integer tensors to float32; multiact raises TypeError.
+    - Integer and bool arrays are promoted to float32 first, as torch.sigmoid promotes them to its
+      default float dtype; jax.nn.sigmoid refuses them.
 
     Examples
     --------
@@ -200,7 +201,8 @@ class Tanh(Module):
     Names elsewhere: PyTorch ``torch.nn.functional.tanh`` / ``torch.nn.Tanh``; JAX
     ``jax.numpy.tanh``; Keras ``keras.activations.tanh``.
 
-    - torch.tanh promotes integer tensors to float32; multiact raises TypeError.
+    - Integer and bool arrays are promoted to float32 first, as torch.tanh promotes them to its
+      default float dtype.
 
     Examples
     --------
@@ -880,7 +882,8 @@ class Hardshrink(Module):
     Parameters
     ----------
     lambd : float, default 0.5
-        The half-width of the zero region. Must be nonnegative.
+        The half-width of the zero region. A negative lambd makes the region empty (hardshrink
+        returns x), as in PyTorch.
 
     Notes
     -----
@@ -898,7 +901,6 @@ class Hardshrink(Module):
 
     - Keras' hard_shrink calls the parameter threshold and returns 0 for NaN; PyTorch and multiact
       return NaN.
-    - A negative lambd is a ValueError in multiact (PyTorch accepts it and returns x).
 
     Examples
     --------
@@ -912,7 +914,6 @@ class Hardshrink(Module):
 
     def __init__(self, lambd: float = 0.5) -> None:
         self.lambd = _checks.check_real("nn.Hardshrink", "lambd", lambd)
-        _checks.check_constraint("nn.Hardshrink", "lambd", lambd, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardshrink(x, self.lambd)
@@ -994,7 +995,8 @@ class Tanhshrink(Module):
     Names elsewhere: PyTorch ``torch.nn.functional.tanhshrink`` / ``torch.nn.Tanhshrink``; JAX none;
     Keras ``keras.activations.tanh_shrink``.
 
-    - torch.nn.functional.tanhshrink promotes integer tensors to float32; multiact raises TypeError.
+    - Integer arrays are promoted to float32 first, as PyTorch promotes them to its default float
+      dtype; bool arrays are a TypeError, as in PyTorch.
 
     Examples
     --------
@@ -1040,6 +1042,8 @@ class Softsign(Module):
     ``jax.nn.soft_sign``; Keras ``keras.activations.softsign``.
 
     - softsign(+-inf) is NaN in PyTorch (inf / inf); multiact keeps PyTorch's NaN.
+    - Integer arrays are promoted to float32 first, as PyTorch promotes them to its default float
+      dtype; bool arrays are a TypeError, as in PyTorch.
 
     Examples
     --------
@@ -1571,7 +1575,8 @@ class Exponential(Module):
 
     Names elsewhere: PyTorch none; JAX none; Keras ``keras.activations.exponential``.
 
-    - Reference: keras.activations.exponential, i.e. exp (mpmath).
+    - Reference: keras.activations.exponential, i.e. exp (mpmath). Its dtype rules are torch.exp's:
+      integer and bool arrays are promoted to float32, complex arrays computed.
 
     Examples
     --------

@@ -24,12 +24,32 @@ def test_public_function_signature_comes_from_the_registry(activation):
     ]
     if activation.reduces:
         expected.append(("dim", None))
+    if activation.dtype_arg:
+        expected.append(("dtype", None))
     assert sorted((p.name, p.default) for p in signature.parameters.values()) == sorted(expected)
     keyword_only = [
         p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
     ]
     generators = [p.name for p in activation.params if p.kind == "generator"]
-    assert keyword_only == generators + (["dim"] if activation.reduces else [])
+    assert keyword_only == generators + (["dim"] if activation.reduces else []) + (
+        ["dtype"] if activation.dtype_arg else []
+    )
+
+
+@pytest.mark.parametrize("activation", DEFAULTS)
+def test_dtype_argument_where_pytorch_has_it(activation):
+    # torch.nn.functional.softmax(input, dim=None, _stacklevel=3, dtype=None): multiact takes
+    # dtype= exactly where PyTorch's function has it (its torch.nn modules have none).
+    torch = pytest.importorskip("torch")
+    if activation.names.torch is None:
+        assert not activation.dtype_arg
+        return
+    torch_fn = getattr(torch.nn.functional, activation.names.torch.rpartition(".")[2])
+    try:
+        torch_params = inspect.signature(torch_fn).parameters
+    except ValueError:  # a C builtin (F.gelu): none of those takes dtype
+        torch_params = {}
+    assert ("dtype" in torch_params) == activation.dtype_arg
 
 
 WITH_TORCH = [pytest.param(a, id=a.name) for a in ACTIVATIONS.values() if a.names.torch]

@@ -213,9 +213,11 @@ def _() -> Iterator[object]:
 
 
 def _dtypes(target: Target, a: Activation) -> list[str]:
-    dtypes = ["bool", "complex64"] if target.library != "dask.array" else ["bool"]
-    if not a.integer_inputs:
-        dtypes += ["int32", "uint8"]
+    """The dtypes ``a`` refuses (as PyTorch does: see tests/test_dtypes.py) on ``target``."""
+    kinds = {"bool": "b", "int32": "i", "uint8": "u"}
+    if target.library != "dask.array":
+        kinds["complex64"] = "c"
+    dtypes = [dtype for dtype, kind in kinds.items() if kind not in a.dtype_kinds]
     if target.library == "jax.numpy":
         dtypes.append("float8_e4m3fn")
     return dtypes
@@ -235,6 +237,8 @@ def _() -> Iterator[object]:
                     target,
                 )
         for cls, a, module in MODULES:
+            if "b" in a.dtype_kinds:
+                continue
             yield _case(
                 "dtype",
                 a.name,
@@ -249,6 +253,39 @@ def _() -> Iterator[object]:
         "numpy-bfloat16",
         None,
     )
+
+
+def _other_library_dtype(target: Target) -> object:
+    """A floating dtype object of another library than ``target``'s."""
+    if target.library == "torch":
+        return np.float32
+    import torch
+
+    return torch.float32
+
+
+@builds("dtype-argument")
+def _() -> Iterator[object]:
+    bad_values = {
+        "int-name": lambda t: "int32",
+        "unknown-name": lambda t: "f4",
+        "int-dtype": lambda t: t.asarray(np.ones(1), "int32").dtype,
+        "complex-dtype": lambda t: t.asarray(np.ones(1), "complex64").dtype,
+        "other-library": _other_library_dtype,
+        "number": lambda t: 32,
+    }
+    for a in (a for a in FUNCTIONS if a.dtype_arg):
+        for target in BACKENDS:
+            for label, bad in bad_values.items():
+                if label == "complex-dtype" and target.library == "dask.array":
+                    continue  # as the dtype row: no complex Dask arrays in these tests
+                yield _case(
+                    "dtype-argument",
+                    a.name,
+                    lambda a=a, t=target, b=bad: _call(a, _array(t), dtype=b(t)),
+                    f"{target.name}-{a.name}-{label}",
+                    target,
+                )
 
 
 def _ml_bfloat16() -> object:
@@ -352,7 +389,7 @@ def _() -> Iterator[object]:
 def _() -> Iterator[object]:
     for a in FUNCTIONS:
         reals = [p.name for p in a.params if p.kind == "real"]
-        if not (a.integer_inputs and reals):
+        if not (a.integers == "keep" and reals):
             continue
         for name in reals:
             for dtype, value in (("uint8", -1.0), ("int8", 128.0), ("int32", 2.0**31)):

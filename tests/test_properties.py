@@ -124,7 +124,7 @@ class Call:
 @st.composite
 def calls(draw, activation: Activation, target: Target) -> Call:
     dtypes = list(target.dtypes)
-    if activation.integer_inputs:
+    if activation.integers == "keep":
         dtypes += [
             d for d in _INTEGERS if not (target.library == "array_api_strict" and d == "int64")
         ]
