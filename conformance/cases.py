@@ -62,6 +62,7 @@ __all__ = [
     "Profile",
     "build_batch",
     "enumerate_cases",
+    "target_cases",
 ]
 
 MODES = ("forward", "vjp", "autograd")
@@ -298,47 +299,61 @@ def enumerate_cases(
     cases = []
     for a in select_activations(activations):
         for params in a.parameterisations:
-            kinds = kinds_for(a, params, profile)
             for target in select_targets(targets):
-                if device not in target.devices:
+                cases += target_cases(a, params, target, profile, dtypes, device, modes)
+    return cases
+
+
+def target_cases(
+    a: Activation,
+    params: Mapping[str, Any],
+    target: Target,
+    profile: Profile = FULL,
+    dtypes: Sequence[str] | None = None,
+    device: str = "cpu",
+    modes: Sequence[str] | None = None,
+) -> list[Case]:
+    """The cases of one parameterisation of ``a`` on one target (``enumerate_cases`` for
+    one cell; ``conformance.verify`` for a target of its own)."""
+    cases: list[Case] = []
+    if device not in target.devices:
+        return cases
+    kinds = kinds_for(a, params, profile)
+    for dtype in target.dtypes:
+        if profile.dtypes is not None and dtype not in profile.dtypes:
+            continue
+        if dtypes is not None and dtype not in dtypes:
+            continue
+        for mode in modes_for(target):
+            if mode not in profile.modes or (modes is not None and mode not in modes):
+                continue
+            for kind in kinds:
+                if not target_has_kind(target, kind, a.reduces):
                     continue
-                for dtype in target.dtypes:
-                    if profile.dtypes is not None and dtype not in profile.dtypes:
-                        continue
-                    if dtypes is not None and dtype not in dtypes:
-                        continue
-                    for mode in modes_for(target):
-                        if mode not in profile.modes or (modes is not None and mode not in modes):
-                            continue
-                        for kind in kinds:
-                            if not target_has_kind(target, kind, a.reduces):
-                                continue
-                            grad_kinds = profile.gradient_kinds
-                            if mode != "forward" and grad_kinds and kind not in grad_kinds:
-                                continue
-                            shape_dtypes = (
-                                profile.shape_dtypes
-                                if mode == "forward"
-                                else profile.gradient_shape_dtypes
-                            )
-                            # long is about values (special ones in vectorised loops),
-                            # which differ by dtype: every dtype runs it.
-                            is_shape = kind in _SHAPE_KINDS or kind.startswith("batched")
-                            is_shape = is_shape and kind != "long"
-                            if is_shape and shape_dtypes and dtype not in shape_dtypes:
-                                continue
-                            cases.append(
-                                Case(
-                                    a.name,
-                                    _freeze(params),
-                                    target.name,
-                                    dtype,
-                                    device,
-                                    kind,
-                                    mode,
-                                    profile.name,
-                                )
-                            )
+                grad_kinds = profile.gradient_kinds
+                if mode != "forward" and grad_kinds and kind not in grad_kinds:
+                    continue
+                shape_dtypes = (
+                    profile.shape_dtypes if mode == "forward" else profile.gradient_shape_dtypes
+                )
+                # long is about values (special ones in vectorised loops), which differ by
+                # dtype: every dtype runs it.
+                is_shape = kind in _SHAPE_KINDS or kind.startswith("batched")
+                is_shape = is_shape and kind != "long"
+                if is_shape and shape_dtypes and dtype not in shape_dtypes:
+                    continue
+                cases.append(
+                    Case(
+                        a.name,
+                        _freeze(params),
+                        target.name,
+                        dtype,
+                        device,
+                        kind,
+                        mode,
+                        profile.name,
+                    )
+                )
     return cases
 
 

@@ -30,13 +30,12 @@ import numpy as np
 from . import machine
 from .adapters import DISTRIBUTIONS
 from .results import Result
-from .targets import ALL_TARGETS, TARGETS
+from .targets import TARGETS, by_name
 from .tolerances import KNOWN_DIFFERENCES, OVERRIDES
 
 __all__ = ["metadata", "render_plots", "summary_table", "write_reports"]
 
 _VALUE_KINDS = ("special", "kinks", "grid", "random", "rows")
-_TARGETS = {t.name: t for t in ALL_TARGETS}
 
 
 def metadata(**extra: Any) -> dict[str, Any]:
@@ -184,7 +183,7 @@ def _largest_vs_torch(results: Sequence[Result], limit: int = 40) -> list[Result
         for r in results
         if r.status == "pass"
         and r.tolerance_used is not None
-        and not _TARGETS[r.case.target].runs_reference_kernels
+        and not by_name(r.case.target).runs_reference_kernels
     ]
     rs.sort(key=lambda r: -r.tolerance_used)
     return rs[:limit]
@@ -321,7 +320,7 @@ def _accuracy_rows(
     labels, targets, dtypes = _order(results)
     acc = _accuracy(results, gradient)
     if gradient:
-        targets = [t for t in targets if not _TARGETS[t].forced_generic]
+        targets = [t for t in targets if not by_name(t).forced_generic]
     header = ["activation", "dtype", "PyTorch", *targets]
     rows = []
     for label in labels:

@@ -62,6 +62,15 @@ class Result:
     max_ulp_vs_torch_cpu: float | None = None
     #: The largest |error| / (atol + rtol |reference|) where compared: above 1 fails.
     tolerance_used: float | None = None
+    #: Which check a failing case failed: ``value`` (outside the tolerance), ``special
+    #: value`` (a NaN or an infinity where the reference has another value, or the reverse),
+    #: ``shape``, ``dtype``, ``array type``, ``device``, ``input mutated``, ``raised``
+    #: (an exception, or none where PyTorch raises), ``accuracy budget``; None for a pass.
+    check: str | None = None
+    #: A failing case's worst element: its input ``x`` (for a function that reduces, the
+    #: element of the row at that position), ``expected`` (the reference there), ``got``,
+    #: ``ulp`` (from the reference) and ``ulp_truth`` (from the exact value, where known).
+    worst: dict[str, float | None] | None = None
     seconds: float = 0.0
     series: Series | None = field(default=None, repr=False)
 
@@ -103,6 +112,10 @@ class Result:
             "unjudged": self.unjudged,
             "status": self.status,
             "message": self.message,
+            "check": self.check,
+            "worst": None
+            if self.worst is None
+            else {k: _json_exact(v) for k, v in self.worst.items()},
         }
 
 
@@ -114,6 +127,13 @@ def _json_number(v: float | None) -> float | str | None:
     if np.isinf(v):
         return "inf" if v > 0 else "-inf"
     return float(f"{v:.6g}")  # six significant digits: enough for a report, and compact
+
+
+def _json_exact(v: float | None) -> float | str | None:
+    """A number as JSON, every digit kept (an input or a result, not a figure)."""
+    if v is None or not np.isfinite(v):
+        return _json_number(v)
+    return float(v)
 
 
 def join_messages(*parts: str) -> str:
