@@ -144,7 +144,7 @@ def _mutated(target: Target, x: Any, given: np.ndarray | None) -> list[tuple[str
         (
             "input mutated",
             f"changed its input in place at {where.size} of {now.size} elements (x = "
-            f"{given.reshape(-1)[i]!r} became {now.reshape(-1)[i]!r})",
+            f"{float(given.reshape(-1)[i])!r} became {float(now.reshape(-1)[i])!r})",
         )
     ]
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +115,9 @@ class Verification:
 
     def summary(self) -> str:
         """A few lines: conforms or not, how many cases, the dtypes and modes, the notes."""
-        dtypes = [d for d in _FLOATS if any(r.case.dtype == d for r in self.passed)]
-        modes = list(dict.fromkeys(r.case.mode for r in self.results if r.status != "skip"))
+        ran = [r for r in self.results if r.status != "skip"]
+        dtypes = [d for d in _FLOATS if any(r.case.dtype == d for r in ran)]
+        modes = list(dict.fromkeys(r.case.mode for r in ran))
         n = len(self.results)
         if not self.passed and not self.failures:
             verdict = f"{self._what()}: nothing was verified"
@@ -182,19 +185,23 @@ def _counted(messages: Iterable[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: -item[1])
 
 
-def _badness(r: Result) -> tuple[int, float]:
-    """The check's rank, then how many tolerances the worst element is off (the same scale
-    in every dtype, where ULPs are not)."""
+def _badness(r: Result) -> tuple[int, float, float]:
+    """The check's rank, then the worst element's relative error (to two digits: the same
+    scale in every dtype, where ULPs are not), then the input's magnitude (of two equally
+    wrong inputs, the ordinary one is the better example)."""
     check = (r.check or "value").split(", ")[0]
     rank = _CHECK_ORDER.index(check) if check in _CHECK_ORDER else len(_CHECK_ORDER)
     w = r.worst
     if w is None or w["got"] is None or w["expected"] is None:
-        return rank, -math.inf
-    rtol, atol = tolerance(
+        return rank, -math.inf, 0.0
+    _, atol = tolerance(
         r.case.activation, "gradient" if r.case.gradient else "forward", r.case.dtype
     )
-    error = abs(w["got"] - w["expected"]) / (atol + rtol * abs(w["expected"]))
-    return rank, -(error if not math.isnan(error) else math.inf)
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = abs(w["got"] - w["expected"]) / max(abs(w["expected"]), atol)
+    error = float(f"{error:.2g}") if math.isfinite(error) else math.inf
+    size = abs(w["x"]) if w["x"] is not None and not math.isnan(w["x"]) else math.inf
+    return rank, -error, size
 
 
 def _show(value: float | None, dtype: str) -> str:
@@ -420,6 +427,9 @@ def describe(fn: Any) -> str:
     qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
     module = getattr(fn, "__module__", None) or type(fn).__module__
     if module in (None, "builtins", "__main__"):
+        return qualname
+    # A function its module does not hold (a doctest's, a test's local one): its own name.
+    if inspect.isfunction(fn) and getattr(sys.modules.get(module), fn.__name__, None) is not fn:
         return qualname
     return f"{module}.{qualname}"
 

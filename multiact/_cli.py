@@ -16,6 +16,11 @@ activation, parameterisation, backend, dtype and case kind against PyTorch and t
 with a progress bar on stderr, a summary table on stdout and, with ``--report DIR``, the JSON,
 Markdown and HTML reports. Exit status 1 if any case fails, 2 for a usage error (an unknown
 name, or ``--device cuda`` without a GPU).
+
+``multiact verify PACKAGE.MODULE:FUNCTION --as ACTIVATION`` runs someone else's function on the
+same cases and judges it against PyTorch (``multiact.conformance.verify``): exit status 0 if it
+conforms, 1 if not, 2 for a usage error (an unknown activation, a function that cannot be
+imported).
 """
 
 from __future__ import annotations
@@ -280,6 +285,129 @@ def command_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_verify(args: argparse.Namespace) -> int:
+    """``multiact verify PACKAGE.MODULE:FUNCTION --as ACTIVATION``: someone else's function
+    against PyTorch (``multiact.conformance.verify``)."""
+    from pathlib import Path
+
+    from multiact.conformance.verifying import UsageError, load_function, verify
+
+    try:
+        activation = multiact.lookup(args.activation)
+    except KeyError as error:
+        return _usage(error.args[0], "verify")
+    try:
+        params = dict(_parse_param(activation.name, text) for text in args.param or ())
+        fn = load_function(args.function)
+        grad: object = None
+        if args.grad == "autograd":
+            grad = True
+        elif args.grad is not None:
+            grad = load_function(args.grad)
+        dtypes = _names(args.dtypes)
+        result = verify(
+            fn,
+            activation.name,
+            library=args.library,
+            dtypes=dtypes,
+            device=args.device,
+            grad=grad,
+            quick=args.quick,
+            pass_params=args.pass_params,
+            name=args.function,
+            **params,
+        )
+    except (UsageError, ValueError) as error:
+        return _usage(str(error), "verify")
+    print(result.message(limit=args.limit))
+    if args.report is not None:
+        paths = result.write_report(Path(args.report))
+        print("reports: " + ", ".join(str(p) for p in paths))
+    return EXIT_OK if result.ok else EXIT_FAILURES
+
+
+def _add_verify_parser(commands: argparse._SubParsersAction) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="someone else's implementation of an activation against PyTorch",
+        description=_paragraph(
+            "Run a function on the conformance cases of an activation (special values, kinks, "
+            "grids, random and subnormal inputs, 0-d, empty, strided, long and batched arrays, "
+            "in every dtype) and judge every result against PyTorch's, with the exact value "
+            "(mpmath) beside it. Prints whether it conforms and the worst failures: the "
+            "input, PyTorch's result and the function's, their distance in ULPs. The "
+            "function is called as FUNCTION(x) on arrays of --library (FUNCTION(x, **params) "
+            "with --pass-params); a class is instantiated without arguments first. Its errors "
+            "are failures of their cases, never the end of the run."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact verify numpy:tanh --as tanh\n"
+        "  multiact verify jax.nn:gelu --as gelu --library jax --grad autograd\n"
+        "  multiact verify jax.nn:gelu --as gelu --param approximate=tanh --library jax "
+        "--pass-params\n"
+        "  multiact verify scipy.special:expit --as sigmoid --dtypes float32,float64\n"
+        "  multiact verify torch.nn:SiLU --as silu --library torch --grad autograd --report out/\n"
+        "  multiact verify mypkg.ops:fast_gelu --as gelu --quick\n\n"
+        + EXIT_STATUS_HELP.format(failures="the function does not conform (a case failed)"),
+    )
+    verify.add_argument(
+        "function", metavar="PACKAGE.MODULE:FUNCTION", help="the function to verify"
+    )
+    verify.add_argument(
+        "--as",
+        dest="activation",
+        required=True,
+        metavar="ACTIVATION",
+        help="which of PyTorch's activations it computes (a name or alias, see multiact list)",
+    )
+    verify.add_argument(
+        "--param",
+        action="append",
+        metavar="K=V",
+        help="PyTorch's setting to compare with, repeatable (approximate=tanh, "
+        "negative_slope=0.2, dim=0...; default: PyTorch's defaults)",
+    )
+    verify.add_argument(
+        "--pass-params",
+        action="store_true",
+        help="call FUNCTION(x, **params) with the --param values (multiact's names: axis for dim)",
+    )
+    verify.add_argument(
+        "--library",
+        default="numpy",
+        metavar="LIB",
+        help="the arrays FUNCTION takes: numpy (default), torch, jax, dask, array_api_strict, "
+        "or any array-API namespace module",
+    )
+    verify.add_argument(
+        "--grad",
+        metavar="autograd|PACKAGE.MODULE:FUNCTION",
+        help="also check the gradient: by the library's autograd through FUNCTION (torch, "
+        "jax), or by a function grad(x, g) returning g * f'(x)",
+    )
+    verify.add_argument(
+        "--dtypes",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated: float16, bfloat16, float32, float64 (default: every dtype "
+        "the library has here)",
+    )
+    verify.add_argument(
+        "--device", default="cpu", help="where the arrays live: cpu (default) or cuda"
+    )
+    verify.add_argument(
+        "--quick", action="store_true", help="a CI-sized subset (float32, fewer points)"
+    )
+    verify.add_argument(
+        "--limit", type=int, default=8, metavar="N", help="failures to list (default: 8)"
+    )
+    verify.add_argument(
+        "--report", metavar="DIR", help="write report.json, report.md and report.html into DIR"
+    )
+    verify.set_defaults(run=command_verify)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="multiact",
@@ -291,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  multiact list\n"
         "  multiact plot gelu -o gelu.png\n"
         "  multiact conformance --quick\n"
+        "  multiact verify numpy:tanh --as tanh\n"
         "  multiact COMMAND --help\n\n"
         + EXIT_STATUS_HELP.format(failures="failures found (see each command's --help)"),
     )
@@ -379,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conformance.set_defaults(run=command_conformance)
     _bench.add_parser(commands)
+    _add_verify_parser(commands)
     plot = commands.add_parser(
         "plot",
         help="draw an activation and its derivative",
