@@ -81,6 +81,8 @@ class Verification:
     profile: str
     results: list[Result]
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The target the cases name (the reports look it up by that name).
+    target: FunctionTarget | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -175,7 +177,10 @@ class Verification:
             profile=self.profile,
             **self.meta,
         )
-        return report.write_reports(self.results, Path(directory), meta, plots=plots)
+        if self.target is None:
+            return report.write_reports(self.results, Path(directory), meta, plots=plots)
+        with registered(self.target):
+            return report.write_reports(self.results, Path(directory), meta, plots=plots)
 
 
 def _counted(messages: Iterable[str]) -> list[tuple[str, int]]:
@@ -323,6 +328,7 @@ def verify(
         library=adapter.title,
         profile=profile.name,
         results=results,
+        target=target,
     )
 
 
@@ -426,6 +432,7 @@ def describe(fn: Any) -> str:
         return describe(inner)
     qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
     module = getattr(fn, "__module__", None) or type(fn).__module__
+    qualname = qualname.rpartition("<locals>.")[2]  # a function defined in a function
     if module in (None, "builtins", "__main__"):
         return qualname
     # A function its module does not hold (a doctest's, a test's local one): its own name.
