@@ -189,12 +189,12 @@ def _worst(result: Result, case: Case, part: _Part, cmp: Comparison, expected: n
     result.check = "value" if finite or actual == reference else "special value"
     ulp_truth = None
     if part.truth is not None and np.shape(part.truth) == np.shape(got) and part.known[index]:
-        ulp_truth = float(ulp_distance(np.float64(actual), part.truth[index], case.dtype))
+        ulp_truth = _ulp_at(actual, float(part.truth[index]), case.dtype)
     result.worst = {
         "x": x,
         "expected": reference,
         "got": actual,
-        "ulp": float(ulp_distance(np.float64(actual), np.float64(reference), case.dtype)),
+        "ulp": _ulp_at(actual, reference, case.dtype),
         "ulp_truth": ulp_truth,
         "truth": None if ulp_truth is None else float(part.truth[index]),
     }
@@ -334,6 +334,10 @@ def _series(
         per_x(dist),
         per_x(torch_dist),
     )
+
+
+def _ulp_at(actual: float, expected: float, dtype: str) -> float:
+    return float(ulp_distance(np.array([actual]), np.array([expected]), dtype)[0])
 
 
 def _hold_to_budget(result: Result, has_torch: bool) -> None:

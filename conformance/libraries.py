@@ -68,7 +68,8 @@ LIBRARIES: dict[str, Library] = {
             "numpy",
             False,
             "keras.activations on the NumPy backend (KERAS_BACKEND=numpy): forward only, the "
-            "NumPy backend has no autograd.",
+            "NumPy backend has no autograd. Keras converts its inputs to its floatx, float32 by "
+            "default: a float64 input gives a float32 result.",
         ),
         Library(
             "flax",
@@ -491,6 +492,15 @@ def _cell(group: Mapping[str, Any] | None) -> str:
     return "ok"
 
 
+def _conforming(entries: Sequence[Mapping[str, Any]], dtype: str, mode: str) -> str:
+    """``conforming/measured`` functions in one dtype and mode, or ``-``."""
+    groups = [e["groups"].get(f"{dtype}|{mode}") for e in entries if "groups" in e]
+    measured = [g for g in groups if g is not None and g["cases"]]
+    if not measured:
+        return "-"
+    return f"{sum(1 for g in measured if not g['failed'])}/{len(measured)}"
+
+
 def _nearer(worst: Mapping[str, Any]) -> str:
     """Who is nearer the exact value at the worst input: the library, PyTorch, or neither."""
     got, expected, truth = worst.get("got"), worst.get("expected"), worst.get("truth")
@@ -544,16 +554,26 @@ def render(data: Mapping[str, Any], command: str) -> str:
         "## Summary",
         "",
     ]
+    lines += [
+        "How many functions conform in every dtype and mode, then per dtype: forward · "
+        "gradient (`-`: not measured).",
+        "",
+    ]
     rows = []
     for key, info in data["libraries"].items():
         mine = [e for e in entries if e["library"] == key]
         ok = sum(1 for e in mine if e.get("ok"))
         version = info.get("version") or "not installed"
         if "missing" in info:
-            rows.append([info["title"], version, "-", "-", f"not measured: {info['missing']}"])
+            rows.append(
+                [info["title"], version, "-", "-", *(["-"] * 4), f"not measured: {info['missing']}"]
+            )
             continue
-        rows.append([info["title"], version, str(len(mine)), str(ok), info.get("note", "")])
-    lines += _table(["library", "version", "functions", "conform", "note"], rows)
+        per_dtype = [" · ".join(_conforming(mine, d, m) for m in _MODES) for d in _FLOATS]
+        rows.append(
+            [info["title"], version, str(len(mine)), str(ok), *per_dtype, info.get("note", "")]
+        )
+    lines += _table(["library", "version", "functions", "conform", *_FLOATS, "note"], rows)
     lines += ["", "## Where they differ from PyTorch", ""]
     lines += [
         "One row per function, dtype and mode that does not conform: the check that failed "

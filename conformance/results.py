@@ -65,7 +65,8 @@ class Result:
     #: Which check a failing case failed: ``value`` (outside the tolerance), ``special
     #: value`` (a NaN or an infinity where the reference has another value, or the reverse),
     #: ``shape``, ``dtype``, ``array type``, ``device``, ``input mutated``, ``raised``
-    #: (an exception, or none where PyTorch raises), ``accuracy budget``; None for a pass.
+    #: (an exception, or none where PyTorch raises), ``accuracy budget``, ``engine error``
+    #: (the conformance engine's own failure); None for a pass.
     check: str | None = None
     #: A failing case's worst element: its input ``x`` (for a function that reduces, the
     #: element of the row at that position), ``expected`` (the reference there), ``got``,
