@@ -59,13 +59,15 @@ _CHECK_ORDER = (
 
 
 class UsageError(ValueError):
-    """A call of :func:`verify` that cannot run: an unknown activation, parameter, dtype or
-    library, or a gradient the library cannot take (``multiact verify`` exits with 2)."""
+    """A call of :func:`~multiact.conformance.verify` that cannot run: an unknown activation,
+    parameter, dtype or library, or a gradient the library cannot take (``multiact verify``
+    exits with 2)."""
 
 
 @dataclass
 class Verification:
-    """What :func:`verify` found: the results of every case, and how to read them.
+    """What :func:`~multiact.conformance.verify` found: the results of every case, and how to
+    read them.
 
     ``ok`` is True when no case failed and at least one ran; ``failures`` lists the failing
     cases, the worst first; ``summary()`` says it in a few lines, ``message()`` lists the
@@ -283,7 +285,8 @@ def verify(
     that reduces along an axis, ``g @ J``), or ``True`` for the library's autograd through
     ``fn`` (PyTorch, JAX). ``quick``: the suite's CI-sized profile (float32 unless ``dtypes``
     says otherwise, fewer points, no exact values where PyTorch answers). Errors raised by
-    ``fn`` are failures of their cases; a call that cannot run raises :class:`UsageError`.
+    ``fn`` are failures of their cases; a call that cannot run raises
+    :class:`~multiact.conformance.verifying.UsageError`.
     """
     a = _activation(activation)
     params = _params(a, params)

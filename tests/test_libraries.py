@@ -15,7 +15,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from multiact.conformance import libraries
 
 ROOT = Path(__file__).resolve().parent.parent
