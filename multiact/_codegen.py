@@ -207,8 +207,13 @@ def _check_lines(a: Activation, p: Param, owner: str) -> list[str]:
     """Inline validation: the common good value is recognised without a call."""
     n = p.name
     if p.kind == "real":
+        # Past the one-test fast path for a Python float: an array (a 0-d tensor, a JAX
+        # tracer) leaves for multiact._traced, which checks every parameter itself.
+        every = ", ".join(q.name for q in a.params)
         lines = [
             f"    if type({n}) is not float or not -_INF < {n} < _INF:",
+            f"        if _checks.is_array({n}):",
+            f'            return _with_arrays("{a.name}", x, backend, {every})',
             f'        {n} = _checks.check_real("{owner}", "{n}", {n})',
         ]
         if p.constraint:
@@ -346,6 +351,15 @@ def functional_module() -> str:
         f"__all__ = {sorted(functional_names())!r}",
         "",
         '_INF = float("inf")',
+        "",
+        "",
+        "def _with_arrays(name, x, backend, *args):",
+        "    # A real parameter given as an array: checked and computed by multiact._traced,",
+        "    # loaded on first use (with the derivatives it needs) to keep it out of the import.",
+        "    # By name: a parameter may shadow its function's (threshold's threshold).",
+        "    from ._traced import call",
+        "",
+        "    return call(globals()[name], _resolve, x, backend, *args)",
         "",
     ]
     for a in ACTIVATIONS.values():
