@@ -512,8 +512,10 @@ _traced_kernels: dict[str, Callable[..., jax.Array]] = {}
 def with_array_params(name: str, x: jax.Array, *args: object) -> jax.Array:
     """``name`` with some real parameters as JAX arrays or tracers (``multiact._traced``);
     ``args`` are all its parameters, checked, in registry order."""
-    activation = ACTIVATIONS[name]
-    values = dict(zip(activation.defaults, args, strict=True))
+    from multiact._traced import SIGNATURES
+
+    signature = SIGNATURES[name]
+    values = dict(zip(signature.names, args, strict=True))
     if values.get("inplace"):
         raise _checks.immutable_error(name, x)
     if name == "rrelu" and values["training"]:
@@ -524,4 +526,4 @@ def with_array_params(name: str, x: jax.Array, *args: object) -> jax.Array:
     kernel = _traced_kernels.get(name)
     if kernel is None:
         kernel = _traced_kernels[name] = _traced_formula(name)
-    return kernel(x, *(values[p.name] for p in activation.params if p.kind == "real"))
+    return kernel(x, *(values[n] for n in signature.reals))

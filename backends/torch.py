@@ -349,7 +349,12 @@ def _traced_function(name: str):
     """
     from multiact._traced import FORMULAS
 
-    formula = FORMULAS[name]
+    # The formula's functions themselves in the closure: dynamo cannot wrap the dataclass.
+    value, partials, derivative = (
+        FORMULAS[name].value,
+        FORMULAS[name].partials,
+        FORMULAS[name].derivative,
+    )
     xp = _generic.namespace(torch.empty(()))
 
     class Function(torch.autograd.Function):
@@ -357,7 +362,7 @@ def _traced_function(name: str):
 
         @staticmethod
         def forward(x: torch.Tensor, *params: torch.Tensor) -> torch.Tensor:
-            return formula.value(x, xp, *params)
+            return value(x, xp, *params)
 
         @staticmethod
         def setup_context(ctx, inputs: tuple, output: torch.Tensor) -> None:
@@ -369,10 +374,9 @@ def _traced_function(name: str):
             needs = ctx.needs_input_grad
             grads: list[torch.Tensor | None] = [None] * len(needs)
             if needs[0]:
-                grads[0] = formula.derivative(x, y, g, xp, *params)
+                grads[0] = derivative(x, y, g, xp, *params)
             if any(needs[1:]):
-                partials = formula.partials(x, y, xp, *params)
-                for i, partial in enumerate(partials, start=1):
+                for i, partial in enumerate(partials(x, y, xp, *params), start=1):
                     if needs[i]:
                         grads[i] = (g * partial).sum()
             return tuple(grads)
@@ -395,11 +399,11 @@ def _as_param(value: object, dtype: torch.dtype, device: torch.device) -> torch.
 def with_array_params(name: str, x: torch.Tensor, *args: object) -> torch.Tensor:
     """``name`` with some real parameters as 0-d tensors (``multiact._traced``); ``args`` are
     all its parameters, checked, in registry order."""
-    from multiact._registry import ACTIVATIONS
+    from multiact._traced import SIGNATURES
 
-    activation = ACTIVATIONS[name]
-    values = dict(zip(activation.defaults, args, strict=True))
-    reals = [values[p.name] for p in activation.params if p.kind == "real"]
+    signature = SIGNATURES[name]
+    values = dict(zip(signature.names, args, strict=True))
+    reals = [values[n] for n in signature.reals]
     if dtype_kind(x) != "f":
         # Converted to x's integer dtype, truncated, as PyTorch converts a number.
         from multiact._traced import FORMULAS

@@ -359,7 +359,7 @@ def functional_module() -> str:
         "    # By name: a parameter may shadow its function's (threshold's threshold).",
         "    from ._traced import call",
         "",
-        "    return call(globals()[name], _resolve, x, backend, *args)",
+        "    return call(_BY_NAME[name], _resolve, x, backend, *args)",
         "",
     ]
     for a in ACTIVATIONS.values():
@@ -368,6 +368,8 @@ def functional_module() -> str:
             parts += ["", inplace_variant_source(a)]
         for alias in a.aliases:
             parts.append(f"{alias} = {a.name}")
+    with_reals = [a.name for a in ACTIVATIONS.values() if any(p.kind == "real" for p in a.params)]
+    parts += ["", "", "_BY_NAME = {" + ", ".join(f'"{n}": {n}' for n in with_reals) + "}"]
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -25,7 +25,7 @@ def _with_arrays(name, x, backend, *args):
     # By name: a parameter may shadow its function's (threshold's threshold).
     from ._traced import call
 
-    return call(globals()[name], _resolve, x, backend, *args)
+    return call(_BY_NAME[name], _resolve, x, backend, *args)
 
 
 def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
@@ -2052,3 +2052,7 @@ def exponential(x: ArrayT) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("exponential", x, "f", backend)
     return backend.exponential(x)
+
+
+
+_BY_NAME = {"leaky_relu": leaky_relu, "rrelu": rrelu, "elu": elu, "celu": celu, "hardtanh": hardtanh, "hardshrink": hardshrink, "softshrink": softshrink, "softplus": softplus, "threshold": threshold, "squareplus": squareplus}

@@ -46,9 +46,33 @@ class Formula:
     derivative: Callable[..., Any]
 
 
-def real_params(name: str) -> list[str]:
+@dataclass(frozen=True)
+class _Signature:
+    """What ``call`` reads of an activation's declaration, in plain tuples: torch.compile
+    traces ``call``, and its tracer refuses the registry's mapping proxies."""
+
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    constraints: tuple[str | None, ...]
+    ordered: tuple[tuple[str, str], ...]
+    reals: tuple[str, ...]
+
+
+SIGNATURES: dict[str, _Signature] = {
+    a.name: _Signature(
+        tuple(p.name for p in a.params),
+        tuple(p.kind for p in a.params),
+        tuple(p.constraint for p in a.params),
+        tuple(a.ordered),
+        tuple(p.name for p in a.params if p.kind == "real"),
+    )
+    for a in ACTIVATIONS.values()
+}
+
+
+def real_params(name: str) -> tuple[str, ...]:
     """The names of the real parameters of activation ``name``, in registry order."""
-    return [p.name for p in ACTIVATIONS[name].params if p.kind == "real"]
+    return SIGNATURES[name].reals
 
 
 def _zero(x: Any, xp: Any) -> Any:
@@ -198,8 +222,8 @@ def _root(x: Any, xp: Any, b: Any) -> Any:
 def _squareplus_value(x: Any, xp: Any, b: Any) -> Any:
     # (x + r) / 2, with the left side as b / (2 (r - x)) so that it does not cancel.
     r = _root(x, xp, b)
-    d = r + xp.abs(x)
-    left = (b / 2) / xp.where(d == 0, xp.ones_like(d), d)
+    d = 0.5 * r + 0.5 * xp.abs(x)  # halves: r + |x| overflows at the dtype's max
+    left = (b / 4) / xp.where(d == 0, xp.ones_like(d), d)
     return left + xp.where(x > 0, x, xp.zeros_like(x))
 
 
@@ -249,31 +273,33 @@ def call(
     ``with_array_params`` (PyTorch's, JAX's) computes with the arrays.
     """
     name = function.__name__
-    a = ACTIVATIONS[name]
-    values = dict(zip((p.name for p in a.params), args, strict=True))
+    signature = SIGNATURES[name]
+    values = dict(zip(signature.names, args, strict=True))
     arrays = []
-    for p in a.params:
-        v = values[p.name]
-        if p.kind == "real":
+    for param, kind, constraint in zip(
+        signature.names, signature.kinds, signature.constraints, strict=True
+    ):
+        v = values[param]
+        if kind == "real":
             if _checks.is_array(v):
-                _checks.check_array_param(name, p.name, v, x, backend, resolve)
-                arrays.append(p.name)
+                _checks.check_array_param(name, param, v, x, backend, resolve)
+                arrays.append(param)
             else:
-                v = values[p.name] = _checks.check_real(name, p.name, v)
-                if p.constraint:
-                    _checks.check_constraint(name, p.name, v, p.constraint)
-        elif p.kind == "flag":
-            _checks.check_flag(name, p.name, v)
+                v = values[param] = _checks.check_real(name, param, v)
+                if constraint:
+                    _checks.check_constraint(name, param, v, constraint)
+        elif kind == "flag":
+            _checks.check_flag(name, param, v)
     kernel = getattr(backend, "with_array_params", None)
     if kernel is None:
         # No autodiff to keep: the 0-d array's value is the parameter. (float() of a 0-d
         # integer array is exact; of a Dask array it computes it.)
         return function(x, **{**values, **{n: float(values[n]) for n in arrays}})
-    for low, high in a.ordered:
+    for low, high in signature.ordered:
         # Only between numbers: an array's value may be traced (JAX), or on a device.
         if low not in arrays and high not in arrays and values[low] > values[high]:
             raise _checks.order_error(name, low, values[low], high, values[high])
-    numbers = {n: values[n] for n in real_params(name) if n not in arrays}
+    numbers = {n: values[n] for n in signature.reals if n not in arrays}
     if numbers and backend.dtype_kind(x) in "iu":
         _checks.check_fits_dtype(name, x, numbers)
     return kernel(name, x, *values.values())
