@@ -177,7 +177,10 @@ def test_x_gradient_is_the_one_with_a_number(activation, params, name):
 
 @pytest.mark.parametrize(
     ("name", "params"),
-    [("hardtanh", {"min_val": -2.5, "max_val": 1.9}), ("threshold", {"threshold": -1.5, "value": 7.0})],
+    [
+        ("hardtanh", {"min_val": -2.5, "max_val": 1.9}),
+        ("threshold", {"threshold": -1.5, "value": 7.0}),
+    ],
 )
 @pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])
 def test_integer_inputs_convert_array_parameters_as_numbers(name, params, dtype):
@@ -205,7 +208,8 @@ def test_rrelu_in_training_mode_draws_slopes_between_array_bounds():
         ),
     ):
         slopes = -np.asarray(y)
-        assert 0.1 <= slopes.min() < 0.11 and 0.29 < slopes.max() <= 0.3
+        assert 0.1 <= slopes.min() < 0.11
+        assert 0.29 < slopes.max() <= 0.3
     # The bounds get gradients: each slope is lower + (upper - lower) * u.
     lower = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
     upper = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
