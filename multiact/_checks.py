@@ -305,22 +305,24 @@ def check_axis(fn: str, axis: object, dim: object, ndim: int) -> int:
 
 
 def check_optional_dim(module: str, dim: object) -> int | None:
-    """A module's ``dim``: an integer or ``None`` (its range is checked when called)."""
+    """A module's ``dim``: an integer or ``None`` (its range is checked when called).
+    ``module`` is the class as errors name it after ``multiact.``: ``nn.Softmax``."""
     if dim is None:
         return None
     if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
         raise TypeError(
-            f"multiact.nn.{module}: argument 'dim' must be an integer or None; got {_given(dim)}"
+            f"multiact.{module}: argument 'dim' must be an integer or None; got {_given(dim)}"
         )
     return int(dim)
 
 
 def implicit_softmax_dim(module: str, ndim: int, stacklevel: int = 3) -> int:
-    """PyTorch's legacy axis for ``Softmax(dim=None)``, with PyTorch's deprecation warning."""
+    """PyTorch's legacy axis for ``Softmax(dim=None)``, with PyTorch's deprecation warning.
+    ``module`` is the class as errors name it after ``multiact.``: ``nn.Softmax``."""
     warnings.warn(
-        f"multiact.nn.{module}: implicit dimension choice (dim=None) is deprecated, as in "
+        f"multiact.{module}: implicit dimension choice (dim=None) is deprecated, as in "
         "PyTorch; it picks dim=0 for 0-, 1- and 3-d input and dim=1 otherwise. "
-        f"Pass dim explicitly, e.g. {module}(dim=-1).",
+        f"Pass dim explicitly, e.g. {module.rpartition('.')[2]}(dim=-1).",
         UserWarning,
         stacklevel=stacklevel,
     )

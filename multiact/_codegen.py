@@ -374,15 +374,18 @@ def functional_module() -> str:
 
 
 def class_source(a: Activation) -> str:
-    owner = a.module
-    # Constructor errors name the class where it lives: multiact.nn.CELU.
-    checked = f"nn.{a.module}"
+    # Constructor errors name the class where it lives: multiact.nn.CELU, or the same class
+    # of a framework's family (multiact.torch.nn.CELU), which borrows this constructor.
+    checked = "self._owner"
     signature = _signature(a, for_module=True)
+    attributes = tuple(_module_name(p) for p in _module_params(a))
     lines = [
         f"class {a.module}(Module):",
         f"    {_docstring(a, for_module=True)}",
         "",
         f'    _activation = "{a.name}"',
+        f'    _owner = "nn.{a.module}"',
+        f"    _attributes = {attributes!r}",
         "",
         f"    def __init__({', '.join(['self', *signature])}) -> None:",
     ]
@@ -391,23 +394,23 @@ def class_source(a: Activation) -> str:
     for p in _module_params(a):
         n = p.name
         if p.kind == "real":
-            lines.append(f'        self.{n} = _checks.check_real("{checked}", "{n}", {n})')
+            lines.append(f'        self.{n} = _checks.check_real({checked}, "{n}", {n})')
             if p.constraint:
                 lines.append(
-                    f'        _checks.check_constraint("{checked}", "{n}", {n}, "{p.constraint}")'
+                    f'        _checks.check_constraint({checked}, "{n}", {n}, "{p.constraint}")'
                 )
         elif p.kind == "flag":
-            lines.append(f'        self.{n} = _checks.check_flag("{checked}", "{n}", {n})')
+            lines.append(f'        self.{n} = _checks.check_flag({checked}, "{n}", {n})')
         elif p.kind == "choice":
             lines.append(
-                f'        self.{n} = _checks.check_choice("{checked}", "{n}", {n}, {p.choices!r})'
+                f'        self.{n} = _checks.check_choice({checked}, "{n}", {n}, {p.choices!r})'
             )
         else:
-            lines.append(f'        self.dim = _checks.check_optional_dim("{owner}", dim)')
+            lines.append(f"        self.dim = _checks.check_optional_dim({checked}, dim)")
     for low, high in a.ordered:
         lines += [
             f"        if {low} > {high}:",
-            f'            raise _checks.order_error("{checked}", "{low}", {low}, "{high}", {high})',
+            f'            raise _checks.order_error({checked}, "{low}", {low}, "{high}", {high})',
         ]
     lines += ["", "    def forward(self, x: ArrayT) -> ArrayT:"]
     args = ["x"]
@@ -418,7 +421,7 @@ def class_source(a: Activation) -> str:
                     "        dim = self.dim",
                     "        if dim is None:",
                     "            dim = _checks.implicit_softmax_dim(",
-                    f'                "{owner}", getattr(x, "ndim", 0)',
+                    '                self._owner, getattr(x, "ndim", 0)',
                     "            )",
                 ]
                 args.append("dim=dim")

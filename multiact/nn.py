@@ -69,9 +69,11 @@ class ReLU(Module):
     """
 
     _activation = "relu"
+    _owner = "nn.ReLU"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.ReLU", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.relu(x, self.inplace)
@@ -120,10 +122,12 @@ class LeakyReLU(Module):
     """
 
     _activation = "leaky_relu"
+    _owner = "nn.LeakyReLU"
+    _attributes = ('negative_slope', 'inplace')
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        self.negative_slope = _checks.check_real("nn.LeakyReLU", "negative_slope", negative_slope)
-        self.inplace = _checks.check_flag("nn.LeakyReLU", "inplace", inplace)
+        self.negative_slope = _checks.check_real(self._owner, "negative_slope", negative_slope)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.leaky_relu(x, self.negative_slope, self.inplace)
@@ -166,6 +170,8 @@ class Sigmoid(Module):
     """
 
     _activation = "sigmoid"
+    _owner = "nn.Sigmoid"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -211,6 +217,8 @@ class Tanh(Module):
     """
 
     _activation = "tanh"
+    _owner = "nn.Tanh"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -264,15 +272,17 @@ class Softmax(Module):
     """
 
     _activation = "softmax"
+    _owner = "nn.Softmax"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int | None = None) -> None:
-        self.dim = _checks.check_optional_dim("Softmax", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         dim = self.dim
         if dim is None:
             dim = _checks.implicit_softmax_dim(
-                "Softmax", getattr(x, "ndim", 0)
+                self._owner, getattr(x, "ndim", 0)
             )
         return _F.softmax(x, dim=dim)
 
@@ -318,15 +328,17 @@ class LogSoftmax(Module):
     """
 
     _activation = "log_softmax"
+    _owner = "nn.LogSoftmax"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int | None = None) -> None:
-        self.dim = _checks.check_optional_dim("LogSoftmax", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         dim = self.dim
         if dim is None:
             dim = _checks.implicit_softmax_dim(
-                "LogSoftmax", getattr(x, "ndim", 0)
+                self._owner, getattr(x, "ndim", 0)
             )
         return _F.log_softmax(x, dim=dim)
 
@@ -376,9 +388,11 @@ class GELU(Module):
     """
 
     _activation = "gelu"
+    _owner = "nn.GELU"
+    _attributes = ('approximate',)
 
     def __init__(self, approximate: Literal['none', 'tanh'] = 'none') -> None:
-        self.approximate = _checks.check_choice("nn.GELU", "approximate", approximate, ('none', 'tanh'))
+        self.approximate = _checks.check_choice(self._owner, "approximate", approximate, ('none', 'tanh'))
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.gelu(x, self.approximate)
@@ -424,9 +438,11 @@ class ReLU6(Module):
     """
 
     _activation = "relu6"
+    _owner = "nn.ReLU6"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.ReLU6", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.relu6(x, self.inplace)
@@ -472,10 +488,12 @@ class ELU(Module):
     """
 
     _activation = "elu"
+    _owner = "nn.ELU"
+    _attributes = ('alpha', 'inplace')
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        self.alpha = _checks.check_real("nn.ELU", "alpha", alpha)
-        self.inplace = _checks.check_flag("nn.ELU", "inplace", inplace)
+        self.alpha = _checks.check_real(self._owner, "alpha", alpha)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.elu(x, self.alpha, self.inplace)
@@ -519,9 +537,11 @@ class SELU(Module):
     """
 
     _activation = "selu"
+    _owner = "nn.SELU"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.SELU", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.selu(x, self.inplace)
@@ -567,11 +587,13 @@ class CELU(Module):
     """
 
     _activation = "celu"
+    _owner = "nn.CELU"
+    _attributes = ('alpha', 'inplace')
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        self.alpha = _checks.check_real("nn.CELU", "alpha", alpha)
-        _checks.check_constraint("nn.CELU", "alpha", alpha, "nonzero")
-        self.inplace = _checks.check_flag("nn.CELU", "inplace", inplace)
+        self.alpha = _checks.check_real(self._owner, "alpha", alpha)
+        _checks.check_constraint(self._owner, "alpha", alpha, "nonzero")
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.celu(x, self.alpha, self.inplace)
@@ -616,9 +638,11 @@ class SiLU(Module):
     """
 
     _activation = "silu"
+    _owner = "nn.SiLU"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.SiLU", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.silu(x, self.inplace)
@@ -661,9 +685,11 @@ class Mish(Module):
     """
 
     _activation = "mish"
+    _owner = "nn.Mish"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.Mish", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.mish(x, self.inplace)
@@ -704,6 +730,8 @@ class LogSigmoid(Module):
     """
 
     _activation = "logsigmoid"
+    _owner = "nn.LogSigmoid"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -753,9 +781,11 @@ class Hardsigmoid(Module):
     """
 
     _activation = "hardsigmoid"
+    _owner = "nn.Hardsigmoid"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.Hardsigmoid", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardsigmoid(x, self.inplace)
@@ -802,9 +832,11 @@ class Hardswish(Module):
     """
 
     _activation = "hardswish"
+    _owner = "nn.Hardswish"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.Hardswish", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardswish(x, self.inplace)
@@ -855,13 +887,15 @@ class Hardtanh(Module):
     """
 
     _activation = "hardtanh"
+    _owner = "nn.Hardtanh"
+    _attributes = ('min_val', 'max_val', 'inplace')
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
-        self.min_val = _checks.check_real("nn.Hardtanh", "min_val", min_val)
-        self.max_val = _checks.check_real("nn.Hardtanh", "max_val", max_val)
-        self.inplace = _checks.check_flag("nn.Hardtanh", "inplace", inplace)
+        self.min_val = _checks.check_real(self._owner, "min_val", min_val)
+        self.max_val = _checks.check_real(self._owner, "max_val", max_val)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
         if min_val > max_val:
-            raise _checks.order_error("nn.Hardtanh", "min_val", min_val, "max_val", max_val)
+            raise _checks.order_error(self._owner, "min_val", min_val, "max_val", max_val)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardtanh(x, self.min_val, self.max_val, self.inplace)
@@ -909,10 +943,12 @@ class Hardshrink(Module):
     """
 
     _activation = "hardshrink"
+    _owner = "nn.Hardshrink"
+    _attributes = ('lambd',)
 
     def __init__(self, lambd: float = 0.5) -> None:
-        self.lambd = _checks.check_real("nn.Hardshrink", "lambd", lambd)
-        _checks.check_constraint("nn.Hardshrink", "lambd", lambd, "nonnegative")
+        self.lambd = _checks.check_real(self._owner, "lambd", lambd)
+        _checks.check_constraint(self._owner, "lambd", lambd, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardshrink(x, self.lambd)
@@ -959,10 +995,12 @@ class Softshrink(Module):
     """
 
     _activation = "softshrink"
+    _owner = "nn.Softshrink"
+    _attributes = ('lambd',)
 
     def __init__(self, lambd: float = 0.5) -> None:
-        self.lambd = _checks.check_real("nn.Softshrink", "lambd", lambd)
-        _checks.check_constraint("nn.Softshrink", "lambd", lambd, "nonnegative")
+        self.lambd = _checks.check_real(self._owner, "lambd", lambd)
+        _checks.check_constraint(self._owner, "lambd", lambd, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.softshrink(x, self.lambd)
@@ -1005,6 +1043,8 @@ class Tanhshrink(Module):
     """
 
     _activation = "tanhshrink"
+    _owner = "nn.Tanhshrink"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1050,6 +1090,8 @@ class Softsign(Module):
     """
 
     _activation = "softsign"
+    _owner = "nn.Softsign"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1102,11 +1144,13 @@ class Softplus(Module):
     """
 
     _activation = "softplus"
+    _owner = "nn.Softplus"
+    _attributes = ('beta', 'threshold')
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
-        self.beta = _checks.check_real("nn.Softplus", "beta", beta)
-        _checks.check_constraint("nn.Softplus", "beta", beta, "nonzero")
-        self.threshold = _checks.check_real("nn.Softplus", "threshold", threshold)
+        self.beta = _checks.check_real(self._owner, "beta", beta)
+        _checks.check_constraint(self._owner, "beta", beta, "nonzero")
+        self.threshold = _checks.check_real(self._owner, "threshold", threshold)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.softplus(x, self.beta, self.threshold)
@@ -1157,11 +1201,13 @@ class Threshold(Module):
     """
 
     _activation = "threshold"
+    _owner = "nn.Threshold"
+    _attributes = ('threshold', 'value', 'inplace')
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
-        self.threshold = _checks.check_real("nn.Threshold", "threshold", threshold)
-        self.value = _checks.check_real("nn.Threshold", "value", value)
-        self.inplace = _checks.check_flag("nn.Threshold", "inplace", inplace)
+        self.threshold = _checks.check_real(self._owner, "threshold", threshold)
+        self.value = _checks.check_real(self._owner, "value", value)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.threshold(x, self.threshold, self.value, self.inplace)
@@ -1204,9 +1250,11 @@ class GLU(Module):
     """
 
     _activation = "glu"
+    _owner = "nn.GLU"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int = -1) -> None:
-        self.dim = _checks.check_optional_dim("GLU", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.glu(x, dim=self.dim)
@@ -1253,15 +1301,17 @@ class Softmin(Module):
     """
 
     _activation = "softmin"
+    _owner = "nn.Softmin"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int | None = None) -> None:
-        self.dim = _checks.check_optional_dim("Softmin", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         dim = self.dim
         if dim is None:
             dim = _checks.implicit_softmax_dim(
-                "Softmin", getattr(x, "ndim", 0)
+                self._owner, getattr(x, "ndim", 0)
             )
         return _F.softmin(x, dim=dim)
 
@@ -1307,10 +1357,12 @@ class Squareplus(Module):
     """
 
     _activation = "squareplus"
+    _owner = "nn.Squareplus"
+    _attributes = ('b',)
 
     def __init__(self, b: float = 4.0) -> None:
-        self.b = _checks.check_real("nn.Squareplus", "b", b)
-        _checks.check_constraint("nn.Squareplus", "b", b, "nonnegative")
+        self.b = _checks.check_real(self._owner, "b", b)
+        _checks.check_constraint(self._owner, "b", b, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.squareplus(x, self.b)
@@ -1354,6 +1406,8 @@ class SparsePlus(Module):
     """
 
     _activation = "sparse_plus"
+    _owner = "nn.SparsePlus"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1400,6 +1454,8 @@ class SparseSigmoid(Module):
     """
 
     _activation = "sparse_sigmoid"
+    _owner = "nn.SparseSigmoid"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1446,9 +1502,11 @@ class Sparsemax(Module):
     """
 
     _activation = "sparsemax"
+    _owner = "nn.Sparsemax"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int = -1) -> None:
-        self.dim = _checks.check_optional_dim("Sparsemax", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.sparsemax(x, dim=self.dim)
@@ -1492,6 +1550,8 @@ class Log1mexp(Module):
     """
 
     _activation = "log1mexp"
+    _owner = "nn.Log1mexp"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1538,6 +1598,8 @@ class Identity(Module):
     """
 
     _activation = "identity"
+    _owner = "nn.Identity"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1582,6 +1644,8 @@ class Exponential(Module):
     """
 
     _activation = "exponential"
+    _owner = "nn.Exponential"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
