@@ -27,6 +27,8 @@ extensions = [
     "numpydoc",
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    "sphinx_copybutton",
+    "sphinx_design",
     "multiact_docs",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -35,7 +37,8 @@ exclude_patterns = [
     "README.md",  # the docs folder's own note for GitHub readers
     "conformance/*/report.json",
 ]
-myst_enable_extensions = ["dollarmath"]
+# colon_fence: the ":::" fences of the cards and grids (sphinx-design) on the home page.
+myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]
 
@@ -56,6 +59,36 @@ autodoc_member_order = "bysource"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
-html_theme = "alabaster"
+# The PyData theme: the layout NumPy's, SciPy's and pandas' sites share (and the base of
+# JAX's and PyTorch's themes), so a reader already knows the top bar of sections, the section
+# sidebar, the on-page table of contents, the search field and the light/dark switch.
+html_theme = "pydata_sphinx_theme"
 html_title = f"multiact {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["multiact.css"]
+templates_path = ["_templates"]
+html_logo = "_static/logo.svg"
+html_favicon = "_static/logo.svg"
+html_theme_options = {
+    "logo": {"text": "multiact", "alt_text": "multiact: home"},
+    "navbar_start": ["navbar-logo", "version-badge"],
+    "navbar_align": "left",
+    # The four sections of the root toctree; a fifth would go under a "More" menu.
+    "header_links_before_dropdown": 4,
+    "navbar_end": ["theme-switcher"],
+    "secondary_sidebar_items": ["page-toc"],
+    "show_toc_level": 2,
+    "footer_start": ["copyright"],
+    "footer_end": ["version-footer"],
+}
+# Light or dark as the reader's system is, until they choose (the theme's switch). Unset, the
+# theme logs a console error on a reader's first visit ("invalid theme mode").
+html_context = {"default_mode": "auto"}
+# The landing page lays out its own sections across the full width.
+html_sidebars = {"index": []}
+html_show_sourcelink = False
+
+# The copy button leaves out the prompts and the outputs: what is copied runs as pasted.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True

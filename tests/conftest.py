@@ -1,12 +1,23 @@
-"""Fixtures shared by the test suite: the backends under test, parameterised.
+"""Fixtures shared by the test suite: the backends under test, parameterised, and the
+documentation site, built once per run.
 
 Every backend-parameterised test takes ``target`` (one of ``conformance.targets.TARGETS``)
 and, where dtypes matter, uses ``TARGET_DTYPES``: one id per (backend, dtype) the library has.
+``built_site`` is the HTML site (tests/test_docs.py reads its files, tests/test_site.py opens it
+in a browser).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from multiact.conformance.targets import TARGETS, Target
@@ -37,3 +48,70 @@ TARGET_DTYPES = [_param(t, d, id=f"{t.name}-{d}") for t in TARGETS for d in t.dt
 DISPATCHED_TARGET_DTYPES = [
     _param(t, d, id=f"{t.name}-{d}") for t in TARGETS if not t.forced_generic for d in t.dtypes
 ]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: What the documentation build needs (the ``docs`` extra).
+SITE_MODULES = (
+    "sphinx",
+    "myst_parser",
+    "numpydoc",
+    "matplotlib",
+    "pydata_sphinx_theme",
+    "sphinx_copybutton",
+    "sphinx_design",
+)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold a lock on ``path`` (one process at a time, across the xdist workers)."""
+    import fcntl
+
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_site(root: Path) -> dict[str, object]:
+    # A copy of docs/, so the generated pages and images do not land in the working tree.
+    shutil.copytree(
+        ROOT / "docs",
+        root / "docs",
+        ignore=shutil.ignore_patterns("_build", "generated", "gallery", "__pycache__"),
+    )
+    shutil.copy(ROOT / "CHANGELOG.md", root / "CHANGELOG.md")
+    # The strict build the README gives, with -q so that the output is the warnings alone.
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+    result = subprocess.run(
+        [*command, str(root / "docs"), str(root / "html")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return {"returncode": result.returncode, "output": result.stdout + result.stderr}
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built once per test run in strict mode: under pytest-xdist the
+    first worker that needs it builds it in the run's shared temporary folder, and the others
+    wait for that build and use it."""
+    for module in SITE_MODULES:
+        pytest.importorskip(module)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.name == "posix":
+        root = root.parent  # shared by this run's workers
+    site = root / "site"
+    with _exclusive(root / "site.lock") if os.name == "posix" else contextlib.nullcontext():
+        outcome = site / "build.json"
+        if not outcome.exists():
+            site.mkdir(exist_ok=True)
+            outcome.write_text(json.dumps(_build_site(site)))
+    result = json.loads(outcome.read_text())
+    assert result["returncode"] == 0, result["output"]
+    return site / "html"
