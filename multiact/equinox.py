@@ -8,7 +8,7 @@ trains (``equinox.filter_grad``) and a PyTorch checkpoint's array copies in as i
 
     >>> import jax.numpy as jnp
     >>> import multiact.equinox as meqx
-    >>> meqx.PReLU()(jnp.array([1.0, -2.0]))
+    >>> meqx.PReLU()(jnp.array([1.0, -2.0], dtype=jnp.float32))
     Array([ 1. , -0.5], dtype=float32)
     >>> meqx.Hardtanh(-2.0, 2.0)
     Hardtanh(min_val=-2.0, max_val=2.0)

@@ -10,7 +10,7 @@ PyTorch, so a PyTorch checkpoint's array copies in as it is::
     >>> prelu = mnnx.PReLU()
     >>> prelu
     PReLU(num_parameters=1)
-    >>> prelu(jnp.array([1.0, -2.0]))
+    >>> prelu(jnp.array([1.0, -2.0], dtype=jnp.float32))
     Array([ 1. , -0.5], dtype=float32)
 
 Differences from ``torch.nn``, all JAX's: arrays are immutable, so ``inplace=True`` raises
