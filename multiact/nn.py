@@ -11,6 +11,12 @@ Code written for ``torch.nn`` runs on NumPy, JAX and array-API arrays after
     >>> nn.LeakyReLU(0.2)(np.array([1.0, -2.0, 3.0, -5.0]))
     array([ 1. , -0.4,  3. , -1. ])
 
+This is the framework-neutral family: plain objects, callable on any library's arrays,
+whose PReLU weight is a NumPy array converted at each call. For a model of one
+framework the same classes exist as its modules, built from these: ``multiact.torch.nn``
+(``torch.nn.Module``s), ``multiact.flax.nnx``, ``multiact.equinox`` and
+``multiact.keras.layers`` (docs/modules.md).
+
 The modules whose constructor is not the function's parameters (PReLU, RReLU) and
 Softmax2d are written by hand in ``multiact/_nn_custom.py``.
 """
