@@ -11,8 +11,10 @@ file alone, so a test can tell when it is stale. Regenerate both with::
 
     python -m multiact.conformance.libraries --report docs/conformance/libraries.md
 
-(about ten minutes; Keras runs on its NumPy backend, set before Keras is imported: run it in a
-process of its own). A library that is not installed is left out of the page, with a note.
+(a few minutes; Keras runs on its NumPy backend, set before Keras is imported: run it in a
+process of its own). The libraries come with ``pip install -e ".[libraries]"`` and, for timm,
+``pip install --no-deps timm`` (its torchvision dependency's PyPI wheels do not load beside the
+CPU build of PyTorch). A library that is not installed is left out of the page, with a note.
 """
 
 from __future__ import annotations
