@@ -35,9 +35,15 @@ __all__ = [
 
 
 def __dir__() -> list[str]:
-    # The public names (vjp and nn included, which load on first use), not the submodules
-    # and imports the package's own code needs (annotations, _functional...).
-    return sorted([*__all__, "__version__", "nn"])
+    # The public names (vjp and nn included, which load on first use) and the public
+    # subpackages already imported (multiact.torch, multiact.conformance...), not the private
+    # modules and imports the package's own code needs (annotations, _functional...).
+    loaded = [
+        name
+        for name, value in globals().items()
+        if not name.startswith("_") and type(value).__name__ == "module"
+    ]
+    return sorted({*__all__, "__version__", "nn", *loaded})
 
 
 def __getattr__(name: str) -> object:

@@ -20,10 +20,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import _generic, _special
+from . import _numerics, _special
 from ._constants import SELU_ALPHA, SELU_SCALE
-from ._generic import stable_sigmoid
-from ._numerics import channel_weight
+from ._numerics import channel_weight, stable_sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
@@ -247,7 +246,7 @@ def softmin(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
 def glu(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
     # Slices, not take(): an index array would be made on the default device, which for a
     # CUDA tensor is the CPU (found by the GPU run: PyTorch refuses the mix).
-    a, b = _generic.halves(x, axis)
+    a, b = _numerics.halves(x, axis)
     s = stable_sigmoid(b, xp)
     slope = s * (1.0 - s)
     # An infinite a against a saturated gate is inf * 0: NaN in PyTorch, and here, without

@@ -203,7 +203,9 @@ def test_softmax_module_without_dim_follows_pytorchs_legacy_rule():
 def test_dir_shows_the_public_api_and_nothing_else():
     names = dir(multiact)
     assert {"vjp", "nn", "gelu", "lookup", "ACTIVATIONS", "__version__"} <= set(names)
-    assert set(names) == {*multiact.__all__, "__version__", "nn"}
+    modules = {n for n in names if type(getattr(multiact, n)).__name__ == "module"}
+    assert modules <= {"nn", "backends", "conformance", "torch", "flax", "keras", "equinox"}
+    assert set(names) - modules == {*multiact.__all__, "__version__"} - {"nn"}
     assert "annotations" not in names
     assert not [n for n in names if n.startswith("_") and n != "__version__"]
     for name in names:  # and every name shown is there (vjp and nn load on first use)
@@ -213,6 +215,19 @@ def test_dir_shows_the_public_api_and_nothing_else():
     namespace: dict[str, object] = {}
     exec("from multiact.nn import *", namespace)
     assert set(namespace) - {"__builtins__"} == set(nn.__all__)
+
+
+@pytest.mark.parametrize(
+    "family",
+    ["multiact.torch.nn", "multiact.flax.nnx", "multiact.equinox", "multiact.keras.layers"],
+)
+def test_dir_of_each_module_family_shows_its_classes_only(family):
+    import importlib
+
+    pytest.importorskip(family.split(".")[1].replace("flax", "flax.nnx"))
+    module = importlib.import_module(family)
+    assert set(dir(module)) == set(module.__all__)
+    assert not {"Any", "ClassVar", "annotations", "_families"} & set(dir(module))
 
 
 def _warning_of(call):
