@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from multiact._checks import did_you_mean
 from multiact._registry import ACTIVATIONS, Activation, lookup
 
 from .distance import round_to
@@ -113,9 +114,11 @@ FULL = Profile(
     gradient_shape_dtypes=("float32",),
 )
 #: A CI-sized subset: every activation, parameterisation, target and mode, in float32, with
-#: fewer points; the forward pass also on the two layouts that catch most (0-d arrays,
-#: non-contiguous views). It judges against PyTorch only: the exact value (slow to compute) is
-#: computed just where PyTorch has no such function.
+#: fewer points; the forward pass also on the layouts that catch most (0-d arrays,
+#: non-contiguous views, long arrays). Judged against PyTorch and the exact value, as the full
+#: profile is (with the accuracy budgets): the exact values of its points cost about 2 s of
+#: CPU time on an empty cache (measured: 34.5 s against 32.6 s for the whole profile in one
+#: process), and 1 MB in the cache.
 QUICK = Profile(
     "quick",
     grid=129,
@@ -123,7 +126,6 @@ QUICK = Profile(
     kinds=(*_VALUE_KINDS_ELEMENTWISE, "rows", "0d", "strided", "long"),
     modes=MODES,
     dtypes=("float32",),
-    truth=False,
     gradient_kinds=(*_VALUE_KINDS_ELEMENTWISE, "rows", "long"),
 )
 PROFILES = {p.name: p for p in (FULL, QUICK)}
@@ -246,6 +248,18 @@ def modes_for(target: Target) -> tuple[str, ...]:
     return ("forward", "vjp")
 
 
+#: Other spellings of a backend's name: the library's import name or its usual alias.
+_BACKEND_SYNONYMS = {
+    "pytorch": "torch",
+    "np": "numpy",
+    "jnp": "jax",
+    "jax.numpy": "jax",
+    "cp": "cupy",
+    "array_api_strict": "array-api-strict",
+    "dask.array": "dask",
+}
+
+
 def select_targets(names: Iterable[str] | None = None) -> list[Target]:
     """The targets called ``names`` (all of them for None); unknown names raise ValueError."""
     if names is None:
@@ -261,8 +275,11 @@ def select_targets(names: Iterable[str] | None = None) -> list[Target]:
             title = known[name].adapter.title
             raise ValueError(f"backend {name!r} needs {title}, which is not installed")
         if name not in by_name:
+            meant = _BACKEND_SYNONYMS.get(name.lower(), name)
+            hint = did_you_mean(meant, by_name)
             raise ValueError(
-                f"unknown backend {name!r}; expected one of {', '.join(by_name)} (or generic)"
+                f"unknown backend {name!r}{hint} (the backends: {', '.join(by_name)}, or "
+                "generic for the three generic ones)"
             )
         chosen.append(by_name[name])
     return list(dict.fromkeys(chosen))

@@ -71,10 +71,13 @@ def judge_case(
         join_messages(cmp.message, note),
         reference=reference,
         n=int(np.size(got)),
-        max_abs_error=cmp.max_abs_error if np.size(got) else 0.0,
-        max_ulp=cmp.max_ulp_error if np.size(got) else 0.0,
+        # No figure where there is nothing to measure: an empty result, or one of another
+        # shape than the reference's (the comparison then says inf, which is no distance).
+        max_abs_error=_figure(cmp.max_abs_error) if np.size(got) else 0.0,
+        max_ulp=_figure(cmp.max_ulp_error) if np.size(got) else 0.0,
         unjudged=unjudged,
         torch_disagreements=cmp.torch_disagreements,
+        special_mismatches=cmp.special_mismatches,
     )
     if not cmp.ok:
         _worst(result, case, part, cmp, expected)
@@ -405,6 +408,10 @@ def _finite_distance(
     d = ulp_distance(got, exact, dtype)
     special = known & np.isinf(d)
     return np.where(known & ~special, d, 0.0), int(np.count_nonzero(special))
+
+
+def _figure(value: float) -> float | None:
+    return value if np.isfinite(value) else None
 
 
 def _max(values: np.ndarray) -> float | None:

@@ -33,6 +33,7 @@ import numpy as np
 
 import multiact
 from multiact import ACTIVATIONS, _bench
+from multiact._checks import did_you_mean
 
 #: The exit statuses scripts can rely on (documented in every ``--help``).
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -67,17 +68,17 @@ def _check(target, name: str) -> str:
     return "ok"
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def _heading(text: str) -> None:
+    """A command's title on stdout, before its progress bar starts on stderr: between two
+    commands run one after the other (the README's first command) it says where the next
+    one's output begins."""
+    from multiact import _terminal
+
+    print(_terminal.heading(text), flush=True)
 
 
 def command_list(args: argparse.Namespace) -> int:
+    from multiact import _terminal
     from multiact.conformance.progress import Progress
     from multiact.conformance.targets import TARGETS
 
@@ -90,13 +91,22 @@ def command_list(args: argparse.Namespace) -> int:
         version = target.adapter.version() if target.available() else None
         installed.append(version is not None)
         if version is None:
-            legend.append(f"  {target.name}: not installed")
+            legend.append((target.name, "not installed"))
         else:
-            path = "native backend" if target.backend == target.name else "generic array-API"
-            legend.append(f"  {target.name}: {target.adapter.distribution} {version}, {path}")
-    rows = [header]
-    failed = False
-    calls = len(ACTIVATIONS) * sum(installed)
+            path = (
+                "multiact's native kernels"
+                if target.backend == target.name
+                else "multiact's array-API implementation"
+            )
+            legend.append((target.name, f"{target.adapter.distribution} {version}, {path}"))
+    libraries = sum(installed)
+    _heading(
+        f"multiact list: multiact {multiact.__version__}, {len(ACTIVATIONS)} activations on "
+        f"{libraries} installed array librar{'ies' if libraries != 1 else 'y'}"
+    )
+    rows = []
+    failed = 0
+    calls = len(ACTIVATIONS) * libraries
     # The first call on each library compiles or imports kernels: seconds, hence the bar.
     with Progress(calls, unit="calls") as bar:
         for activation in ACTIVATIONS.values():
@@ -106,15 +116,31 @@ def command_list(args: argparse.Namespace) -> int:
                 if present:
                     cell = _check(target, activation.name)
                     bar.update(1, f"{activation.name} on {target.name}")
-                failed |= cell.startswith("FAIL")
+                failed += cell.startswith("FAIL")
                 row.append(cell)
             rows.append(row)
-    print(f"multiact {multiact.__version__}: {len(ACTIVATIONS)} activations")
+    columns = _terminal.width()
+    print(_terminal.table(header, rows, columns, wrap=[1]))
     print()
-    print(_table(rows))
+    cells = [
+        (
+            "ok",
+            "multiact's function, called on a small float32 array of that library, returned "
+            "an array of the same library and the expected shape",
+        ),
+        ("FAIL", "the error it raised, or what it returned instead"),
+        ("-", "library not installed"),
+    ]
+    shown = {cell.split(":")[0] for row in rows for cell in row[2:]}
+    cells = [item for item in cells if item[0] in shown]
+    cells.append(("aliases", "other names of the same function (JAX's and Keras's)"))
+    print(_terminal.legend([*cells, *legend], columns))
     print()
-    print("columns ('-': library not installed):")
-    print("\n".join(legend))
+    verdict = f"{failed} FAILED" if failed else "all ok"
+    print(
+        f"{_terminal.count(calls)} calls ({len(ACTIVATIONS)} activations x {libraries} "
+        f"libraries): {verdict}"
+    )
     return EXIT_FAILURES if failed else EXIT_OK
 
 
@@ -150,6 +176,8 @@ def command_conformance(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
+    from multiact import _terminal
+    from multiact._terminal import count
     from multiact.conformance import cases as conformance_cases
     from multiact.conformance import engine, report
     from multiact.conformance.progress import Progress
@@ -165,7 +193,10 @@ def command_conformance(args: argparse.Namespace) -> int:
     known_dtypes = ("float16", "bfloat16", "float32", "float64")
     for dtype in dtypes or ():
         if dtype not in known_dtypes:
-            return _usage(f"unknown dtype {dtype!r}; expected one of {', '.join(known_dtypes)}")
+            hint = did_you_mean(dtype, known_dtypes)
+            return _usage(
+                f"unknown dtype {dtype!r}{hint} (expected one of {', '.join(known_dtypes)})"
+            )
     try:
         selected = conformance_cases.enumerate_cases(
             profile,
@@ -194,6 +225,14 @@ def command_conformance(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else default_cache_dir()
     jobs = args.jobs if args.jobs is not None else engine.default_jobs()
     images: dict[str, str] | None = {} if args.report is not None else None
+    _heading(
+        f"multiact conformance: {count(len(selected))} cases ({report.scope(selected, profile)})"
+    )
+    print(
+        _terminal.legend([("", report.describe_profile(profile))]).strip(),
+        end="\n\n",
+        flush=True,
+    )
     start = time.perf_counter()
     with Progress(len(selected)) as bar:
         results = engine.run(
@@ -205,7 +244,7 @@ def command_conformance(args: argparse.Namespace) -> int:
             images=images,
         )
     elapsed = time.perf_counter() - start
-    print(report.summary_table(results, elapsed))
+    print(report.summary_table(results, elapsed, profile=profile))
     if args.report is not None:
         argv = ["multiact", *(args.argv if args.argv is not None else sys.argv[1:])]
         meta = report.metadata(
@@ -234,8 +273,12 @@ def _parse_param(name: str, text: str) -> tuple[str, object]:
     try:
         param = activation.param("axis" if key == "dim" else key)
     except KeyError:
-        known = ", ".join(p.name for p in activation.math_params) or "none"
-        raise ValueError(f"{name} has no parameter {key!r}; its parameters: {known}") from None
+        names = [p.name for p in activation.math_params]
+        hint = did_you_mean(key, names)
+        known = ", ".join(names) or "none"
+        raise ValueError(
+            f"{name} has no parameter {key!r}{hint} (its parameters: {known})"
+        ) from None
     try:
         if param.kind == "real":
             return param.name, float(value)
@@ -271,8 +314,9 @@ def command_plot(args: argparse.Namespace) -> int:
     except ValueError as error:
         return _usage(str(error), "plot")
     if args.backend not in _plot.BACKENDS:
+        hint = did_you_mean(args.backend, _plot.BACKENDS)
         return _usage(
-            f"unknown backend {args.backend!r}; expected one of {', '.join(_plot.BACKENDS)}",
+            f"unknown backend {args.backend!r}{hint} (expected one of {', '.join(_plot.BACKENDS)})",
             "plot",
         )
     variants = [params] if params else None
