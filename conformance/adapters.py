@@ -268,6 +268,7 @@ class DaskAdapter(Adapter):
     module = "dask.array"
     title = "Dask"
     distributions = ("dask",)
+    native_backend = "dask"
     cost = 12.0
 
     def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
