@@ -111,7 +111,9 @@ def _gradient(
     cotangent: Any,
     *values: Any,
 ) -> Any:
-    """``multiact.vjp`` of ``name`` on one chunk and its cotangent."""
+    """``multiact.vjp`` of ``name`` on one chunk and its cotangent (glu's, in one chunk along
+    its halved axis, comes as a list of that chunk)."""
+    cotangent = _joined(cotangent, 0)
     if arrays:
         params = {**params, **dict(zip(arrays, values, strict=True))}
     return _vjp.vjp(name, block, cotangent, **params)
@@ -119,14 +121,16 @@ def _gradient(
 
 def _take(block: Any, axis: int, start: int, stop: int) -> Any:
     """``block[start:stop]`` along ``axis``."""
-    index = (slice(None),) * axis + (slice(start, stop),)
-    return block[index]
+    return block[(slice(None),) * axis + (slice(start, stop), ...)]
 
 
 def _joined(parts: Sequence[Any], axis: int) -> Any:
+    """Chunks joined along ``axis`` by their own library (a nested list, as Dask hands the
+    chunks of a reduction over, is flattened first)."""
+    parts = list(flatten(parts)) if isinstance(parts, list) else [parts]
     if len(parts) == 1:
         return parts[0]
-    return namespace(parts[0]).concat(list(parts), axis=axis)
+    return namespace(parts[0]).concat(parts, axis=axis)
 
 
 def _on_rows(function: Callable[..., Any], axis: int, *groups: Sequence[Any]) -> Any:
@@ -192,7 +196,7 @@ def _stats_dtype(dtype: Any) -> np.dtype:
 
 def _normalised_part(negated: bool, block: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     """One chunk's ``(m, s)`` along the axis: its maximum (of ``-x`` for softmin) and
-    ``sum(exp(x - m))``, joined along the axis (``da.reduction`` concatenates them)."""
+    ``sum(exp(x - m))``, joined along the axis."""
     (axis_,) = axis
     xp = namespace(block)
     w = _numerics.widen(block, xp)
@@ -218,9 +222,13 @@ def _normalised_merge(final: bool, parts: Any, axis: tuple[int, ...], keepdims: 
     """Several chunks' ``(m, s)`` as one: ``s`` rescaled to the largest ``m``. ``final``:
     NaN as the sum of a row whose maximum is not finite (PyTorch's NaN row)."""
     (axis_,) = axis
+    parts = _joined(parts, axis_)
     xp = namespace(parts)
     before = (slice(None),) * axis_
-    m_all, s_all = parts[(*before, slice(0, None, 2))], parts[(*before, slice(1, None, 2))]
+    m_all, s_all = (
+        parts[(*before, slice(0, None, 2), ...)],
+        parts[(*before, slice(1, None, 2), ...)],
+    )
     with np.errstate(all="ignore"):
         m = xp.max(m_all, axis=axis_, keepdims=True)
         scaled = s_all * xp.exp(m_all - m)
@@ -235,11 +243,18 @@ def _normalised(log: bool, negated: bool, axis: int, block: Any, stats: Any) -> 
     """softmax (log_softmax, softmin) of one chunk given its rows' ``(m, s)``."""
     xp = namespace(block)
     w = _numerics.widen(block, xp)
+    stats = _joined(stats, axis)  # the one chunk of the rows' statistics
     m = xp.astype(_take(stats, axis, 0, 1), w.dtype)  # exact: the maximum is one of w's values
-    total = xp.astype(_take(stats, axis, 1, 2), w.dtype)
+    total = _take(stats, axis, 1, 2)
     with np.errstate(all="ignore"):  # NaN rows: total is NaN there
         s = (-m) - w if negated else w - m
-        y = s - xp.log(total) if log else xp.exp(s) / total
+        if log:
+            # log(total) from the float64 sum, rounded once: the log of a sum first rounded
+            # to float32 is up to an ULP off, which log_softmax's gradient, g - exp(y) sum(g),
+            # magnifies where it cancels (4 917 ULP on a conformance case; NumPy's 1 227).
+            y = s - xp.astype(xp.log(total), w.dtype)
+        else:
+            y = xp.exp(s) / xp.astype(total, w.dtype)
     return _narrow(y, block, xp)
 
 
@@ -250,7 +265,15 @@ def _product_part(y: Any, g: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     return xp.sum(w * xp.astype(g, w.dtype), axis=axis, keepdims=True)
 
 
+def _sum_part(g: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    """One chunk's ``sum(g)`` along the axis, in the computation dtype."""
+    xp = namespace(g)
+    return xp.sum(_numerics.widen(g, xp), axis=axis, keepdims=True)
+
+
 def _sum_parts(parts: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    (axis_,) = axis
+    parts = _joined(parts, axis_)
     return namespace(parts).sum(parts, axis=axis, keepdims=True)
 
 
@@ -371,7 +394,7 @@ def _blockwise(
         meta=_meta(x, dtype),
         name=name,
         adjust_chunks={halves: lambda n: n // 2} if halved else None,
-        concatenate=True,
+        concatenate=False,
     )
 
 
@@ -508,7 +531,7 @@ def _normalised_graph(a: Activation, name: str, x: Any, axis: int) -> Any:
         axis=axis,
         keepdims=True,
         dtype=stats_dtype,
-        concatenate=True,
+        concatenate=False,
         output_size=2,
         meta=_meta(x, stats_dtype),
         name=f"{name}-rows",
@@ -526,7 +549,7 @@ def _normalised_graph(a: Activation, name: str, x: Any, axis: int) -> Any:
         dtype=x.dtype,
         meta=_meta(x, x.dtype),
         name=name,
-        concatenate=True,
+        concatenate=False,
     )
 
 
@@ -630,21 +653,23 @@ def vjp(name: str, x: Any, y: Any, cotangent: Any, params: dict[str, Any]) -> An
         return _rows(grad, out, x, (cotangent,), axis, x.dtype)
     cotangent = cotangent.rechunk(y.chunks)
     computed_in = np.dtype(np.float32) if x.dtype == np.float16 else x.dtype
-    if name == "log_softmax":
-        total = da.sum(cotangent, axis=axis, keepdims=True, dtype=computed_in)
-    else:
-        total = da.reduction(
-            y,
-            _product_part,
-            _sum_parts,
-            combine=_sum_parts,
-            axis=axis,
-            keepdims=True,
-            dtype=computed_in,
-            meta=_meta(x, computed_in),
-            weights=cotangent,
-            name=f"{out}-rows",
-        )
+    # The row sums: sum(g) for log_softmax, sum(g * y) for the others.
+    summed, part, weights = (
+        (cotangent, _sum_part, None) if name == "log_softmax" else (y, _product_part, cotangent)
+    )
+    total = da.reduction(
+        summed,
+        part,
+        _sum_parts,
+        combine=_sum_parts,
+        axis=axis,
+        keepdims=True,
+        dtype=computed_in,
+        concatenate=False,
+        meta=_meta(x, computed_in),
+        weights=weights,
+        name=f"{out}-rows",
+    )
     index = tuple(range(x.ndim))
     return da.blockwise(
         functools.partial(_normalised_gradient, name),
