@@ -78,6 +78,22 @@ def test_bench_rejects_bad_options(capsys, option, value):
     assert value.split(",")[-1] in capsys.readouterr().err
 
 
+def test_quick_bench_times_dask_with_task_counts(quick_report):
+    pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    records = [r for r in quick_report["records"] if r["backend"] == "dask"]
+    assert {r["section"] for r in records} == {"dask", "dask cluster"}
+    assert {r["reference"] for r in records} == {"map_blocks(NumPy kernel)", "Dask formula"}
+    for r in records:
+        tasks, chunks = r["extra"]["tasks"], r["extra"]["chunks"]
+        if r["activation"] in _bench.DASK_ROW_FUNCTIONS:  # along the last axis, cut in chunks
+            assert chunks < tasks <= 2 * chunks + chunks // 2
+        else:
+            assert tasks == chunks
+        if r["reference"] == "Dask formula":
+            assert tasks <= r["extra"]["reference_tasks"]
+
+
 def test_table_shows_targets(quick_report):
     text = _bench.table(quick_report)
     assert "targets met" in text
@@ -169,3 +185,11 @@ def test_docs_page_shows_the_committed_run():
     report = json.loads((docs / "benchmarks" / "bench.json").read_text())
     assert _bench.table(report) in (docs / "benchmarks.md").read_text()
     assert (docs / "benchmarks" / "bench.png").stat().st_size > 0
+
+
+def test_docs_page_shows_the_committed_dask_run():
+    """Its Dask section's table is the one `multiact bench --backends dask` printed."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    report = json.loads((docs / "benchmarks" / "dask.json").read_text())
+    assert {r["section"] for r in report["records"]} >= {"dask", "dask cluster"}
+    assert _bench.table(report) in (docs / "benchmarks.md").read_text()
