@@ -3,8 +3,8 @@
 The contract every backend module keeps (``numpy.py``, ``torch.py``, ``jax.py``, ``dask.py``
 here, and the generic array-API backend ``multiact._generic``) is :class:`Backend`, written down
 once below; the native ones are listed once, in :data:`NATIVE_BACKENDS`, which dispatch, the
-command line and the tests read. Adding a native backend is one module here and one line in that table
-(and, for the conformance suite, one adapter in ``multiact.conformance.adapters``).
+command line and the tests read. Adding a native backend is one module here and one line in
+that table (and, for the conformance suite, one adapter in ``multiact.conformance.adapters``).
 
 Importing this package imports no array library: a backend module is imported only once an
 array of its library has been seen (its library is then in ``sys.modules`` already).

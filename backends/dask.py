@@ -248,7 +248,7 @@ def _normalised(log: bool, negated: bool, axis: int, block: Any, stats: Any) -> 
     total = _take(stats, axis, 1, 2)
     with np.errstate(all="ignore"):  # NaN rows: total is NaN there
         s = (-m) - w if negated else w - m
-        if log:
+        if log:  # noqa: SIM108 (the comment belongs to one branch)
             # log(total) from the float64 sum, rounded once: the log of a sum first rounded
             # to float32 is up to an ULP off, which log_softmax's gradient, g - exp(y) sum(g),
             # magnifies where it cancels (4 917 ULP on a conformance case; NumPy's 1 227).
