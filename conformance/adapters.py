@@ -299,6 +299,7 @@ class DaskAdapter(Adapter):
     aliases = ("da",)
     title = "Dask"
     distributions = ("dask",)
+    native_backend = "dask"
     cost = 12.0
 
     def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:

@@ -505,8 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAMES",
         help="comma-separated targets: numpy, torch, jax, array-api-strict, dask, generic-numpy, "
-        "generic-torch, generic-jax (or 'generic' for the three), and cupy where CuPy is "
-        "installed (default: all)",
+        "generic-torch, generic-jax, generic-dask (or 'generic' for the four), and cupy where "
+        "CuPy is installed (default: all)",
     )
     conformance.add_argument(
         "--dtypes",

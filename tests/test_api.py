@@ -7,13 +7,14 @@ import warnings
 
 import pytest
 from cases import DEFAULTS, VARIANTS
+from multiact.backends import NATIVE_BACKENDS
 
 import multiact
 import multiact.nn as nn
 from multiact import ACTIVATIONS, _codegen
 from multiact._dispatch import backend_module
 
-BACKENDS = ["numpy", "torch", "jax", "generic"]
+BACKENDS = [*(b.name for b in NATIVE_BACKENDS), "generic"]
 
 
 @pytest.mark.parametrize("activation", DEFAULTS)
