@@ -479,7 +479,11 @@ def class_source(a: Activation) -> str:
 
 def nn_module() -> str:
     generated = [a for a in ACTIVATIONS.values() if not a.custom_module]
-    custom = sorted(a.module for a in ACTIVATIONS.values() if a.custom_module)
+    # In isort's order, which ruff checks: all-capital names (XIELU) first, as constants.
+    custom = sorted(
+        (a.module for a in ACTIVATIONS.values() if a.custom_module),
+        key=lambda n: (not n.isupper(), n),
+    )
     classes = [a.module for a in ACTIVATIONS.values()]
     parts = [
         HEADER,

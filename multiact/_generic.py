@@ -206,7 +206,7 @@ def _finish(fn: str, x: Any, y: Any, xp: Any, inplace: bool = False) -> Any:
         y = xp.asarray(y)
     if y.dtype != x.dtype:
         if dtype_kind(x) == "f" and xp.finfo(x.dtype).max == _FLOAT16_MAX:
-            y = _saturate_float16(y, xp)
+            y = saturate_float16(y, xp)
         y = xp.astype(y, x.dtype)
     if not inplace:
         return y
@@ -327,7 +327,7 @@ def gelu(x: Any, approximate: str) -> Any:
 # --- Helpers shared by the kernels below (and, with ``np`` as namespace, by the NumPy backend).
 
 
-def _saturate_float16(y: Any, xp: Any) -> Any:
+def saturate_float16(y: Any, xp: Any) -> Any:
     """float32 ``y`` with the values that overflow float16 already +-inf, so that the cast
     rounds as PyTorch's does (to inf) without NumPy's overflow warning."""
     overflow = xp.abs(y) >= _FLOAT16_OVERFLOW
@@ -820,6 +820,141 @@ def log1mexp(x: Any) -> Any:
 def exponential(x: Any) -> Any:
     xp = namespace(x)
     return _finish("exponential", x, _exp_capped(widen(x, xp), xp), xp)
+
+
+# --- The activations of model zoos (Transformers, timm) that the frameworks lack.
+
+#: quick_gelu's argument is clipped to this: beyond it sigmoid(1.702 x) is exactly 0 or 1 in
+#: every dtype (exp(-1702) underflows float64), and 1.702 x cannot overflow.
+QUICK_GELU_CLIP = 1000.0
+#: sqrtsoftplus is sqrt(x) above PyTorch's softplus threshold, and exp(x / 2) below this (where
+#: log1p(e^x) = e^x (1 - e^x / 2 ...) to every float64 digit), which keeps its value where
+#: softplus itself underflows.
+SQRTSOFTPLUS_LINEAR = 20.0
+SQRTSOFTPLUS_EXPONENTIAL = -40.0
+#: laplace's standardised argument is clipped to +-this: erfc is 0 and 2 beyond it in every
+#: dtype, and the division cannot overflow.
+LAPLACE_CLIP = 40.0
+
+
+def _vanishing_at_minus_inf(w: Any, factor: Any, xp: Any) -> Any:
+    """``w * factor`` for a factor that vanishes as w -> -inf fast enough that the product
+    does: -0.0 at -inf, the limit, where the product would be -inf * 0 = NaN (quick_gelu,
+    hard_mish; PyTorch's silu keeps the NaN of its formula)."""
+    minus_inf = w == -xp.inf
+    y = xp.where(minus_inf, xp.zeros_like(w), w) * factor
+    return xp.where(minus_inf, xp.full_like(y, -0.0), y)
+
+
+def quick_gelu_sigmoid(w: Any, xp: Any) -> Any:
+    """sigmoid(1.702 x), with x clipped where it saturates."""
+    c = xp.clip(w, -QUICK_GELU_CLIP, QUICK_GELU_CLIP)
+    return stable_sigmoid(1.702 * c, xp)
+
+
+def quick_gelu(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    y = _vanishing_at_minus_inf(w, quick_gelu_sigmoid(w, xp), xp)
+    return _finish("quick_gelu", x, y, xp)
+
+
+def square_limit(dtype: Any, xp: Any) -> float:
+    """The power of two from which a square overflows ``dtype`` (2**64 for float32)."""
+    return 2.0 ** (math.frexp(float(xp.finfo(dtype).max))[1] // 2)
+
+
+def relu2(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    r = xp.where(w <= 0, xp.zeros_like(w), w)  # NaN stays; -0.0 becomes +0.0
+    big = r >= square_limit(w.dtype, xp)
+    r = xp.where(big, xp.zeros_like(r), r)
+    return _finish("relu2", x, xp.where(big, xp.full_like(r, xp.inf), r * r), xp)
+
+
+def laplace(x: Any, mu: float, sigma: float) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    scale = sigma * math.sqrt(2.0)
+    # Phi((x - mu) / sigma) = erfc((mu - x) / (sigma sqrt 2)) / 2: erfc keeps the left tail
+    # accurate, where 1 + erf cancels. The difference is clipped before the division, which
+    # then cannot overflow; where erfc saturates, the clip changes nothing.
+    reach = as_param(LAPLACE_CLIP * scale, w.dtype, xp)
+    d = xp.clip(as_param(mu, w.dtype, xp) - w, -reach, reach)
+    return _finish("laplace", x, 0.5 * _special.erfc(d / scale, xp), xp)
+
+
+def clipped_gelu_unclipped(w: Any, xp: Any) -> Any:
+    """The exact GELU with its limit, -0.0, at -inf (PyTorch's gelu(-inf) is -inf * 0 = NaN)."""
+    y = _special.gelu_exact(w, xp)
+    return xp.where(w == -xp.inf, xp.full_like(y, -0.0), y)
+
+
+def clipped_gelu(x: Any, min_val: float, max_val: float) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    low, high = as_param(min_val, w.dtype, xp), as_param(max_val, w.dtype, xp)
+    y = _clamp(clipped_gelu_unclipped(w, xp), low, high, xp)
+    return _finish("clipped_gelu", x, y, xp)
+
+
+def hard_mish(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    # timm's (0.5 x) clamp(x + 2, 0, 2), for its rounding; the clamp keeps NaN.
+    c = _clamp(w + 2.0, 0.0, 2.0, xp)
+    return _finish("hard_mish", x, _vanishing_at_minus_inf(0.5 * w, c, xp), xp)
+
+
+def sqrtsoftplus_parts(w: Any, xp: Any) -> tuple[Any, Any, Any, Any]:
+    """``(linear, exponential, softplus, x)`` for sqrtsoftplus and its derivative: the masks
+    of x above 20 and below -40, log1p(exp(x)) between them (computed there only; NaN stays
+    NaN), and x itself in the linear branch (1 elsewhere)."""
+    linear = w > SQRTSOFTPLUS_LINEAR
+    exponential = w < SQRTSOFTPLUS_EXPONENTIAL
+    middle = xp.where(linear | exponential, xp.zeros_like(w), w)
+    return linear, exponential, xp.log1p(xp.exp(middle)), xp.where(linear, w, xp.ones_like(w))
+
+
+def sqrtsoftplus(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    linear, exponential, softplus_, large = sqrtsoftplus_parts(w, xp)
+    tail = xp.exp(xp.where(exponential, w, xp.zeros_like(w)) / 2.0)  # 0 at -inf
+    y = xp.where(linear, xp.sqrt(large), xp.where(exponential, tail, xp.sqrt(softplus_)))
+    return _finish("sqrtsoftplus", x, y, xp)
+
+
+def _xielu_formula(
+    alpha_p: float, alpha_n: float, beta: float, eps: float
+) -> Callable[[Any, Any], Any]:
+    def formula(w: Any, xp: Any) -> Any:
+        # x > 0: x (alpha_p x + beta), which overflows to the infinity of alpha_p x^2 where
+        # that dominates (alpha_p x^2 + beta x could be inf - inf).
+        if alpha_p != 0:
+            positive = w * (alpha_p * w + beta)
+        else:
+            positive = times(w, beta, xp) if beta != 0 else xp.zeros_like(w)
+        # x <= 0: alpha_n (expm1(min(x, eps)) - x) + beta x, written as alpha_n expm1(...) +
+        # (beta - alpha_n) x: at -inf that is the limit, where the literal form is inf - inf.
+        negative = alpha_n * xp.expm1(xp.where(w < eps, w, xp.full_like(w, eps)))
+        if beta != alpha_n:
+            negative = negative + (beta - alpha_n) * w
+        y = xp.where(w > 0, positive, negative)
+        return xp.where(xp.isnan(w), w, y)
+
+    return formula
+
+
+def xielu(x: Any, alpha_p: float, alpha_n: float, beta: float, eps: float) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    args = (as_factor(v, w.dtype, xp) for v in (alpha_p, alpha_n, beta))
+    formula = _xielu_formula(*args, as_param(eps, w.dtype, xp))
+    # Quietly: the unselected branch overflows or is inf - inf at +-inf, and the selected one
+    # overflows to the right infinity beyond the dtype's range, which NumPy would warn about.
+    return _finish("xielu", x, _quietly(formula, w, xp), xp)
 
 
 # --- Functions of an axis.
