@@ -21,6 +21,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.custom_derivatives import SymbolicZero
 
 from multiact import _checks, _derivatives, _generic
 from multiact._constants import SELU_ALPHA, SELU_SCALE
@@ -525,3 +526,90 @@ def sparsemax(x: jax.Array, axis: int) -> jax.Array:
 
 def identity(x: jax.Array) -> jax.Array:
     return jnp.copy(x)
+
+
+# --- Real parameters given as arrays (multiact._traced): JAX arrays and tracers, so that
+# jax.jit traces them, jax.grad differentiates with respect to them and jax.vmap maps over
+# them. Python numbers never come here: they keep the compiled kernels above, one per value.
+
+
+def _traced_formula(name: str) -> Callable[..., jax.Array]:
+    """multiact._traced's formula for ``name`` as a custom JVP: the derivative with respect
+    to x is PyTorch's (as with numbers), with respect to a parameter its partial derivative.
+
+    Symbolic zeros: a tangent that is not being differentiated (x's, when only a parameter
+    is; a parameter that is merely traced) adds nothing, where a zero array times a partial
+    that is infinite or NaN at some x would put NaN into the other gradient.
+    """
+    from multiact._traced import FORMULAS
+
+    formula = FORMULAS[name]
+
+    @jax.custom_jvp
+    def value(x: jax.Array, *params: jax.Array) -> jax.Array:
+        return formula.value(x, jnp, *params)
+
+    def jvp(primals: tuple, tangents: tuple) -> tuple[jax.Array, jax.Array]:
+        x, *params = primals
+        tx, *tps = tangents
+        y = value(x, *params)
+        dy = None
+        if not isinstance(tx, SymbolicZero):
+            dy = formula.derivative(x, y, tx, jnp, *params)
+        live = [i for i, t in enumerate(tps) if not isinstance(t, SymbolicZero)]
+        if live:
+            partials = formula.partials(x, y, jnp, *params)
+            for i in live:
+                term = partials[i] * tps[i]
+                dy = term if dy is None else dy + term
+        return y, jnp.zeros_like(y) if dy is None else dy
+
+    value.defjvp(jvp, symbolic_zeros=True)
+
+    def kernel(x: jax.Array, *params: object) -> jax.Array:
+        kind = dtype_kind(x)
+        if kind != "f":
+            if ACTIVATIONS[name].integers != "keep" or kind not in "iu":
+                raise _checks.dtype_error(name, x, "f")
+            # Converted to x's integer dtype, truncated, as PyTorch converts a number; no
+            # derivative through integers.
+            return formula.value(x, jnp, *(jnp.asarray(p).astype(x.dtype) for p in params))
+        wide = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
+        wide_params = (jnp.asarray(p).astype(wide) for p in params)
+        return value(x.astype(wide), *wide_params).astype(x.dtype)
+
+    return jax.jit(kernel)
+
+
+@jax.jit
+@_opmath
+def _rrelu_training_traced(
+    x: jax.Array, lower: jax.Array, upper: jax.Array, key: jax.Array
+) -> jax.Array:
+    # The same draws as with numbers (uniform between the bounds); differentiated by JAX.
+    low, high = jnp.asarray(lower).astype(x.dtype), jnp.asarray(upper).astype(x.dtype)
+    noise = jax.random.uniform(key, x.shape, x.dtype, minval=low, maxval=high)
+    return jnp.where(x <= 0, x * noise, x)
+
+
+_traced_kernels: dict[str, Callable[..., jax.Array]] = {}
+
+
+def with_array_params(name: str, x: jax.Array, *args: object) -> jax.Array:
+    """``name`` with some real parameters as JAX arrays or tracers (``multiact._traced``);
+    ``args`` are all its parameters, checked, in registry order."""
+    from multiact._traced import SIGNATURES
+
+    signature = SIGNATURES[name]
+    values = dict(zip(signature.names, args, strict=True))
+    if values.get("inplace"):
+        raise _checks.immutable_error(name, x)
+    if name == "rrelu" and values["training"]:
+        _require_float(name, x)
+        return _rrelu_training_traced(
+            x, values["lower"], values["upper"], _key(values["generator"])
+        )
+    kernel = _traced_kernels.get(name)
+    if kernel is None:
+        kernel = _traced_kernels[name] = _traced_formula(name)
+    return kernel(x, *(values[n] for n in signature.reals))

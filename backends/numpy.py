@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from multiact import _checks, _generic, _special
+from multiact import _checks, _generic, _numerics, _special
 from multiact._constants import SELU_ALPHA, SELU_SCALE
 from multiact._numerics import channel_weight
 
@@ -149,13 +149,13 @@ def _work(x: np.ndarray) -> np.ndarray:
 
 
 def _bound(value: float, x: np.ndarray) -> float:
-    """A Python float compared with values of the computation dtype (see _generic.as_param)."""
-    return _generic.as_param(value, _computed_in(x), np)
+    """A Python float compared with values of the computation dtype (see _numerics.as_param)."""
+    return _numerics.as_param(value, _computed_in(x), np)
 
 
 def _factor(value: float, x: np.ndarray) -> float:
-    """A Python float multiplied into the computation dtype (see _generic.as_factor)."""
-    return _generic.as_factor(value, _computed_in(x), np)
+    """A Python float multiplied into the computation dtype (see _numerics.as_factor)."""
+    return _numerics.as_factor(value, _computed_in(x), np)
 
 
 def _check_writeable(fn: str, x: np.ndarray, inplace: bool) -> None:
@@ -207,7 +207,7 @@ def relu(x: np.ndarray, inplace: bool) -> np.ndarray:
 
 def _leaky(fn: str, x: np.ndarray, slope: float, inplace: bool) -> np.ndarray:
     computed_in = _computed_in(x)
-    slope = _generic.as_factor(slope, computed_in, np)
+    slope = _numerics.as_factor(slope, computed_in, np)
     # A slope too small for the computation dtype is 0 there (and -inf * 0 is NaN, as PyTorch
     # gives, without NumPy's warning below). Tested on a scalar: a 0-d array costs a microsecond.
     zero = slope == 0 if computed_in == np.float64 else np.float32(slope) == 0
@@ -341,18 +341,18 @@ def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
 
 @blockwise(arrays=6)
 def _gelu_tanh(x: np.ndarray) -> np.ndarray:
-    # _generic.gelu_tanh's x * sigmoid(2u), operation for operation (the same bits), in out=
+    # _numerics.gelu_tanh's x * sigmoid(2u), operation for operation (the same bits), in out=
     # buffers with 0-d constants: half its time on small arrays.
     w = _widen(x)
     dtype = w.dtype
-    clip = _generic._GELU_TANH_CLIP
+    clip = _numerics.GELU_TANH_CLIP
     c = _max_with(-clip, w, _work(x))
     _min_with(clip, c, c)
     u2 = np.multiply(c, c, out=np.empty_like(c))
     np.multiply(u2, c, out=u2)
     np.multiply(u2, _constant(0.044715, dtype), out=u2)
     np.add(c, u2, out=u2)
-    np.multiply(u2, _constant(2.0 * _generic._SQRT_2_OVER_PI, dtype), out=u2)
+    np.multiply(u2, _constant(2.0 * _numerics.SQRT_2_OVER_PI, dtype), out=u2)
     return _narrow(_times_but_minus_inf(w, _sigmoid(u2)), x)
 
 
@@ -492,9 +492,12 @@ def relu6(x: np.ndarray, inplace: bool) -> np.ndarray:
 
 def hardtanh(x: np.ndarray, min_val: float, max_val: float, inplace: bool) -> np.ndarray:
     if x.dtype.kind == "f":
-        low, high = _generic.as_param(min_val, x.dtype, np), _generic.as_param(max_val, x.dtype, np)
+        low, high = (
+            _numerics.as_param(min_val, x.dtype, np),
+            _numerics.as_param(max_val, x.dtype, np),
+        )
     else:
-        low, high = _generic.int_bounds(x, np, min_val, max_val)
+        low, high = _numerics.int_bounds(x, np, min_val, max_val)
     return np.clip(x, low, high, out=_output("hardtanh", x, inplace))
 
 
@@ -510,15 +513,15 @@ def _float16_at_most(value: float) -> np.float16:
 @blockwise(arrays=2)
 def threshold(x: np.ndarray, threshold: float, value: float, inplace: bool) -> np.ndarray:
     if x.dtype.kind == "f":
-        fill = _generic.as_param(value, x.dtype, np)
+        fill = _numerics.as_param(value, x.dtype, np)
         if x.dtype == np.float16:
             # PyTorch compares in float32: float16(0.3) = 0.30005 is above 0.3 and stays.
             below = x <= _float16_at_most(threshold)
         else:
-            below = x <= _generic.as_param(threshold, x.dtype, np)
+            below = x <= _numerics.as_param(threshold, x.dtype, np)
     else:
-        fill = _generic.int_value("threshold", x, np, value, "value")
-        cut = _generic.int_cut(x, np, threshold)
+        fill = _numerics.int_value("threshold", x, np, value, "value")
+        cut = _numerics.int_cut(x, np, threshold)
         below = None if cut is None else x <= cut
     out = _output("threshold", x, inplace)
     if below is None:
@@ -533,7 +536,7 @@ def threshold(x: np.ndarray, threshold: float, value: float, inplace: bool) -> n
 @blockwise(arrays=3)
 def hardshrink(x: np.ndarray, lambd: float) -> np.ndarray:
     # Compared in x's own dtype: PyTorch rounds lambd to half precision for half inputs.
-    lambd = _generic.as_param(lambd, x.dtype, np)
+    lambd = _numerics.as_param(lambd, x.dtype, np)
     # Nothing is inside [-lambd, lambd]: x as it is, -0.0 included, as PyTorch. Tested in x's
     # dtype, as PyTorch compares: -1e-30 is -0.0 in float16, and then +-0 are inside.
     if lambd < 0 and x.dtype.type(lambd) < 0:
@@ -645,13 +648,13 @@ def rrelu(
     inplace: bool,
     generator: object,
 ) -> np.ndarray:
-    rng = _generic.rrelu_rng(generator, training)
+    rng = _numerics.rrelu_rng(generator, training)
     if not training:
         return _leaky("rrelu", x, (lower + upper) / 2, inplace)
     _check_writeable("rrelu", x, inplace)
     w = _widen(x)
     lower, upper = _factor(lower, x), _factor(upper, x)
-    out = _generic.rrelu_slopes(rng, lower, upper, x.shape).astype(w.dtype, copy=False)
+    out = _numerics.rrelu_slopes(rng, lower, upper, x.shape).astype(w.dtype, copy=False)
     # PyTorch scales x <= 0 by its slope and leaves x > 0 (and NaN) as they are.
     if 0 < lower <= upper <= 1:  # then that is max(x, slope x): no masked selection
         np.multiply(w, out, out=out)
@@ -773,9 +776,9 @@ def silu(x: np.ndarray, inplace: bool) -> np.ndarray:
 def mish(x: np.ndarray, inplace: bool) -> np.ndarray:
     _check_writeable("mish", x, inplace)
     w = _widen(x)
-    # tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2): see _generic.mish_factor.
+    # tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2): see _numerics.mish_factor.
     two = _constant(2.0, w.dtype)
-    e = _min_with(_generic._MISH_CLIP, w, _work(x))
+    e = _min_with(_numerics.MISH_CLIP, w, _work(x))
     np.exp(e, out=e)
     n = np.add(e, two, out=np.empty_like(e))
     np.multiply(n, e, out=n)
@@ -879,8 +882,8 @@ def tanhshrink(x: np.ndarray) -> np.ndarray:
     # to 1 everywhere, so that it stays finite where it does not apply.
     c = np.minimum(a, 1.0, out=np.empty_like(a))
     t = np.multiply(c, c, out=np.empty_like(a))
-    series = _polynomial(t, _generic.TANHSHRINK_P[bits])
-    q = _polynomial(t, _generic.TANHSHRINK_Q[bits])
+    series = _polynomial(t, _numerics.TANHSHRINK_P[bits])
+    q = _polynomial(t, _numerics.TANHSHRINK_Q[bits])
     np.divide(series, q, out=series)
     np.multiply(series, t, out=series)
     np.multiply(series, c, out=series)
@@ -911,7 +914,7 @@ def squareplus(x: np.ndarray, b: float) -> np.ndarray:
     # (h - |x|) / 2 = b / (2 (h + |x|)), and the value at x is that plus max(x, 0).
     root = math.sqrt(b)
     a = np.abs(w, out=_work(x))
-    limit = _generic.root_limit(a.dtype, b, np)
+    limit = _numerics.root_limit(a.dtype, b, np)
     if limit is None:
         h = np.hypot(a, root, out=np.empty_like(a))
     else:  # max(|x|, sqrt(min(|x|, L)^2 + b)): hypot costs ten times these passes
@@ -937,8 +940,8 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
     out = np.negative(w, out=_work(x))
     # Mächler's switch at log 2; each branch sees only the inputs valid for it.
-    near = (w > 0) & (w < _generic._LN2)
-    far = w >= _generic._LN2
+    near = (w > 0) & (w < _numerics.LN2)
+    far = w >= _numerics.LN2
     np.expm1(out, out=out, where=near)
     np.exp(out, out=out, where=far)
     np.negative(out, out=out, where=near | far)
@@ -972,7 +975,7 @@ def _vanishing_at_minus_inf(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
 @blockwise(arrays=5)
 def quick_gelu(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
-    clip = _generic.QUICK_GELU_CLIP
+    clip = _numerics.QUICK_GELU_CLIP
     c = np.clip(w, _constant(-clip, w.dtype), _constant(clip, w.dtype), out=_work(x))
     np.multiply(c, _constant(1.702, w.dtype), out=c)
     return _narrow(_vanishing_at_minus_inf(w, _sigmoid(c)), x)
@@ -1035,7 +1038,7 @@ def xielu(x: np.ndarray, alpha_p: float, alpha_n: float, beta: float, eps: float
 
 
 def glu(x: np.ndarray, axis: int) -> np.ndarray:
-    a, b = _generic.halves(_widen(x), axis)
+    a, b = _numerics.halves(_widen(x), axis)
     s = _sigmoid(b)
     # inf * sigmoid(-inf) is NaN in PyTorch (inf * 0): set without computing it.
     infinite_times_zero = np.isinf(a) & (s == 0)
@@ -1059,7 +1062,7 @@ def sparsemax(x: np.ndarray, axis: int) -> np.ndarray:
     # A row holding a non-finite value has no projection: NaN, as softmax gives. Such rows are
     # zeroed first, so that no inf - inf is ever computed.
     finite = np.isfinite(w).all(axis=axis, keepdims=True)
-    w = _generic.sparsemax_shifted(np.where(finite, w, 0.0), axis, np)
+    w = _numerics.sparsemax_shifted(np.where(finite, w, 0.0), axis, np)
     z = np.flip(np.sort(w, axis=axis), axis=axis)
     cumulative = np.cumsum(z, axis=axis)
     shape = [1] * w.ndim

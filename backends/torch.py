@@ -481,3 +481,105 @@ def sqrtsoftplus(x: torch.Tensor) -> torch.Tensor:
 
 def xielu(x: torch.Tensor, alpha_p: float, alpha_n: float, beta: float, eps: float) -> torch.Tensor:
     return _xielu(x, alpha_p, alpha_n, beta, eps)
+
+
+# --- Real parameters given as tensors (multiact._traced): 0-d tensors, learnable ones
+# included. Python numbers never come here: they keep PyTorch's kernels above.
+
+
+def _traced_function(name: str):
+    """multiact._traced's formula for ``name`` as a torch.autograd.Function: the gradient
+    with respect to x is PyTorch's (``_derivatives``, as with numbers), with respect to a
+    parameter the sum of the cotangent times its partial derivative.
+
+    In the ``forward`` + ``setup_context`` style with a generated vmap rule, so torch.func's
+    grad and vmap accept it; torch.compile traces it.
+    """
+    from multiact._traced import FORMULAS
+
+    # The formula's functions themselves in the closure: dynamo cannot wrap the dataclass.
+    value, partials, derivative = (
+        FORMULAS[name].value,
+        FORMULAS[name].partials,
+        FORMULAS[name].derivative,
+    )
+    xp = _generic.namespace(torch.empty(()))
+
+    class Function(torch.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x: torch.Tensor, *params: torch.Tensor) -> torch.Tensor:
+            return value(x, xp, *params)
+
+        @staticmethod
+        def setup_context(ctx, inputs: tuple, output: torch.Tensor) -> None:
+            ctx.save_for_backward(*inputs, output)
+
+        @staticmethod
+        def backward(ctx, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+            x, *params, y = ctx.saved_tensors
+            needs = ctx.needs_input_grad
+            grads: list[torch.Tensor | None] = [None] * len(needs)
+            if needs[0]:
+                grads[0] = derivative(x, y, g, xp, *params)
+            if any(needs[1:]):
+                for i, partial in enumerate(partials(x, y, xp, *params), start=1):
+                    if needs[i]:
+                        grads[i] = (g * partial).sum()
+            return tuple(grads)
+
+    Function.__name__ = Function.__qualname__ = f"{name}_with_tensor_params"
+    return Function
+
+
+_traced_functions: dict[str, type[torch.autograd.Function]] = {}
+
+
+def _as_param(value: object, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    # .to() is differentiable: the gradient reaches the caller's tensor in its own dtype
+    # and on its own device (a CPU scalar with a CUDA x, as PyTorch allows).
+    if isinstance(value, torch.Tensor):
+        return value.to(device=device, dtype=dtype)
+    return torch.tensor(value, dtype=dtype, device=device)
+
+
+def with_array_params(name: str, x: torch.Tensor, *args: object) -> torch.Tensor:
+    """``name`` with some real parameters as 0-d tensors (``multiact._traced``); ``args`` are
+    all its parameters, checked, in registry order."""
+    from multiact._traced import SIGNATURES
+
+    signature = SIGNATURES[name]
+    values = dict(zip(signature.names, args, strict=True))
+    reals = [values[n] for n in signature.reals]
+    if dtype_kind(x) != "f":
+        # Converted to x's integer dtype, truncated, as PyTorch converts a number.
+        from multiact._traced import FORMULAS
+
+        xp = _generic.namespace(x)
+        y = FORMULAS[name].value(x, xp, *(_as_param(p, x.dtype, x.device) for p in reals))
+    else:
+        wide = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+        params = [_as_param(p, wide, x.device) for p in reals]
+        if name == "rrelu" and values["training"]:
+            # Uniform slopes between the bounds, drawn from the generator given (PyTorch's
+            # global one by default); differentiated by autograd.
+            lower, upper = params
+            u = torch.rand(
+                x.shape, generator=_generator(x, values["generator"]), device=x.device, dtype=wide
+            )
+            w = x.to(wide)
+            y = torch.where(w <= 0, w * (lower + (upper - lower) * u), w)
+        else:
+            function = _traced_functions.get(name)
+            if function is None:
+                function = _traced_functions[name] = _traced_function(name)
+            y = function.apply(x.to(wide), *params)
+        y = y.to(x.dtype)
+    if values.get("inplace"):
+        try:
+            return x.copy_(y)
+        except RuntimeError as error:
+            _raise_if_refused(name, error, True)
+            raise
+    return y

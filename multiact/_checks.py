@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "AxisError",
+    "check_array_param",
     "check_axis",
     "check_choice",
     "check_constraint",
@@ -30,6 +31,7 @@ __all__ = [
     "dtype_error",
     "immutable_error",
     "implicit_softmax_dim",
+    "is_array",
     "negated_bool_error",
     "not_an_array_error",
     "order_error",
@@ -176,6 +178,47 @@ def check_real(fn: str, name: str, value: object) -> float:
     if not math.isfinite(value):
         raise ValueError(f"multiact.{fn}: argument '{name}' must be finite; got {float(value)!r}")
     return value if type(value) in (int, float) else float(value)
+
+
+def is_array(value: object) -> bool:
+    """Whether a real parameter was given as an array (0-d tensor, JAX array or tracer...)
+    rather than a number: not a ``numbers.Real`` (NumPy's scalars are), with a shape and a
+    dtype. Only asked once the fast test for a Python float has failed."""
+    return (
+        not isinstance(value, numbers.Real) and hasattr(value, "shape") and hasattr(value, "dtype")
+    )
+
+
+def check_array_param(
+    fn: str, name: str, value: Any, x: Any, backend: Any, resolve: Callable[..., object]
+) -> None:
+    """A real parameter given as an array: 0-d, of x's library, of a real dtype.
+
+    Its value is not checked (finite, in range, ordered): under a JAX transform it is not
+    known, as ``jax.nn``'s parameters are not.
+    """
+    try:
+        value_backend = resolve(fn, value)
+    except TypeError:
+        value_backend = None
+    if getattr(value_backend, "NAME", None) != backend.NAME or (
+        backend.NAME == "generic" and backend.namespace(value) is not backend.namespace(x)
+    ):
+        raise TypeError(
+            f"multiact.{fn}: argument '{name}' must be a real number or a 0-d array of the same "
+            f"library as x ({type(x).__module__}.{type(x).__name__}); got {_given(value)}"
+        )
+    shape = tuple(value.shape)
+    if shape:
+        raise ValueError(
+            f"multiact.{fn}: argument '{name}' must be a real number or a 0-d array; got an "
+            f"array of shape {shape}"
+        )
+    if backend.dtype_kind(value) not in ("f", "i", "u"):
+        raise TypeError(
+            f"multiact.{fn}: argument '{name}' must be a real number or a 0-d array of a real "
+            f"(integer or floating-point) dtype; got an array of dtype {value.dtype}"
+        )
 
 
 _CONSTRAINTS = {
@@ -332,22 +375,24 @@ def check_axis(fn: str, axis: object, dim: object, ndim: int) -> int:
 
 
 def check_optional_dim(module: str, dim: object) -> int | None:
-    """A module's ``dim``: an integer or ``None`` (its range is checked when called)."""
+    """A module's ``dim``: an integer or ``None`` (its range is checked when called).
+    ``module`` is the class as errors name it after ``multiact.``: ``nn.Softmax``."""
     if dim is None:
         return None
     if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
         raise TypeError(
-            f"multiact.nn.{module}: argument 'dim' must be an integer or None; got {_given(dim)}"
+            f"multiact.{module}: argument 'dim' must be an integer or None; got {_given(dim)}"
         )
     return int(dim)
 
 
 def implicit_softmax_dim(module: str, ndim: int, stacklevel: int = 3) -> int:
-    """PyTorch's legacy axis for ``Softmax(dim=None)``, with PyTorch's deprecation warning."""
+    """PyTorch's legacy axis for ``Softmax(dim=None)``, with PyTorch's deprecation warning.
+    ``module`` is the class as errors name it after ``multiact.``: ``nn.Softmax``."""
     warnings.warn(
-        f"multiact.nn.{module}: implicit dimension choice (dim=None) is deprecated, as in "
+        f"multiact.{module}: implicit dimension choice (dim=None) is deprecated, as in "
         "PyTorch; it picks dim=0 for 0-, 1- and 3-d input and dim=1 otherwise. "
-        f"Pass dim explicitly, e.g. {module}(dim=-1).",
+        f"Pass dim explicitly, e.g. {module.rpartition('.')[2]}(dim=-1).",
         UserWarning,
         stacklevel=stacklevel,
     )

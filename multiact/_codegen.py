@@ -256,8 +256,13 @@ def _check_lines(a: Activation, p: Param, owner: str) -> list[str]:
     """Inline validation: the common good value is recognised without a call."""
     n = p.name
     if p.kind == "real":
+        # Past the one-test fast path for a Python float: an array (a 0-d tensor, a JAX
+        # tracer) leaves for multiact._traced, which checks every parameter itself.
+        every = ", ".join(q.name for q in a.params)
         lines = [
             f"    if type({n}) is not float or not -_INF < {n} < _INF:",
+            f"        if _checks.is_array({n}):",
+            f'            return _with_arrays("{a.name}", x, backend, {every})',
             f'        {n} = _checks.check_real("{owner}", "{n}", {n})',
         ]
         if p.constraint:
@@ -410,6 +415,15 @@ def functional_module() -> str:
         "",
         '_INF = float("inf")',
         "",
+        "",
+        "def _with_arrays(name, x, backend, *args):",
+        "    # A real parameter given as an array: checked and computed by multiact._traced,",
+        "    # loaded on first use (with the derivatives it needs) to keep it out of the import.",
+        "    # By name: a parameter may shadow its function's (threshold's threshold).",
+        "    from ._traced import call",
+        "",
+        "    return call(_BY_NAME[name], _resolve, x, backend, *args)",
+        "",
     ]
     for a in ACTIVATIONS.values():
         parts += ["", function_source(a)]
@@ -417,19 +431,24 @@ def functional_module() -> str:
             parts += ["", inplace_variant_source(a)]
         for alias in a.aliases:
             parts.append(f"{alias} = {a.name}")
+    with_reals = [a.name for a in ACTIVATIONS.values() if any(p.kind == "real" for p in a.params)]
+    parts += ["", "", "_BY_NAME = {" + ", ".join(f'"{n}": {n}' for n in with_reals) + "}"]
     return "\n".join(parts).rstrip() + "\n"
 
 
 def class_source(a: Activation) -> str:
-    owner = a.module
-    # Constructor errors name the class where it lives: multiact.nn.CELU.
-    checked = f"nn.{a.module}"
+    # Constructor errors name the class where it lives: multiact.nn.CELU, or the same class
+    # of a framework's family (multiact.torch.nn.CELU), which borrows this constructor.
+    checked = "self._owner"
     signature = _signature(a, for_module=True)
+    attributes = tuple(_module_name(p) for p in _module_params(a))
     lines = [
         f"class {a.module}(Module):",
         f"    {_docstring(a, for_module=True)}",
         "",
         f'    _activation = "{a.name}"',
+        f'    _owner = "nn.{a.module}"',
+        f"    _attributes = {attributes!r}",
         "",
         f"    def __init__({', '.join(['self', *signature])}) -> None:",
     ]
@@ -438,23 +457,23 @@ def class_source(a: Activation) -> str:
     for p in _module_params(a):
         n = p.name
         if p.kind == "real":
-            lines.append(f'        self.{n} = _checks.check_real("{checked}", "{n}", {n})')
+            lines.append(f'        self.{n} = _checks.check_real({checked}, "{n}", {n})')
             if p.constraint:
                 lines.append(
-                    f'        _checks.check_constraint("{checked}", "{n}", {n}, "{p.constraint}")'
+                    f'        _checks.check_constraint({checked}, "{n}", {n}, "{p.constraint}")'
                 )
         elif p.kind == "flag":
-            lines.append(f'        self.{n} = _checks.check_flag("{checked}", "{n}", {n})')
+            lines.append(f'        self.{n} = _checks.check_flag({checked}, "{n}", {n})')
         elif p.kind == "choice":
             lines.append(
-                f'        self.{n} = _checks.check_choice("{checked}", "{n}", {n}, {p.choices!r})'
+                f'        self.{n} = _checks.check_choice({checked}, "{n}", {n}, {p.choices!r})'
             )
         else:
-            lines.append(f'        self.dim = _checks.check_optional_dim("{owner}", dim)')
+            lines.append(f"        self.dim = _checks.check_optional_dim({checked}, dim)")
     for low, high in a.ordered:
         lines += [
             f"        if {low} > {high}:",
-            f'            raise _checks.order_error("{checked}", "{low}", {low}, "{high}", {high})',
+            f'            raise _checks.order_error({checked}, "{low}", {low}, "{high}", {high})',
         ]
     lines += ["", "    def forward(self, x: ArrayT) -> ArrayT:"]
     args = ["x"]
@@ -465,7 +484,7 @@ def class_source(a: Activation) -> str:
                     "        dim = self.dim",
                     "        if dim is None:",
                     "            dim = _checks.implicit_softmax_dim(",
-                    f'                "{owner}", getattr(x, "ndim", 0)',
+                    '                self._owner, getattr(x, "ndim", 0)',
                     "            )",
                 ]
                 args.append("dim=dim")
@@ -496,6 +515,12 @@ def nn_module() -> str:
         "    >>> import multiact.nn as nn",
         "    >>> nn.LeakyReLU(0.2)(np.array([1.0, -2.0, 3.0, -5.0]))",
         "    array([ 1. , -0.4,  3. , -1. ])",
+        "",
+        "This is the framework-neutral family: plain objects, callable on any library's arrays,",
+        "whose PReLU weight is a NumPy array converted at each call. For a model of one",
+        "framework the same classes exist as its modules, built from these: ``multiact.torch.nn``",
+        "(``torch.nn.Module``s), ``multiact.flax.nnx``, ``multiact.equinox`` and",
+        "``multiact.keras.layers`` (docs/modules.md).",
         "",
         "The modules whose constructor is not the function's parameters (PReLU, RReLU) and",
         "Softmax2d are written by hand in ``multiact/_nn_custom.py``.",

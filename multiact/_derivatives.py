@@ -20,10 +20,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import _generic, _special
+from . import _numerics, _special
 from ._constants import SELU_ALPHA, SELU_SCALE
-from ._generic import stable_sigmoid
-from ._numerics import channel_weight
+from ._numerics import channel_weight, stable_sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
@@ -247,7 +246,7 @@ def softmin(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
 def glu(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
     # Slices, not take(): an index array would be made on the default device, which for a
     # CUDA tensor is the CPU (found by the GPU run: PyTorch refuses the mix).
-    a, b = _generic.halves(x, axis)
+    a, b = _numerics.halves(x, axis)
     s = stable_sigmoid(b, xp)
     slope = s * (1.0 - s)
     # An infinite a against a saturated gate is inf * 0: NaN in PyTorch, and here, without
@@ -342,7 +341,7 @@ def _sigmoid_without_abs(x: Any, xp: Any) -> Any:
 def quick_gelu(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # s + 1.702 x s (1 - s), s = sigmoid(1.702 x); x clipped where s saturates, which gives
     # the limits 0 and 1 at -inf and +inf (autograd through x * sigmoid(1.702 x): NaN there).
-    limit = _generic.QUICK_GELU_CLIP
+    limit = _numerics.QUICK_GELU_CLIP
     c = xp.where(x < -limit, xp.full_like(x, -limit), xp.where(x > limit, limit, x))
     s = _sigmoid_without_abs(1.702 * c, xp)
     return g * (s + (1.702 * c) * (s * (1.0 - s)))
@@ -353,7 +352,7 @@ def relu2(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # The slope is selected before it multiplies g (JAX transposes a where() over g-dependent
     # branches by multiplying both: -inf * 0 would be NaN).
     kept = xp.where(x <= 0, xp.zeros_like(x), x)
-    return g * xp.where(x <= 0, xp.zeros_like(x), _generic.times(kept, 2.0, xp))
+    return g * xp.where(x <= 0, xp.zeros_like(x), _numerics.times(kept, 2.0, xp))
 
 
 def laplace(x: Any, y: Any, g: Any, xp: Any, mu: float, sigma: float) -> Any:
@@ -363,8 +362,8 @@ def laplace(x: Any, y: Any, g: Any, xp: Any, mu: float, sigma: float) -> Any:
     # alike for jax.grad, torch autograd and multiact.vjp to agree.
     # Clipped by selections, which NaN passes, so that its second derivative is NaN at NaN
     # on every backend (torch.clamp's derivative is 0 there).
-    reach = _generic.as_param(_generic.LAPLACE_CLIP * sigma, x.dtype, xp)
-    d = x - _generic.as_param(mu, x.dtype, xp)
+    reach = _numerics.as_param(_numerics.LAPLACE_CLIP * sigma, x.dtype, xp)
+    d = x - _numerics.as_param(mu, x.dtype, xp)
     d = xp.where(d < -reach, xp.full_like(d, -reach), xp.where(d > reach, reach, d))
     z = d * (1.0 / sigma)
     return g * (xp.exp(-0.5 * (z * z)) / (sigma * math.sqrt(2.0 * math.pi)))
@@ -375,9 +374,9 @@ def clipped_gelu(x: Any, y: Any, g: Any, xp: Any, min_val: float, max_val: float
     # included (hardtanh's excludes them), and 0 elsewhere; GELU's backward then makes it NaN
     # at NaN. +-inf are clipped or GELU's limit, 0: the derivative's limit there is 0, where
     # PyTorch's gelu backward gives NaN (inf * 0).
-    unclipped = _generic.clipped_gelu_unclipped(x, xp)
-    low = _generic.as_param(min_val, x.dtype, xp)
-    high = _generic.as_param(max_val, x.dtype, xp)
+    unclipped = _numerics.clipped_gelu_unclipped(x, xp)
+    low = _numerics.as_param(min_val, x.dtype, xp)
+    high = _numerics.as_param(max_val, x.dtype, xp)
     inside = (unclipped >= low) & (unclipped <= high) & xp.isfinite(x)
     slope = xp.where(inside, _special.gelu_exact_grad(_finite(x, xp), xp), xp.zeros_like(x))
     return g * xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)
@@ -399,7 +398,7 @@ def sqrtsoftplus(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # 1 / (2 sqrt(x)) where softplus is x (above 20; at 20 the first). Below -40 it is
     # exp(x / 2) / 2 to every digit: 0 at -inf and finite where softplus underflows, where
     # PyTorch's is inf * 0 = NaN.
-    linear, exponential, softplus_, large = _generic.sqrtsoftplus_parts(x, xp)
+    linear, exponential, softplus_, large = _numerics.sqrtsoftplus_parts(x, xp)
     middle = xp.where(linear | exponential, xp.zeros_like(x), x)
     inner = _sigmoid_without_abs(middle, xp) / (2.0 * xp.sqrt(softplus_))
     tail = 0.5 * xp.exp(xp.where(exponential, x, xp.zeros_like(x)) / 2.0)
@@ -413,11 +412,11 @@ def xielu(
     # x > 0: 2 alpha_p x + beta. x <= 0: alpha_n (d/dx expm1(min(x, eps)) - 1) + beta, where
     # d/dx min(x, eps) is PyTorch's for torch.min: 1 below eps, 0 above, 1/2 at the tie. At
     # -inf beta - alpha_n (PyTorch's autograd: NaN, from the unselected branch's 0 * -inf).
-    eps = _generic.as_param(eps, x.dtype, xp)
+    eps = _numerics.as_param(eps, x.dtype, xp)
     below = x < eps
     e = xp.exp(xp.where(below, x, xp.full_like(x, eps)))
     e = xp.where(below, e, xp.where(x == eps, 0.5 * e, xp.zeros_like(e)))
     negative = alpha_n * (e - 1.0) + beta
-    positive = _generic.times(xp.where(x > 0, x, xp.zeros_like(x)), 2.0 * alpha_p, xp) + beta
+    positive = _numerics.times(xp.where(x > 0, x, xp.zeros_like(x)), 2.0 * alpha_p, xp) + beta
     slope = xp.where(x > 0, positive, negative)
     return g * xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)

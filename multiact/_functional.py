@@ -21,6 +21,15 @@ __all__ = ['celu', 'celu_', 'clipped_gelu', 'elu', 'elu_', 'exponential', 'gelu'
 _INF = float("inf")
 
 
+def _with_arrays(name, x, backend, *args):
+    # A real parameter given as an array: checked and computed by multiact._traced,
+    # loaded on first use (with the derivatives it needs) to keep it out of the import.
+    # By name: a parameter may shadow its function's (threshold's threshold).
+    from ._traced import call
+
+    return call(_BY_NAME[name], _resolve, x, backend, *args)
+
+
 def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
     r"""Rectified linear unit.
 
@@ -139,6 +148,8 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("leaky_relu", x, "f", backend)
     if type(negative_slope) is not float or not -_INF < negative_slope < _INF:
+        if _checks.is_array(negative_slope):
+            return _with_arrays("leaky_relu", x, backend, negative_slope, inplace)
         negative_slope = _checks.check_real("leaky_relu", "negative_slope", negative_slope)
     if inplace is not False and inplace is not True:
         _checks.check_flag("leaky_relu", "inplace", inplace)
@@ -643,8 +654,12 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("rrelu", x, "f", backend)
     if type(lower) is not float or not -_INF < lower < _INF:
+        if _checks.is_array(lower):
+            return _with_arrays("rrelu", x, backend, lower, upper, training, inplace, generator)
         lower = _checks.check_real("rrelu", "lower", lower)
     if type(upper) is not float or not -_INF < upper < _INF:
+        if _checks.is_array(upper):
+            return _with_arrays("rrelu", x, backend, lower, upper, training, inplace, generator)
         upper = _checks.check_real("rrelu", "upper", upper)
     if training is not False and training is not True:
         _checks.check_flag("rrelu", "training", training)
@@ -714,6 +729,8 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("elu", x, "f", backend)
     if type(alpha) is not float or not -_INF < alpha < _INF:
+        if _checks.is_array(alpha):
+            return _with_arrays("elu", x, backend, alpha, inplace)
         alpha = _checks.check_real("elu", "alpha", alpha)
     if inplace is not False and inplace is not True:
         _checks.check_flag("elu", "inplace", inplace)
@@ -840,6 +857,8 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("celu", x, "f", backend)
     if type(alpha) is not float or not -_INF < alpha < _INF:
+        if _checks.is_array(alpha):
+            return _with_arrays("celu", x, backend, alpha, inplace)
         alpha = _checks.check_real("celu", "alpha", alpha)
     if alpha == 0:
         raise _checks.constraint_error("celu", "alpha", alpha, "nonzero")
@@ -1186,8 +1205,12 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
     if x.dtype not in backend.REALS:
         _check_dtype("hardtanh", x, "fiu", backend)
     if type(min_val) is not float or not -_INF < min_val < _INF:
+        if _checks.is_array(min_val):
+            return _with_arrays("hardtanh", x, backend, min_val, max_val, inplace)
         min_val = _checks.check_real("hardtanh", "min_val", min_val)
     if type(max_val) is not float or not -_INF < max_val < _INF:
+        if _checks.is_array(max_val):
+            return _with_arrays("hardtanh", x, backend, min_val, max_val, inplace)
         max_val = _checks.check_real("hardtanh", "max_val", max_val)
     if inplace is not False and inplace is not True:
         _checks.check_flag("hardtanh", "inplace", inplace)
@@ -1261,6 +1284,8 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("hardshrink", x, "f", backend)
     if type(lambd) is not float or not -_INF < lambd < _INF:
+        if _checks.is_array(lambd):
+            return _with_arrays("hardshrink", x, backend, lambd)
         lambd = _checks.check_real("hardshrink", "lambd", lambd)
     return backend.hardshrink(x, lambd)
 
@@ -1318,6 +1343,8 @@ def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softshrink", x, "f", backend)
     if type(lambd) is not float or not -_INF < lambd < _INF:
+        if _checks.is_array(lambd):
+            return _with_arrays("softshrink", x, backend, lambd)
         lambd = _checks.check_real("softshrink", "lambd", lambd)
     if lambd < 0:
         raise _checks.constraint_error("softshrink", "lambd", lambd, "nonnegative")
@@ -1495,10 +1522,14 @@ def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softplus", x, "f", backend)
     if type(beta) is not float or not -_INF < beta < _INF:
+        if _checks.is_array(beta):
+            return _with_arrays("softplus", x, backend, beta, threshold)
         beta = _checks.check_real("softplus", "beta", beta)
     if beta == 0:
         raise _checks.constraint_error("softplus", "beta", beta, "nonzero")
     if type(threshold) is not float or not -_INF < threshold < _INF:
+        if _checks.is_array(threshold):
+            return _with_arrays("softplus", x, backend, beta, threshold)
         threshold = _checks.check_real("softplus", "threshold", threshold)
     return backend.softplus(x, beta, threshold)
 
@@ -1559,8 +1590,12 @@ def threshold(x: ArrayT, threshold: float, value: float, inplace: bool = False) 
     if x.dtype not in backend.REALS:
         _check_dtype("threshold", x, "fiu", backend)
     if type(threshold) is not float or not -_INF < threshold < _INF:
+        if _checks.is_array(threshold):
+            return _with_arrays("threshold", x, backend, threshold, value, inplace)
         threshold = _checks.check_real("threshold", "threshold", threshold)
     if type(value) is not float or not -_INF < value < _INF:
+        if _checks.is_array(value):
+            return _with_arrays("threshold", x, backend, threshold, value, inplace)
         value = _checks.check_real("threshold", "value", value)
     if inplace is not False and inplace is not True:
         _checks.check_flag("threshold", "inplace", inplace)
@@ -1753,6 +1788,8 @@ def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("squareplus", x, "f", backend)
     if type(b) is not float or not -_INF < b < _INF:
+        if _checks.is_array(b):
+            return _with_arrays("squareplus", x, backend, b)
         b = _checks.check_real("squareplus", "b", b)
     if b < 0:
         raise _checks.constraint_error("squareplus", "b", b, "nonnegative")
@@ -2235,8 +2272,12 @@ def laplace(x: ArrayT, mu: float = 0.707107, sigma: float = 0.282095) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("laplace", x, "f", backend)
     if type(mu) is not float or not -_INF < mu < _INF:
+        if _checks.is_array(mu):
+            return _with_arrays("laplace", x, backend, mu, sigma)
         mu = _checks.check_real("laplace", "mu", mu)
     if type(sigma) is not float or not -_INF < sigma < _INF:
+        if _checks.is_array(sigma):
+            return _with_arrays("laplace", x, backend, mu, sigma)
         sigma = _checks.check_real("laplace", "sigma", sigma)
     if sigma <= 0:
         raise _checks.constraint_error("laplace", "sigma", sigma, "positive")
@@ -2301,8 +2342,12 @@ def clipped_gelu(x: ArrayT, min_val: float = -10.0, max_val: float = 10.0) -> Ar
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("clipped_gelu", x, "f", backend)
     if type(min_val) is not float or not -_INF < min_val < _INF:
+        if _checks.is_array(min_val):
+            return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
         min_val = _checks.check_real("clipped_gelu", "min_val", min_val)
     if type(max_val) is not float or not -_INF < max_val < _INF:
+        if _checks.is_array(max_val):
+            return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
         max_val = _checks.check_real("clipped_gelu", "max_val", max_val)
     if min_val > max_val:
         raise _checks.order_error("clipped_gelu", "min_val", min_val, "max_val", max_val)
@@ -2478,11 +2523,23 @@ def xielu(x: ArrayT, alpha_p: float = 0.8, alpha_n: float = 0.8, beta: float = 0
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("xielu", x, "f", backend)
     if type(alpha_p) is not float or not -_INF < alpha_p < _INF:
+        if _checks.is_array(alpha_p):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
         alpha_p = _checks.check_real("xielu", "alpha_p", alpha_p)
     if type(alpha_n) is not float or not -_INF < alpha_n < _INF:
+        if _checks.is_array(alpha_n):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
         alpha_n = _checks.check_real("xielu", "alpha_n", alpha_n)
     if type(beta) is not float or not -_INF < beta < _INF:
+        if _checks.is_array(beta):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
         beta = _checks.check_real("xielu", "beta", beta)
     if type(eps) is not float or not -_INF < eps < _INF:
+        if _checks.is_array(eps):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
         eps = _checks.check_real("xielu", "eps", eps)
     return backend.xielu(x, alpha_p, alpha_n, beta, eps)
+
+
+
+_BY_NAME = {"leaky_relu": leaky_relu, "rrelu": rrelu, "elu": elu, "celu": celu, "hardtanh": hardtanh, "hardshrink": hardshrink, "softshrink": softshrink, "softplus": softplus, "threshold": threshold, "squareplus": squareplus, "laplace": laplace, "clipped_gelu": clipped_gelu, "xielu": xielu}

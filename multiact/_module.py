@@ -18,6 +18,12 @@ class Module:
     """
 
     _activation: ClassVar[str]
+    #: The class as errors name it after ``multiact.``: ``nn.CELU``. The framework families
+    #: (``multiact.torch.nn`` and the others) borrow the constructors and set their own.
+    _owner: ClassVar[str]
+    #: The attributes the constructor sets, in its order: the module's state (a family's
+    #: configuration: Keras's ``get_config``, Equinox's fields).
+    _attributes: ClassVar[tuple[str, ...]]
     #: Modules start in training mode, as in PyTorch; only RReLU behaves differently in it.
     training: bool = True
 

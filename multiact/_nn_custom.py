@@ -56,6 +56,8 @@ class PReLU(Module):
     """
 
     _activation = "prelu"
+    _owner = "nn.PReLU"
+    _attributes = ("num_parameters", "init")
 
     def __init__(
         self,
@@ -70,20 +72,28 @@ class PReLU(Module):
             or num_parameters < 1
         ):
             raise ValueError(
-                f"multiact.nn.PReLU: argument 'num_parameters' must be a positive integer; "
+                f"multiact.{self._owner}: argument 'num_parameters' must be a positive integer; "
                 f"got {num_parameters!r}"
             )
         self.num_parameters = num_parameters
-        self.init = _checks.check_real("nn.PReLU", "init", init)
+        self.init = _checks.check_real(self._owner, "init", init)
+        self.weight = self._new_weight(num_parameters, self.init, device, dtype)
+
+    def _new_weight(self, num_parameters: int, init: float, device: object, dtype: object) -> Any:
         # device and dtype are accepted for torch.nn.PReLU's signature: the weight follows the
-        # input's device and dtype at each call instead.
-        self.weight = np.full(num_parameters, self.init, dtype=np.dtype(dtype or "float32"))
+        # input's device and dtype at each call instead. (Each framework's family makes its
+        # own parameter here.)
+        return np.full(num_parameters, init, dtype=np.dtype(dtype or "float32"))
+
+    def _weight_for(self, x: Any) -> Any:
+        """The weight as ``forward`` passes it to :func:`multiact.prelu` for ``x``."""
+        return _weight_like(self.weight, x)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
 
     def forward(self, x: ArrayT) -> ArrayT:
-        return _F.prelu(x, _weight_like(self.weight, x))
+        return _F.prelu(x, self._weight_for(x))
 
 
 class RReLU(Module):
@@ -102,15 +112,17 @@ class RReLU(Module):
     """
 
     _activation = "rrelu"
+    _owner = "nn.RReLU"
+    _attributes = ("lower", "upper", "inplace")
 
     def __init__(
         self, lower: float = 0.125, upper: float = 1.0 / 3.0, inplace: bool = False
     ) -> None:
-        self.lower = _checks.check_real("nn.RReLU", "lower", lower)
-        self.upper = _checks.check_real("nn.RReLU", "upper", upper)
+        self.lower = _checks.check_real(self._owner, "lower", lower)
+        self.upper = _checks.check_real(self._owner, "upper", upper)
         if self.lower > self.upper:
-            raise _checks.order_error("nn.RReLU", "lower", lower, "upper", upper)
-        self.inplace = _checks.check_flag("nn.RReLU", "inplace", inplace)
+            raise _checks.order_error(self._owner, "lower", lower, "upper", upper)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
@@ -126,6 +138,11 @@ class Softmax2d(Module):
     """
 
     _activation = "softmax"
+    _owner = "nn.Softmax2d"
+    _attributes = ()
+
+    def __init__(self) -> None:
+        pass
 
     def extra_repr(self) -> str:
         return ""
@@ -134,7 +151,7 @@ class Softmax2d(Module):
         ndim = getattr(x, "ndim", None)
         if ndim is not None and ndim not in (3, 4):
             raise ValueError(
-                "multiact.nn.Softmax2d: argument 'x' must be 3-d (C, H, W) or 4-d (N, C, H, W); "
+                f"multiact.{self._owner}: argument 'x' must be 3-d (C, H, W) or 4-d (N, C, H, W); "
                 f"got {ndim}-d"
             )
         return _F.softmax(x, -3)

@@ -11,15 +11,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import _checks, _derivatives, _functional, _generic
+from . import _checks, _derivatives, _functional
 from ._dispatch import _BACKENDS, resolve
-from ._numerics import widen
+from ._numerics import FLOAT16_MAX, saturate_float16, widen
 from ._registry import Activation, lookup
 from ._typing import ArrayT
 
 __all__ = ["vjp"]
 
-_FLOAT16_MAX = 65504.0
+_FLOAT16_MAX = FLOAT16_MAX
 
 
 def _activation_of(fn: str | Callable[..., Any]) -> Activation:
@@ -114,7 +114,7 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
             # saturated first, as the forward kernels do, so that no library warns (Dask casts
             # later, outside this context).
             if xp.finfo(x.dtype).max == _FLOAT16_MAX:
-                grad = _generic.saturate_float16(grad, xp)
+                grad = saturate_float16(grad, xp)
             grad = xp.astype(grad, x.dtype)
     grad = xp.asarray(grad)  # NumPy ufuncs turn 0-d results into scalars...
     np = sys.modules.get("numpy")

@@ -11,6 +11,12 @@ Code written for ``torch.nn`` runs on NumPy, JAX and array-API arrays after
     >>> nn.LeakyReLU(0.2)(np.array([1.0, -2.0, 3.0, -5.0]))
     array([ 1. , -0.4,  3. , -1. ])
 
+This is the framework-neutral family: plain objects, callable on any library's arrays,
+whose PReLU weight is a NumPy array converted at each call. For a model of one
+framework the same classes exist as its modules, built from these: ``multiact.torch.nn``
+(``torch.nn.Module``s), ``multiact.flax.nnx``, ``multiact.equinox`` and
+``multiact.keras.layers`` (docs/modules.md).
+
 The modules whose constructor is not the function's parameters (PReLU, RReLU) and
 Softmax2d are written by hand in ``multiact/_nn_custom.py``.
 """
@@ -69,9 +75,11 @@ class ReLU(Module):
     """
 
     _activation = "relu"
+    _owner = "nn.ReLU"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.ReLU", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.relu(x, self.inplace)
@@ -120,10 +128,12 @@ class LeakyReLU(Module):
     """
 
     _activation = "leaky_relu"
+    _owner = "nn.LeakyReLU"
+    _attributes = ('negative_slope', 'inplace')
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        self.negative_slope = _checks.check_real("nn.LeakyReLU", "negative_slope", negative_slope)
-        self.inplace = _checks.check_flag("nn.LeakyReLU", "inplace", inplace)
+        self.negative_slope = _checks.check_real(self._owner, "negative_slope", negative_slope)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.leaky_relu(x, self.negative_slope, self.inplace)
@@ -167,6 +177,8 @@ class Sigmoid(Module):
     """
 
     _activation = "sigmoid"
+    _owner = "nn.Sigmoid"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -213,6 +225,8 @@ class Tanh(Module):
     """
 
     _activation = "tanh"
+    _owner = "nn.Tanh"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -266,15 +280,17 @@ class Softmax(Module):
     """
 
     _activation = "softmax"
+    _owner = "nn.Softmax"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int | None = None) -> None:
-        self.dim = _checks.check_optional_dim("Softmax", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         dim = self.dim
         if dim is None:
             dim = _checks.implicit_softmax_dim(
-                "Softmax", getattr(x, "ndim", 0)
+                self._owner, getattr(x, "ndim", 0)
             )
         return _F.softmax(x, dim=dim)
 
@@ -320,15 +336,17 @@ class LogSoftmax(Module):
     """
 
     _activation = "log_softmax"
+    _owner = "nn.LogSoftmax"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int | None = None) -> None:
-        self.dim = _checks.check_optional_dim("LogSoftmax", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         dim = self.dim
         if dim is None:
             dim = _checks.implicit_softmax_dim(
-                "LogSoftmax", getattr(x, "ndim", 0)
+                self._owner, getattr(x, "ndim", 0)
             )
         return _F.log_softmax(x, dim=dim)
 
@@ -378,9 +396,11 @@ class GELU(Module):
     """
 
     _activation = "gelu"
+    _owner = "nn.GELU"
+    _attributes = ('approximate',)
 
     def __init__(self, approximate: Literal['none', 'tanh'] = 'none') -> None:
-        self.approximate = _checks.check_choice("nn.GELU", "approximate", approximate, ('none', 'tanh'))
+        self.approximate = _checks.check_choice(self._owner, "approximate", approximate, ('none', 'tanh'))
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.gelu(x, self.approximate)
@@ -426,9 +446,11 @@ class ReLU6(Module):
     """
 
     _activation = "relu6"
+    _owner = "nn.ReLU6"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.ReLU6", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.relu6(x, self.inplace)
@@ -474,10 +496,12 @@ class ELU(Module):
     """
 
     _activation = "elu"
+    _owner = "nn.ELU"
+    _attributes = ('alpha', 'inplace')
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        self.alpha = _checks.check_real("nn.ELU", "alpha", alpha)
-        self.inplace = _checks.check_flag("nn.ELU", "inplace", inplace)
+        self.alpha = _checks.check_real(self._owner, "alpha", alpha)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.elu(x, self.alpha, self.inplace)
@@ -521,9 +545,11 @@ class SELU(Module):
     """
 
     _activation = "selu"
+    _owner = "nn.SELU"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.SELU", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.selu(x, self.inplace)
@@ -569,11 +595,13 @@ class CELU(Module):
     """
 
     _activation = "celu"
+    _owner = "nn.CELU"
+    _attributes = ('alpha', 'inplace')
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        self.alpha = _checks.check_real("nn.CELU", "alpha", alpha)
-        _checks.check_constraint("nn.CELU", "alpha", alpha, "nonzero")
-        self.inplace = _checks.check_flag("nn.CELU", "inplace", inplace)
+        self.alpha = _checks.check_real(self._owner, "alpha", alpha)
+        _checks.check_constraint(self._owner, "alpha", alpha, "nonzero")
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.celu(x, self.alpha, self.inplace)
@@ -618,9 +646,11 @@ class SiLU(Module):
     """
 
     _activation = "silu"
+    _owner = "nn.SiLU"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.SiLU", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.silu(x, self.inplace)
@@ -663,9 +693,11 @@ class Mish(Module):
     """
 
     _activation = "mish"
+    _owner = "nn.Mish"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.Mish", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.mish(x, self.inplace)
@@ -706,6 +738,8 @@ class LogSigmoid(Module):
     """
 
     _activation = "logsigmoid"
+    _owner = "nn.LogSigmoid"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -755,9 +789,11 @@ class Hardsigmoid(Module):
     """
 
     _activation = "hardsigmoid"
+    _owner = "nn.Hardsigmoid"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.Hardsigmoid", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardsigmoid(x, self.inplace)
@@ -804,9 +840,11 @@ class Hardswish(Module):
     """
 
     _activation = "hardswish"
+    _owner = "nn.Hardswish"
+    _attributes = ('inplace',)
 
     def __init__(self, inplace: bool = False) -> None:
-        self.inplace = _checks.check_flag("nn.Hardswish", "inplace", inplace)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardswish(x, self.inplace)
@@ -857,13 +895,15 @@ class Hardtanh(Module):
     """
 
     _activation = "hardtanh"
+    _owner = "nn.Hardtanh"
+    _attributes = ('min_val', 'max_val', 'inplace')
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
-        self.min_val = _checks.check_real("nn.Hardtanh", "min_val", min_val)
-        self.max_val = _checks.check_real("nn.Hardtanh", "max_val", max_val)
-        self.inplace = _checks.check_flag("nn.Hardtanh", "inplace", inplace)
+        self.min_val = _checks.check_real(self._owner, "min_val", min_val)
+        self.max_val = _checks.check_real(self._owner, "max_val", max_val)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
         if min_val > max_val:
-            raise _checks.order_error("nn.Hardtanh", "min_val", min_val, "max_val", max_val)
+            raise _checks.order_error(self._owner, "min_val", min_val, "max_val", max_val)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardtanh(x, self.min_val, self.max_val, self.inplace)
@@ -911,9 +951,11 @@ class Hardshrink(Module):
     """
 
     _activation = "hardshrink"
+    _owner = "nn.Hardshrink"
+    _attributes = ('lambd',)
 
     def __init__(self, lambd: float = 0.5) -> None:
-        self.lambd = _checks.check_real("nn.Hardshrink", "lambd", lambd)
+        self.lambd = _checks.check_real(self._owner, "lambd", lambd)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.hardshrink(x, self.lambd)
@@ -960,10 +1002,12 @@ class Softshrink(Module):
     """
 
     _activation = "softshrink"
+    _owner = "nn.Softshrink"
+    _attributes = ('lambd',)
 
     def __init__(self, lambd: float = 0.5) -> None:
-        self.lambd = _checks.check_real("nn.Softshrink", "lambd", lambd)
-        _checks.check_constraint("nn.Softshrink", "lambd", lambd, "nonnegative")
+        self.lambd = _checks.check_real(self._owner, "lambd", lambd)
+        _checks.check_constraint(self._owner, "lambd", lambd, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.softshrink(x, self.lambd)
@@ -1007,6 +1051,8 @@ class Tanhshrink(Module):
     """
 
     _activation = "tanhshrink"
+    _owner = "nn.Tanhshrink"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1054,6 +1100,8 @@ class Softsign(Module):
     """
 
     _activation = "softsign"
+    _owner = "nn.Softsign"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1106,11 +1154,13 @@ class Softplus(Module):
     """
 
     _activation = "softplus"
+    _owner = "nn.Softplus"
+    _attributes = ('beta', 'threshold')
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
-        self.beta = _checks.check_real("nn.Softplus", "beta", beta)
-        _checks.check_constraint("nn.Softplus", "beta", beta, "nonzero")
-        self.threshold = _checks.check_real("nn.Softplus", "threshold", threshold)
+        self.beta = _checks.check_real(self._owner, "beta", beta)
+        _checks.check_constraint(self._owner, "beta", beta, "nonzero")
+        self.threshold = _checks.check_real(self._owner, "threshold", threshold)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.softplus(x, self.beta, self.threshold)
@@ -1161,11 +1211,13 @@ class Threshold(Module):
     """
 
     _activation = "threshold"
+    _owner = "nn.Threshold"
+    _attributes = ('threshold', 'value', 'inplace')
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
-        self.threshold = _checks.check_real("nn.Threshold", "threshold", threshold)
-        self.value = _checks.check_real("nn.Threshold", "value", value)
-        self.inplace = _checks.check_flag("nn.Threshold", "inplace", inplace)
+        self.threshold = _checks.check_real(self._owner, "threshold", threshold)
+        self.value = _checks.check_real(self._owner, "value", value)
+        self.inplace = _checks.check_flag(self._owner, "inplace", inplace)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.threshold(x, self.threshold, self.value, self.inplace)
@@ -1208,9 +1260,11 @@ class GLU(Module):
     """
 
     _activation = "glu"
+    _owner = "nn.GLU"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int = -1) -> None:
-        self.dim = _checks.check_optional_dim("GLU", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.glu(x, dim=self.dim)
@@ -1257,15 +1311,17 @@ class Softmin(Module):
     """
 
     _activation = "softmin"
+    _owner = "nn.Softmin"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int | None = None) -> None:
-        self.dim = _checks.check_optional_dim("Softmin", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         dim = self.dim
         if dim is None:
             dim = _checks.implicit_softmax_dim(
-                "Softmin", getattr(x, "ndim", 0)
+                self._owner, getattr(x, "ndim", 0)
             )
         return _F.softmin(x, dim=dim)
 
@@ -1311,10 +1367,12 @@ class Squareplus(Module):
     """
 
     _activation = "squareplus"
+    _owner = "nn.Squareplus"
+    _attributes = ('b',)
 
     def __init__(self, b: float = 4.0) -> None:
-        self.b = _checks.check_real("nn.Squareplus", "b", b)
-        _checks.check_constraint("nn.Squareplus", "b", b, "nonnegative")
+        self.b = _checks.check_real(self._owner, "b", b)
+        _checks.check_constraint(self._owner, "b", b, "nonnegative")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.squareplus(x, self.b)
@@ -1358,6 +1416,8 @@ class SparsePlus(Module):
     """
 
     _activation = "sparse_plus"
+    _owner = "nn.SparsePlus"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1404,6 +1464,8 @@ class SparseSigmoid(Module):
     """
 
     _activation = "sparse_sigmoid"
+    _owner = "nn.SparseSigmoid"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1450,9 +1512,11 @@ class Sparsemax(Module):
     """
 
     _activation = "sparsemax"
+    _owner = "nn.Sparsemax"
+    _attributes = ('dim',)
 
     def __init__(self, dim: int = -1) -> None:
-        self.dim = _checks.check_optional_dim("Sparsemax", dim)
+        self.dim = _checks.check_optional_dim(self._owner, dim)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.sparsemax(x, dim=self.dim)
@@ -1496,6 +1560,8 @@ class Log1mexp(Module):
     """
 
     _activation = "log1mexp"
+    _owner = "nn.Log1mexp"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1542,6 +1608,8 @@ class Identity(Module):
     """
 
     _activation = "identity"
+    _owner = "nn.Identity"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1587,6 +1655,8 @@ class Exponential(Module):
     """
 
     _activation = "exponential"
+    _owner = "nn.Exponential"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1634,6 +1704,8 @@ class QuickGELU(Module):
     """
 
     _activation = "quick_gelu"
+    _owner = "nn.QuickGELU"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1680,6 +1752,8 @@ class SquaredReLU(Module):
     """
 
     _activation = "relu2"
+    _owner = "nn.SquaredReLU"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1731,11 +1805,13 @@ class Laplace(Module):
     """
 
     _activation = "laplace"
+    _owner = "nn.Laplace"
+    _attributes = ('mu', 'sigma')
 
     def __init__(self, mu: float = 0.707107, sigma: float = 0.282095) -> None:
-        self.mu = _checks.check_real("nn.Laplace", "mu", mu)
-        self.sigma = _checks.check_real("nn.Laplace", "sigma", sigma)
-        _checks.check_constraint("nn.Laplace", "sigma", sigma, "positive")
+        self.mu = _checks.check_real(self._owner, "mu", mu)
+        self.sigma = _checks.check_real(self._owner, "sigma", sigma)
+        _checks.check_constraint(self._owner, "sigma", sigma, "positive")
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.laplace(x, self.mu, self.sigma)
@@ -1788,12 +1864,14 @@ class ClippedGELU(Module):
     """
 
     _activation = "clipped_gelu"
+    _owner = "nn.ClippedGELU"
+    _attributes = ('min_val', 'max_val')
 
     def __init__(self, min_val: float = -10.0, max_val: float = 10.0) -> None:
-        self.min_val = _checks.check_real("nn.ClippedGELU", "min_val", min_val)
-        self.max_val = _checks.check_real("nn.ClippedGELU", "max_val", max_val)
+        self.min_val = _checks.check_real(self._owner, "min_val", min_val)
+        self.max_val = _checks.check_real(self._owner, "max_val", max_val)
         if min_val > max_val:
-            raise _checks.order_error("nn.ClippedGELU", "min_val", min_val, "max_val", max_val)
+            raise _checks.order_error(self._owner, "min_val", min_val, "max_val", max_val)
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.clipped_gelu(x, self.min_val, self.max_val)
@@ -1839,6 +1917,8 @@ class HardMish(Module):
     """
 
     _activation = "hard_mish"
+    _owner = "nn.HardMish"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass
@@ -1888,6 +1968,8 @@ class SqrtSoftplus(Module):
     """
 
     _activation = "sqrtsoftplus"
+    _owner = "nn.SqrtSoftplus"
+    _attributes = ()
 
     def __init__(self) -> None:
         pass

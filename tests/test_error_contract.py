@@ -342,9 +342,59 @@ def _parameter_cases(row: str, bad_values: dict[str, object], applies=lambda a, 
 
 @builds("not-a-number")
 def _() -> Iterator[object]:
-    yield from _parameter_cases(
-        "not-a-number", {"str": "0.5", "bool": True, "None": None, "array": np.array([0.5])}
-    )
+    yield from _parameter_cases("not-a-number", {"str": "0.5", "bool": True, "None": None})
+    # A constructor takes numbers only (the library of an array is not known there).
+    for a, name in _real_params():
+        yield _constructor_case("not-a-number", a, name, np.array(0.5), "array")
+
+
+def _param_array(target: Target, values: object, dtype: str) -> object:
+    return target.asarray(np.asarray(values), dtype)
+
+
+def _array_parameter_cases(row: str, bad: Callable[[Target], object], label: str):
+    """``row`` for each real parameter given ``bad(target)``, on the function, every backend."""
+    for a, name in _real_params():
+        for target in BACKENDS:
+            yield _case(
+                row,
+                a.name,
+                lambda a=a, n=name, t=target: _call(a, _array(t), **{n: bad(t)}),
+                f"{target.name}-{a.name}-{name}-{label}",
+                target,
+            )
+
+
+def _other_library(target: Target) -> object:
+    # NumPy's 0-d array for every other library; a 0-d tensor for NumPy.
+    if target.library == "numpy":
+        import torch
+
+        return torch.tensor(0.5, dtype=torch.float64)
+    return np.array(0.5)
+
+
+@builds("param-library")
+def _() -> Iterator[object]:
+    yield from _array_parameter_cases("param-library", _other_library, "other-library")
+
+
+@builds("param-shape")
+def _() -> Iterator[object]:
+    for shape in ((1,), (2, 2)):
+        yield from _array_parameter_cases(
+            "param-shape",
+            lambda t, s=shape: _param_array(t, np.full(s, 0.5), "float64"),
+            "x".join(map(str, shape)),
+        )
+
+
+@builds("param-dtype")
+def _() -> Iterator[object]:
+    def bad(t: Target, dtype: str) -> object:
+        return _param_array(t, np.array(1), dtype)
+
+    yield from _array_parameter_cases("param-dtype", lambda t: bad(t, "bool"), "bool")
 
 
 @builds("not-finite")

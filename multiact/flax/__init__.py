@@ -1,0 +1,1 @@
+"""multiact for Flax users: :mod:`multiact.flax.nnx`, Flax NNX activation modules."""

@@ -1,0 +1,1 @@
+"""multiact for Keras 3 users: :mod:`multiact.keras.layers`, activation layers."""

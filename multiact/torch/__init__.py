@@ -1,0 +1,1 @@
+"""multiact for PyTorch users: :mod:`multiact.torch.nn`, ``torch.nn.Module`` activations."""
