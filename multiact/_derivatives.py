@@ -363,10 +363,16 @@ def laplace(x: Any, y: Any, g: Any, xp: Any, mu: float, sigma: float) -> Any:
     # Clipped by selections, which NaN passes, so that its second derivative is NaN at NaN
     # on every backend (torch.clamp's derivative is 0 there).
     reach = _numerics.as_param(_numerics.LAPLACE_CLIP * sigma, x.dtype, xp)
-    d = x - _numerics.as_param(mu, x.dtype, xp)
-    d = xp.where(d < -reach, xp.full_like(d, -reach), xp.where(d > reach, reach, d))
+    return g * laplace_slope(x - _numerics.as_param(mu, x.dtype, xp), sigma, reach, xp)
+
+
+def laplace_slope(d: Any, sigma: Any, reach: Any, xp: Any) -> Any:
+    """phi(z) / sigma for d = x - mu, clipped to +-reach (``reach`` and ``sigma`` numbers or
+    0-d arrays: multiact._traced's parameters)."""
+    zero = xp.zeros_like(d)
+    d = xp.where(d < -reach, zero - reach, xp.where(d > reach, zero + reach, d))
     z = d * (1.0 / sigma)
-    return g * (xp.exp(-0.5 * (z * z)) / (sigma * math.sqrt(2.0 * math.pi)))
+    return xp.exp(-0.5 * (z * z)) / (sigma * math.sqrt(2.0 * math.pi))
 
 
 def clipped_gelu(x: Any, y: Any, g: Any, xp: Any, min_val: float, max_val: float) -> Any:
@@ -374,9 +380,15 @@ def clipped_gelu(x: Any, y: Any, g: Any, xp: Any, min_val: float, max_val: float
     # included (hardtanh's excludes them), and 0 elsewhere; GELU's backward then makes it NaN
     # at NaN. +-inf are clipped or GELU's limit, 0: the derivative's limit there is 0, where
     # PyTorch's gelu backward gives NaN (inf * 0).
-    unclipped = _numerics.clipped_gelu_unclipped(x, xp)
     low = _numerics.as_param(min_val, x.dtype, xp)
     high = _numerics.as_param(max_val, x.dtype, xp)
+    return clipped_gelu_between(x, g, xp, low, high)
+
+
+def clipped_gelu_between(x: Any, g: Any, xp: Any, low: Any, high: Any) -> Any:
+    """clipped_gelu's vector-Jacobian product with the bounds as they compare with x's values
+    (numbers, or multiact._traced's 0-d arrays)."""
+    unclipped = _numerics.clipped_gelu_unclipped(x, xp)
     inside = (unclipped >= low) & (unclipped <= high) & xp.isfinite(x)
     slope = xp.where(inside, _special.gelu_exact_grad(_finite(x, xp), xp), xp.zeros_like(x))
     return g * xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)
