@@ -18,7 +18,9 @@ framework the same classes exist as its modules, built from these: ``multiact.to
 ``multiact.keras.layers`` (docs/modules.md).
 
 The modules whose constructor is not the function's parameters (PReLU, RReLU) and
-Softmax2d are written by hand in ``multiact/_nn_custom.py``.
+Softmax2d are written by hand in ``multiact/_nn_custom.py``. ``get(name,
+convention=...)`` builds the module a library (Transformers, timm, Keras, Flax, jax.nn)
+means by an activation name (``multiact/_conventions.py``).
 """
 
 from __future__ import annotations
