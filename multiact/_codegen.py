@@ -534,7 +534,7 @@ def nn_module() -> str:
         "",
         "from . import _checks",
         "from . import _functional as _F",
-        "from ._conventions import module as get",
+        "from ._conventions import module as get  # noqa: F401 (multiact.nn.get)",
         "from ._module import Module",
         f"from ._nn_custom import {', '.join([*custom, 'Softmax2d'])}",
         "from ._typing import ArrayT",

@@ -16,6 +16,7 @@ library initialises them.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +40,10 @@ class Meaning:
     with these ``multiact.nn`` constructor arguments (the function is then that module with
     its initial parameters). ``note`` says what a port must know: where the name means
     another function elsewhere, or where the library's formula rounds differently from the
-    one multiact computes.
+    one multiact computes. ``differs_at`` lists the special inputs (``"nan"``, ``"inf"``,
+    ``"-inf"``) where the library's answer is not multiact's: its formula computes
+    ``inf * 0`` or ``inf - inf`` there (NaN) where multiact returns the function's limit, or
+    it maps NaN to a number where multiact keeps NaN (PyTorch's semantics).
     """
 
     activation: str
@@ -48,6 +52,7 @@ class Meaning:
     choices: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
     init: Mapping[str, Any] | None = None
     note: str = ""
+    differs_at: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """``multiact.gelu(x, approximate='tanh')``, or the module's constructor."""
@@ -317,6 +322,44 @@ KERAS: dict[str, Meaning] = {
 }
 
 
+def _differing(table: dict[str, Meaning], where: dict[str, tuple[str, ...]]) -> None:
+    for name, special in where.items():
+        table[name] = dataclasses.replace(table[name], differs_at=special)
+
+
+#: The library computes inf * 0 (NaN) at -inf where multiact returns the limit.
+_MINUS_INF = ("-inf",)
+#: PyTorch's float32 vectorised exact GELU gives NaN at +inf (one of its CPU code paths; its
+#: scalar path and float64 give +inf, as multiact does on NumPy and JAX arrays).
+_TORCH_GELU_INF = ("inf",)
+_differing(
+    TRANSFORMERS,
+    {
+        "gelu": _TORCH_GELU_INF,
+        "gelu_python": _TORCH_GELU_INF,
+        "gelu_10": ("-inf", *_TORCH_GELU_INF),
+        "quick_gelu": _MINUS_INF,
+        "xielu": _MINUS_INF,
+    },
+)
+#: timm's hard_mish backward gives 0 at NaN, multiact's NaN.
+_differing(TIMM, {"gelu": _TORCH_GELU_INF, "quick_gelu": _MINUS_INF, "hard_mish": ("-inf", "nan")})
+#: jax.nn's and Keras's squareplus, (x + sqrt(x^2 + b)) / 2, overflow in x^2 beyond about
+#: 1e19 (float32) and 1e154 (float64): inf or NaN where the value is finite (multiact's).
+_OVERFLOW = ("-inf", "overflow")
+_differing(JAX, {"squareplus": _OVERFLOW})
+#: Keras's shrinks map NaN to 0 (its comparisons are false for NaN); multiact keeps NaN.
+_differing(
+    KERAS,
+    {
+        "gelu": _TORCH_GELU_INF,
+        "hard_shrink": ("nan",),
+        "soft_shrink": ("nan",),
+        "squareplus": _OVERFLOW,
+    },
+)
+
+
 def _torch_table() -> dict[str, Meaning]:
     """multiact's own names and aliases: PyTorch's semantics, parameters as the registry has
     them (required ones, such as threshold's, stay required)."""
@@ -352,7 +395,9 @@ CONVENTIONS: Mapping[str, Mapping[str, Meaning]] = MappingProxyType(
 
 
 def _close(word: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.6)
+    # Compared lower-cased, so that "PRelu" finds "PReLU"; shown as the table spells them.
+    spelled = {c.lower(): c for c in candidates}
+    close = [spelled[c] for c in difflib.get_close_matches(word.lower(), spelled, 5, 0.6)]
     return f"; close names: {', '.join(map(repr, close))}" if close else ""
 
 
@@ -456,5 +501,8 @@ def module(name: str, *, convention: str = "torch", **kwargs: Any) -> Any:
     if m.init is not None:
         return cls(**{**m.init, **kwargs})
     params = {**m.params, **_translate("nn.get", m, kwargs)}
+    if a.reduces:
+        # The function's axis (-1), not torch.nn's implicit dim=None.
+        params.setdefault("axis", a.defaults.get("axis", -1))
     params = {("dim" if k == "axis" else k): v for k, v in params.items()}
     return cls(**params)

@@ -29,6 +29,7 @@ from typing import Literal
 
 from . import _checks
 from . import _functional as _F
+from ._conventions import module as get  # noqa: F401 (multiact.nn.get)
 from ._module import Module
 from ._nn_custom import XIELU, PReLU, RReLU, Softmax2d
 from ._typing import ArrayT
