@@ -356,6 +356,7 @@ _differing(
         "hard_shrink": ("nan",),
         "soft_shrink": ("nan",),
         "squareplus": _OVERFLOW,
+        "threshold": ("nan",),  # Keras: default_value (x > threshold is false); multiact NaN
     },
 )
 

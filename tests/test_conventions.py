@@ -247,7 +247,9 @@ def test_keras_threshold_arguments():
     actual = multiact.get("threshold", convention="keras")(x, threshold=0.5, default_value=-3.0)
     # Keras computes it in float32 (its floatx).
     with np.errstate(over="ignore"):
-        assert _mismatch(expected, actual.astype(expected.dtype), str(expected.dtype)) is None
+        actual = actual.astype(expected.dtype)
+    differs_at = CONVENTIONS["keras"]["threshold"].differs_at
+    assert _mismatch(expected, actual, str(expected.dtype), x, differs_at) is None
 
 
 TORCH_LIBRARIES = [case for case in LIBRARY_CASES if case.values[0] in ("transformers", "timm")]
