@@ -446,6 +446,18 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "subnormal is log1mexp(0) = -inf on JAX, instead of about -103 (float32).",
     ),
     KnownDifference(
+        "xielu",
+        {},
+        "forward",
+        ("jax", "generic-jax"),
+        ("float16", "bfloat16", "float32", "float64"),
+        _subnormal,
+        None,
+        "XLA on CPU flushes subnormal numbers to zero: a positive subnormal x is 0 to JAX, where "
+        "xielu jumps (x > 0 is the quadratic branch, about 0; x = 0 the negative one, "
+        "alpha_n expm1(eps), -8e-7 with the defaults).",
+    ),
+    KnownDifference(
         "softplus",
         {},
         "forward",

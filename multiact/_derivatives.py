@@ -18,6 +18,7 @@ elementwise activation the VJP with ``g`` is the JVP with tangent ``g``).
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 from . import _numerics, _special
@@ -351,8 +352,11 @@ def relu2(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # 2 relu(x): 0 at and below 0, NaN at NaN (which is not <= 0), +inf beyond half the max.
     # The slope is selected before it multiplies g (JAX transposes a where() over g-dependent
     # branches by multiplying both: -inf * 0 would be NaN).
+    # (2 g) x, not g (2 x): 2 g is exact, so the product is rounded once and overflows only
+    # where the exact one does (2 x overflows from half the max). Linear in g, as JAX's
+    # transposition needs.
     kept = xp.where(x <= 0, xp.zeros_like(x), x)
-    return g * xp.where(x <= 0, xp.zeros_like(x), _numerics.times(kept, 2.0, xp))
+    return xp.where(x <= 0, xp.zeros_like(x), (g * 2.0) * kept)
 
 
 def laplace(x: Any, y: Any, g: Any, xp: Any, mu: float, sigma: float) -> Any:
@@ -418,16 +422,27 @@ def sqrtsoftplus(x: Any, y: Any, g: Any, xp: Any) -> Any:
     return g * slope
 
 
+def _rounded(value: float, x: Any, xp: Any) -> float:
+    """``value`` rounded to x's dtype (float32 or float64 here: the derivatives see x widened)."""
+    if _numerics.float_bits(x, xp) == 64:
+        return value
+    return struct.unpack("f", struct.pack("f", value))[0] if abs(value) < 3.4e38 else value
+
+
 def xielu(
     x: Any, y: Any, g: Any, xp: Any, alpha_p: float, alpha_n: float, beta: float, eps: float
 ) -> Any:
     # x > 0: 2 alpha_p x + beta. x <= 0: alpha_n (d/dx expm1(min(x, eps)) - 1) + beta, where
     # d/dx min(x, eps) is PyTorch's for torch.min: 1 below eps, 0 above, 1/2 at the tie. At
     # -inf beta - alpha_n (PyTorch's autograd: NaN, from the unselected branch's 0 * -inf).
+    # The branch is x < eps for eps as given: where eps is not a value of x's dtype, no x
+    # ties with it, and x equal to eps rounded is on the side the rounding went.
+    rounded = _rounded(eps, x, xp)
     eps = _numerics.as_param(eps, x.dtype, xp)
-    below = x < eps
-    e = xp.exp(xp.where(below, x, xp.full_like(x, eps)))
-    e = xp.where(below, e, xp.where(x == eps, 0.5 * e, xp.zeros_like(e)))
+    below = (x <= rounded) if rounded < eps else (x < rounded)
+    e = xp.exp(xp.where(below, x, xp.full_like(x, rounded)))
+    tie = x == rounded if rounded == eps else xp.zeros_like(below)
+    e = xp.where(below, e, xp.where(tie, 0.5 * e, xp.zeros_like(e)))
     negative = alpha_n * (e - 1.0) + beta
     positive = _numerics.times(xp.where(x > 0, x, xp.zeros_like(x)), 2.0 * alpha_p, xp) + beta
     slope = xp.where(x > 0, positive, negative)
