@@ -58,8 +58,8 @@ def _load_timm_create_act() -> types.ModuleType | None:
     """timm.layers.create_act, timm's name tables and activations.
 
     ``import timm`` imports torchvision, whose wheel must match the installed torch build;
-    where it does not (a CPU torch beside a CUDA torchvision raises RuntimeError, not
-    ImportError), create_act and the modules it imports (activations, activations_me,
+    where it is missing or does not match (a CPU torch beside a CUDA torchvision raises
+    RuntimeError), create_act and the modules it imports (activations, activations_me,
     config, typing: torch only) are loaded from timm's own files, without the package's
     ``__init__``.
     """
@@ -67,10 +67,8 @@ def _load_timm_create_act() -> types.ModuleType | None:
         return None
     try:
         return importlib.import_module("timm.layers.create_act")
-    except ImportError:
-        return None
-    except RuntimeError:
-        pass
+    except (ImportError, RuntimeError):
+        pass  # torchvision missing or built for another torch
     spec = importlib.util.find_spec("timm")
     root = os.path.dirname(spec.origin)
     for name in [k for k in sys.modules if k == "timm" or k.startswith("timm.")]:
