@@ -9,8 +9,8 @@ that library's function called by that name with its defaults. They are data, ch
 the libraries themselves by ``tests/test_conventions.py``; ``docs/porting.md``'s section on
 names is generated from them.
 
-:func:`get` resolves a name to a function of ``x`` on every backend; :func:`module` (public as
-``multiact.nn.get``) to a ``multiact.nn`` module, learnable parameters initialised as the
+:func:`get` resolves a name to a function of ``x`` on every backend; ``multiact.nn.get``
+(with :func:`module_arguments`) to a ``multiact.nn`` module, learnable parameters initialised as the
 library initialises them.
 """
 
@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from . import _functional, _nn_custom
 from ._registry import ACTIVATIONS
 
-__all__ = ["CONVENTIONS", "LIBRARIES", "Meaning", "Resolved", "get", "meaning", "module"]
+__all__ = ["CONVENTIONS", "LIBRARIES", "Meaning", "Resolved", "get", "meaning", "module_arguments"]
 
 
 @dataclass(frozen=True)
@@ -450,10 +451,8 @@ class Resolved:
     defaults; keyword arguments in the library's spelling override them."""
 
     def __init__(self, name: str, convention: str, m: Meaning) -> None:
-        import multiact
-
         self.name, self.convention, self.meaning = name, convention, m
-        self._function: Callable[..., Any] = getattr(multiact, m.activation)
+        self._function: Callable[..., Any] = getattr(_functional, m.activation)
         self.__name__ = name
         self.__doc__ = f"{name!r} as {LIBRARIES[convention][0]} means it: {m.describe()}."
 
@@ -494,22 +493,22 @@ def get(name: str, *, convention: str = "torch") -> Callable[..., Any]:
     """
     m = meaning("get", name, convention)
     if m.init is not None:
-        return module(name, convention=convention)
+        # The learnable ones are multiact.nn's hand-written modules (PReLU, XIELU).
+        return getattr(_nn_custom, ACTIVATIONS[m.activation].module)(**m.init)
     return Resolved(name, convention, m)
 
 
-def module(name: str, *, convention: str = "torch", **kwargs: Any) -> Any:
-    """``multiact.nn.get``: the ``multiact.nn`` module for ``name`` in ``convention``."""
-    from . import nn
-
+def module_arguments(
+    name: str, convention: str, kwargs: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """For ``multiact.nn.get``: the ``multiact.nn`` class's name and its constructor's
+    arguments for ``name`` in ``convention`` (``kwargs`` in the library's spelling)."""
     m = meaning("nn.get", name, convention)
     a = ACTIVATIONS[m.activation]
-    cls = getattr(nn, a.module)
     if m.init is not None:
-        return cls(**{**m.init, **kwargs})
+        return a.module, {**m.init, **kwargs}
     params = {**m.params, **_translate("nn.get", m, kwargs)}
     if a.reduces:
         # The function's axis (-1), not torch.nn's implicit dim=None.
         params.setdefault("axis", a.defaults.get("axis", -1))
-    params = {("dim" if k == "axis" else k): v for k, v in params.items()}
-    return cls(**params)
+    return a.module, {("dim" if k == "axis" else k): v for k, v in params.items()}

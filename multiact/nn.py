@@ -29,7 +29,7 @@ from typing import Literal
 
 from . import _checks
 from . import _functional as _F
-from ._conventions import module as get  # noqa: F401 (multiact.nn.get)
+from ._conventions import module_arguments as _module_arguments
 from ._module import Module
 from ._nn_custom import XIELU, PReLU, RReLU, Softmax2d
 from ._typing import ArrayT
@@ -1979,3 +1979,21 @@ class SqrtSoftplus(Module):
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.sqrtsoftplus(x)
+
+
+
+def get(name: str, *, convention: str = "torch", **kwargs: object) -> Module:
+    """The ``multiact.nn`` module a library means by an activation name, with its defaults.
+
+    ``convention`` as in :func:`multiact.get`; learnable parameters are initialised as that
+    library does (Flax's ``PReLU`` slope 0.01, PyTorch's, Transformers' and timm's 0.25;
+    Transformers' xIELU in bfloat16). Keyword arguments take the library's own spelling.
+
+    >>> import multiact.nn as nn
+    >>> nn.get("PReLU", convention="flax")
+    PReLU(num_parameters=1)
+    >>> nn.get("leaky_relu", convention="keras")
+    LeakyReLU(negative_slope=0.2)
+    """
+    cls, arguments = _module_arguments(name, convention, kwargs)
+    return globals()[cls](**arguments)
