@@ -352,11 +352,12 @@ def relu2(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # 2 relu(x): 0 at and below 0, NaN at NaN (which is not <= 0), +inf beyond half the max.
     # The slope is selected before it multiplies g (JAX transposes a where() over g-dependent
     # branches by multiplying both: -inf * 0 would be NaN).
-    # (2 g) x, not g (2 x): 2 g is exact, so the product is rounded once and overflows only
-    # where the exact one does (2 x overflows from half the max). Linear in g, as JAX's
-    # transposition needs.
+    # g (2 x), as PyTorch's autograd of torch.square(relu(x)) (Transformers' relu2): +-inf
+    # from x = max / 2 even where the exact g 2 x is finite (a known difference of the
+    # conformance suite). The slope is selected before it multiplies g (JAX transposes a
+    # where() over g-dependent branches by multiplying both: -inf * 0 would be NaN).
     kept = xp.where(x <= 0, xp.zeros_like(x), x)
-    return xp.where(x <= 0, xp.zeros_like(x), (g * 2.0) * kept)
+    return g * xp.where(x <= 0, xp.zeros_like(x), _numerics.times(kept, 2.0, xp))
 
 
 def laplace(x: Any, y: Any, g: Any, xp: Any, mu: float, sigma: float) -> Any:
