@@ -337,6 +337,13 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     "sparse_sigmoid": lambda x: _generic.sparse_sigmoid(x),
     "log1mexp": lambda x: _generic.log1mexp(x),
     "exponential": lambda x: jnp.exp(x),
+    "quick_gelu": lambda x: _generic.quick_gelu(x),
+    "relu2": lambda x: _generic.relu2(x),
+    "laplace": lambda x, mu, sigma: _generic.laplace(x, mu, sigma),
+    "clipped_gelu": lambda x, min_val, max_val: _generic.clipped_gelu(x, min_val, max_val),
+    "hard_mish": lambda x: _generic.hard_mish(x),
+    "sqrtsoftplus": lambda x: _generic.sqrtsoftplus(x),
+    "xielu": lambda x, alpha_p, alpha_n, beta, eps: _generic.xielu(x, alpha_p, alpha_n, beta, eps),
 }
 _compiled = {name: _torch_convention(name, kernel) for name, kernel in _kernels.items()}
 
