@@ -40,6 +40,7 @@ def test_quick_bench_writes_every_section(quick_report):
         "dispatch",
         "throughput",
         "memory",
+        "gradient",
     }
     assert _sections(quick_report, "-") == {"import"}
 
@@ -47,7 +48,44 @@ def test_quick_bench_writes_every_section(quick_report):
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_quick_bench_times_each_framework(quick_report, backend):
     pytest.importorskip(backend)
-    assert {"overhead", "dispatch", "throughput"} <= _sections(quick_report, backend)
+    assert {"overhead", "dispatch", "throughput", "gradient"} <= _sections(quick_report, backend)
+
+
+def test_quick_bench_records_the_cpu(quick_report):
+    machine = quick_report["machine"]
+    assert isinstance(machine["cpu_features"], list)
+    assert set(machine["numpy_dispatch"]) <= set(np._core._multiarray_umath.__cpu_dispatch__)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_training_step_compares_the_same_mlp(backend):
+    """One record per framework (quick: no torch.compile), each step changing its weights."""
+    pytest.importorskip(backend)
+    settings = _bench.Settings((backend,), ("gelu",), (1,), quick=True, rounds=2, min_time=0)
+    framework = "jax" if backend == "jax" else "torch"
+    mine, native = _bench._training_steps(framework)
+
+    def host(w):  # a copy: torch's step updates its weights in place
+        return w.numpy().copy() if backend == "torch" else np.array(w)
+
+    before = host(mine())
+    assert not np.array_equal(before, host(mine()))
+    assert host(native()).shape == before.shape
+    (record,) = _bench.run_training(backend, settings)
+    assert record.section == "training"
+    assert record.extra["framework"] == framework
+    assert record.ratio > 0
+    assert record.met == (record.ratio <= 1.03)
+
+
+@pytest.mark.parametrize("name", _bench.ACTIVATIONS)
+def test_numpy_gradient_reference_is_the_derivative(name):
+    """The hand-written derivatives the gradient section times are derivatives: they agree
+    with multiact.vjp away from the edges."""
+    pytest.importorskip("scipy")
+    mine, reference = _bench._gradient_calls(_bench._Backend("numpy"), name)
+    x = np.random.default_rng(1).uniform(-3, 3, _bench.GRADIENT_SHAPE).astype(np.float32)
+    np.testing.assert_allclose(reference(x), mine(x), rtol=2e-4, atol=2e-5)
 
 
 def test_quick_bench_records_are_complete(quick_report):
