@@ -72,6 +72,15 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _compiled_note() -> str:
+    """Whether NumPy arrays run the compiled loops (multiact._ufuncs) or the NumPy kernels."""
+    from multiact.backends import _compiled
+
+    if _compiled.available():
+        return "; compiled loops for " + ", ".join(_compiled.NAMES) + " (float32, float16)"
+    return f"; NumPy kernels only, compiled loops not in use: {_compiled.UNAVAILABLE}"
+
+
 def command_list(args: argparse.Namespace) -> int:
     from multiact.conformance.progress import Progress
     from multiact.conformance.targets import TARGETS
@@ -89,6 +98,8 @@ def command_list(args: argparse.Namespace) -> int:
         else:
             path = "native backend" if target.backend == target.name else "generic array-API"
             legend.append(f"  {target.name}: {target.adapter.distribution} {version}, {path}")
+            if target.name == "numpy":
+                legend[-1] += _compiled_note()
     rows = [header]
     failed = False
     calls = len(ACTIVATIONS) * sum(installed)

@@ -33,6 +33,22 @@
 #if defined(__FLT16_MAX__)
 #define MA_HAVE_HALF 1
 typedef _Float16 ma_half;
+
+/* d rounded once to float16. A plain cast may go through float (vcvtpd2ps, vcvtps2ph), two
+ * roundings that miss a tie's side; rounding to float with round-to-odd first does not: a
+ * float has 13 bits more than a float16, and its odd last bit keeps the sticky information. */
+static inline ma_half ma_to_half(double d) {
+    float f = (float)d;
+    if ((double)f != d && f == f && f - f == 0) {
+        uint32_t b;
+        memcpy(&b, &f, sizeof b);
+        if (!(b & 1)) {
+            b += (fabs((double)f) > fabs(d)) ? -1 : 1; /* the odd neighbour toward d */
+            memcpy(&f, &b, sizeof f);
+        }
+    }
+    return (ma_half)f;
+}
 #else
 #define MA_HAVE_HALF 0
 #endif
@@ -211,7 +227,7 @@ static inline double ma_softplus(double x, double bx, double beta, double thresh
         for (npy_intp i = 0; i < n; i++, in += is, out += os) {                              \
             ma_half h;                                                                       \
             memcpy(&h, in, sizeof h);                                                        \
-            h = (ma_half)ma_##NAME((double)h);                                               \
+            h = ma_to_half(ma_##NAME((double)h));                                             \
             memcpy(out, &h, sizeof h);                                                       \
         }                                                                                    \
         feclearexcept(FE_ALL_EXCEPT);                                                        \
@@ -266,7 +282,7 @@ MA_CLONES static void softplus_e(char **args, const npy_intp *dims, const npy_in
         memcpy(&h, in, sizeof h);
         float x = (float)h, beta = (float)*(const double *)pb;
         float bx = x * beta;
-        h = (ma_half)ma_softplus((double)x, (double)bx, (double)beta, *(const double *)pt);
+        h = ma_to_half(ma_softplus((double)x, (double)bx, (double)beta, *(const double *)pt));
         memcpy(out, &h, sizeof h);
     }
     feclearexcept(FE_ALL_EXCEPT);
@@ -290,12 +306,14 @@ static int add_ufunc(PyObject *module, const char *name, PyUFuncGenericFunction 
 
 #if MA_HAVE_HALF
 #define MA_NTYPES 2
+/* float16 first: NumPy takes the first loop its inputs cast to safely, and float16 casts
+ * safely to float32 (whose loop would then round twice). */
 #define MA_UNARY(NAME)                                                    \
-    static PyUFuncGenericFunction NAME##_loops[] = {NAME##_f, NAME##_e}; \
-    static char NAME##_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_HALF, NPY_HALF};
-static PyUFuncGenericFunction softplus_loops[] = {softplus_f, softplus_e};
-static char softplus_types[] = {NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT,
-                                NPY_HALF, NPY_DOUBLE, NPY_DOUBLE, NPY_HALF};
+    static PyUFuncGenericFunction NAME##_loops[] = {NAME##_e, NAME##_f}; \
+    static char NAME##_types[] = {NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction softplus_loops[] = {softplus_e, softplus_f};
+static char softplus_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_DOUBLE, NPY_HALF,
+                                NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
 #else
 #define MA_NTYPES 1
 #define MA_UNARY(NAME)                                          \
