@@ -39,6 +39,10 @@ _FLOAT32 = np.dtype(np.float32)
 _FLOAT16 = np.dtype(np.float16)
 
 
+#: The NumPy kernels the compiled loops stand in front of, by name (filled by install).
+NUMPY_KERNELS: dict[str, Callable[..., Any]] = {}
+
+
 def available() -> bool:
     """Are the compiled loops in use?"""
     return _ufuncs is not None
@@ -103,5 +107,6 @@ def install(namespace: MutableMapping[str, Any]) -> None:
         return softplus_kernel(x, beta, threshold)
 
     for kernel in (sigmoid, silu, mish, gelu, softplus):
-        kernel.__wrapped__ = namespace[kernel.__name__]  # type: ignore[attr-defined]
+        original = NUMPY_KERNELS[kernel.__name__] = namespace[kernel.__name__]
+        kernel.__wrapped__ = original  # type: ignore[attr-defined]
         namespace[kernel.__name__] = kernel
