@@ -101,10 +101,18 @@ def install(namespace: MutableMapping[str, Any]) -> None:
             # beta and threshold as the float32 computation sees them (backends/numpy.py's
             # _factor and _bound, rounded to float32): x * beta and its comparison with the
             # threshold are made in float32, as PyTorch makes them.
-            b = _numerics.as_factor(beta, _FLOAT32, np)
-            t = float(np.float32(_numerics.as_param(threshold, _FLOAT32, np)))
-            return u.softplus(x, b, t, out=np.empty_like(x))
+            params = _softplus_params.get((beta, threshold))
+            if params is None:
+                if len(_softplus_params) >= 64:  # a sweep over many values must not grow it
+                    _softplus_params.clear()
+                b = _numerics.as_factor(beta, _FLOAT32, np)
+                t = float(np.float32(_numerics.as_param(threshold, _FLOAT32, np)))
+                # 0-d arrays: NumPy converts Python floats on every call (about 0.5 us).
+                params = _softplus_params[beta, threshold] = (np.array(b), np.array(t))
+            return u.softplus(x, *params, out=np.empty_like(x))
         return softplus_kernel(x, beta, threshold)
+
+    _softplus_params: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
 
     for kernel in (sigmoid, silu, mish, gelu, softplus):
         original = NUMPY_KERNELS[kernel.__name__] = namespace[kernel.__name__]

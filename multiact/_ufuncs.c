@@ -254,9 +254,14 @@ MA_CLONES static void softplus_f(char **args, const npy_intp *dims, const npy_in
         const double threshold = *(const double *)pt;
         const float *xs = (const float *)in;
         float *ys = (float *)out;
-        for (npy_intp i = 0; i < n; i++) {
-            float bx = xs[i] * beta;
-            ys[i] = (float)ma_softplus((double)xs[i], (double)bx, (double)beta, threshold);
+        if (beta == 1.0f) { /* the default: no division by beta, the slowest operation here */
+            for (npy_intp i = 0; i < n; i++)
+                ys[i] = (float)ma_softplus((double)xs[i], (double)xs[i], 1.0, threshold);
+        } else {
+            for (npy_intp i = 0; i < n; i++) {
+                float bx = xs[i] * beta;
+                ys[i] = (float)ma_softplus((double)xs[i], (double)bx, (double)beta, threshold);
+            }
         }
     } else {
         for (npy_intp i = 0; i < n; i++, in += steps[0], pb += steps[1], pt += steps[2],
