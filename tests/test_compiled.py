@@ -122,3 +122,33 @@ def test_the_environment_variable_turns_them_off():
     env = {**os.environ, "MULTIACT_NO_COMPILED": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["False", "sigmoid"], out.stderr
+
+
+def test_conformance_without_the_compiled_loops():
+    """The fallback (the NumPy kernels) passes the quick conformance run for the activations
+    the compiled loops cover: the suite's other tests run with the loops in use, this with
+    them off (CI runs both paths)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("mpmath")
+    env = {**os.environ, "MULTIACT_NO_COMPILED": "1"}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from multiact._cli import main; sys.exit(main(sys.argv[1:]))",
+            "conformance",
+            "--quick",
+            "--backends",
+            "numpy",
+            "--activations",
+            ",".join(_compiled.NAMES),
+            "--jobs",
+            "1",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert " 0 failed" in run.stdout
