@@ -69,8 +69,9 @@ QUICK_SIZES = (1, 1_000, 300_000)
 SMALL = 1_000
 EAGER = ("relu", "gelu", "softmax")
 MEMORY_SIZE = 1_000_000
-#: NumPy activations whose speed against the naive formula the targets name.
-BLOCKED_TARGETS = ("sigmoid", "silu", "gelu_tanh", "softplus")
+#: NumPy activations held to at most 0.8x the naive formula at 16M elements (issue 15); the
+#: others (and these below 16M) to at most 1.0x.
+BLOCKED_TARGETS = ("sigmoid", "silu", "gelu", "gelu_tanh", "softplus", "mish")
 #: The gradient section's input: a batch of 256 rows of 2048 features.
 GRADIENT_SHAPE = (256, 2048)
 #: The training step's MLP: batch, inputs, hidden units.
@@ -271,12 +272,12 @@ def _input(size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _overhead_target(backend: str, size: int, ratio: float, diff: float) -> tuple[str, bool | None]:
+    if backend == "numpy":
+        return "<= 1.00x", ratio <= 1.0
     if size != 1:
         if backend == "jax":
             return "<= 1.15x", ratio <= 1.15
         return "", None
-    if backend == "numpy":
-        return "<= +100 ns", diff <= 100e-9
     return "<= 1.10x", ratio <= 1.10
 
 
@@ -381,7 +382,9 @@ def _throughput_target(backend: str, name: str, size: int, ratio: float) -> tupl
     if backend in ("torch", "jax"):
         return "<= 1.03x", ratio <= 1.03
     if name in BLOCKED_TARGETS and size >= 16_000_000:
-        return ">= 2x faster", ratio <= 0.5
+        return "<= 0.80x", ratio <= 0.8
+    if size <= 1_000_000:
+        return "<= 1.00x", ratio <= 1.0
     return "", None
 
 
