@@ -18,6 +18,10 @@ alike. Sections:
 - ``training``: one step of an MLP (256x512 @ 512x2048, GELU, @ 2048x512, softmax, SGD) with
   multiact's GELU and softmax against the framework's own, on torch eager, ``torch.compile``
   and JAX ``jit``;
+- ``dask`` and ``dask cluster``: multiact on a chunked float32 Dask array (4000 x 4000 in 64
+  chunks; ``--quick``: 1000 x 1000 in 16) against ``map_blocks`` of multiact's NumPy kernel
+  and against the formula written with Dask, with each graph's task count, on the threads
+  scheduler and on a ``dask.distributed`` cluster of two single-threaded worker processes;
 - ``import`` and ``first call``: in fresh interpreters.
 
 Each record states its target and whether the run met it; ``--json`` writes them all.
@@ -37,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -47,7 +52,7 @@ import numpy as np
 
 import multiact
 
-BACKENDS = ("numpy", "torch", "jax")
+BACKENDS = ("numpy", "torch", "jax", "dask")
 #: The activations benchmarked by default; gelu_tanh is gelu(approximate="tanh").
 ACTIVATIONS = (
     "relu",
@@ -242,14 +247,17 @@ def _time(call: Callable[[], Any], n: int) -> float:
 
 
 def compare(
-    mine: Callable[[], Any], theirs: Callable[[], Any], settings: Settings
+    mine: Callable[[], Any],
+    theirs: Callable[[], Any],
+    settings: Settings,
+    min_rounds: int = 4,
 ) -> tuple[float, float, float]:
     """Median seconds per call of each, and the median of the per-round ratios."""
     mine()
     theirs()  # first calls compile (JAX) or warm caches
     n, per_call = _loops(theirs, settings.min_time)
     # Large inputs take fewer rounds: under a second per comparison.
-    rounds = max(4, min(settings.rounds, int(0.35 / max(n * per_call, 1e-9))))
+    rounds = max(min_rounds, min(settings.rounds, int(0.35 / max(n * per_call, 1e-9))))
     rounds += rounds % 2  # each side goes first equally often
     a: list[float] = []
     b: list[float] = []
@@ -752,6 +760,139 @@ def run_training(backend: str, settings: Settings) -> list[Record]:
     return records
 
 
+
+# --- Dask: chunked arrays.
+
+#: The chunked array: 4000 x 4000 float32 in 64 chunks (--quick: 1000 x 1000 in 16).
+DASK_SHAPE, DASK_CHUNKS = (4000, 4000), (500, 500)
+QUICK_DASK_SHAPE, QUICK_DASK_CHUNKS = (1000, 1000), (250, 250)
+#: Rounds per comparison: a call takes 0.05 to 1 s, and this machine's load varies.
+DASK_ROUNDS, QUICK_DASK_ROUNDS = 10, 4
+#: Softmax-likes run along the last axis, which the chunks cut: map_blocks of the NumPy kernel
+#: then normalises each chunk's piece of a row alone (not the function; a floor to compare
+#: with), and the formula is the comparison that computes the same thing.
+DASK_ROW_FUNCTIONS = ("softmax", "log_softmax")
+
+
+def _dask_shape(settings: Settings) -> tuple[tuple[int, int], tuple[int, int]]:
+    if settings.quick:
+        return QUICK_DASK_SHAPE, QUICK_DASK_CHUNKS
+    return DASK_SHAPE, DASK_CHUNKS
+
+
+def _dask_calls(name: str) -> list[tuple[str, Callable[[Any], Any]]]:
+    """What multiact on a Dask array is compared with: ``map_blocks`` of multiact on each
+    (NumPy) chunk, and the NumPy formula applied to the Dask array (NumPy's functions dispatch
+    to Dask's: the graph a Dask user writes)."""
+    kernel = _multiact_call(name)
+    calls: list[tuple[str, Callable[[Any], Any]]] = [
+        ("map_blocks(NumPy kernel)", lambda x: x.map_blocks(kernel, dtype=x.dtype))
+    ]
+    formula = _numpy_formulas().get(name)
+    if formula is not None:
+        calls.append(("Dask formula", formula))
+    return calls
+
+
+def _tasks(y: Any) -> int:
+    return len(y.__dask_graph__())
+
+
+def _dask_records(
+    section: str,
+    x: Any,
+    settings: Settings,
+    run: Callable[[Any], Any],
+    rounds: int,
+) -> list[Record]:
+    """Each activation on ``x`` against its comparisons; ``run`` computes a Dask array."""
+    records = []
+    chunks = x.npartitions
+    for name in settings.activations:
+        mine = _multiact_call(name)
+        mine_tasks = _tasks(mine(x)) - _tasks(x)
+        for label, theirs in _dask_calls(name):
+            theirs_tasks = _tasks(theirs(x)) - _tasks(x)
+            a, b, ratio = compare(
+                lambda mine=mine: run(mine(x)),
+                lambda theirs=theirs: run(theirs(x)),
+                settings,
+                min_rounds=rounds,
+            )
+            row_function = name in DASK_ROW_FUNCTIONS
+            if label.startswith("map_blocks") and not row_function:
+                target = "<= 1.2x, a task per chunk"
+                met: bool | None = ratio <= 1.2 and mine_tasks == chunks
+            elif label == "Dask formula" and row_function:
+                target, met = "faster", ratio < 1
+            else:
+                target, met = "", None
+            records.append(
+                Record(
+                    section,
+                    "dask",
+                    name,
+                    x.size,
+                    a,
+                    label,
+                    b,
+                    ratio,
+                    target,
+                    met,
+                    note=f"tasks {mine_tasks} vs {theirs_tasks}, {chunks} chunks",
+                    extra={
+                        "tasks": mine_tasks,
+                        "reference_tasks": theirs_tasks,
+                        "chunks": chunks,
+                        "shape": list(x.shape),
+                        "chunk_shape": [c[0] for c in x.chunks],
+                    },
+                )
+            )
+    return records
+
+
+def run_dask(settings: Settings) -> list[Record]:
+    """multiact on a chunked float32 array on the threads scheduler (2 threads here)."""
+    import dask
+    import dask.array as da
+
+    shape, chunks = _dask_shape(settings)
+    values = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    x = da.from_array(values, chunks=chunks)
+    rounds = QUICK_DASK_ROUNDS if settings.quick else DASK_ROUNDS
+    with dask.config.set(scheduler="threads"):
+        return _dask_records("dask", x, settings, lambda y: y.compute(), rounds)
+
+
+def run_dask_cluster(settings: Settings) -> list[Record]:
+    """The same on a ``LocalCluster`` of two single-threaded worker processes: the input is
+    made and kept on the workers, and each result is computed there (``persist``), not sent
+    back."""
+    try:
+        import distributed
+    except ImportError:
+        return []
+    import dask.array as da
+
+    shape, chunks = _dask_shape(settings)
+    rounds = QUICK_DASK_ROUNDS if settings.quick else DASK_ROUNDS
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        x = da.random.default_rng(0).standard_normal(shape, chunks=chunks, dtype=np.float32)
+        x = client.persist(x)
+        distributed.wait(x)
+
+        def run(y: Any) -> None:
+            distributed.wait(client.persist(y))  # released when the result is dropped
+
+        return _dask_records("dask cluster", x, settings, run, rounds)
+
+
 # --- Fresh interpreters.
 
 
@@ -783,7 +924,7 @@ print(json.dumps({}))
 
 def _warm_bytecode(backends: Sequence[str], pycache: str) -> None:
     """Write multiact's bytecode into ``pycache`` before anything is timed."""
-    frameworks = [b for b in backends if b != "numpy" and available(b)]
+    frameworks = [b for b in backends if b in _FIRST_CALL and b != "numpy" and available(b)]
     _subprocess(_WARM_CODE % (frameworks,), pycache)
 
 
@@ -881,7 +1022,7 @@ def run_first_call(backend: str, pycache: str) -> list[Record]:
 
 
 def available(backend: str) -> bool:
-    module = {"numpy": "numpy", "torch": "torch", "jax": "jax"}[backend]
+    module = {"numpy": "numpy", "torch": "torch", "jax": "jax", "dask": "dask"}[backend]
     return importlib.util.find_spec(module) is not None
 
 
@@ -909,12 +1050,18 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
         _warm_bytecode(("numpy",) if settings.quick else settings.backends, pycache)
         records += run_import(settings, pycache)
         for name in settings.backends:
-            if available(name) and (not settings.quick or name == "numpy"):
+            if name in _FIRST_CALL and available(name) and (not settings.quick or name == "numpy"):
                 report_step(f"{name}: first call (fresh interpreters)")
                 records += run_first_call(name, pycache)
     for name in settings.backends:
         if not available(name):
             skipped.append(name)
+            continue
+        if name == "dask":
+            report_step("dask: threads scheduler")
+            records += run_dask(settings)
+            report_step("dask: LocalCluster of 2 worker processes")
+            records += run_dask_cluster(settings)
             continue
         backend = _Backend(name)
         report_step(f"{name}: overhead")
@@ -949,7 +1096,7 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
 
 def machine() -> dict[str, Any]:
     versions = {}
-    for module in ("numpy", "torch", "jax", "scipy"):
+    for module in ("numpy", "torch", "jax", "scipy", "dask", "distributed"):
         if importlib.util.find_spec(module) is not None:
             versions[module] = importlib.metadata.version(module)
     from multiact.conformance import machine as simd
@@ -997,49 +1144,123 @@ def _value(record: dict[str, Any], key: str) -> str:
 def _size(size: int) -> str:
     if size >= 1_000_000:
         return f"{size / 1e6:g}M"
-    return str(size) if size else "-"
+    return f"{size:,}".replace(",", " ") if size else "-"
 
 
-def table(report: dict[str, Any]) -> str:
-    rows = [["section", "backend", "activation", "size", "multiact", "vs", "reference", "ratio"]]
-    rows[0] += ["target", "result"]
+#: What each section measures, as the title of its table.
+SECTIONS = {
+    "import": "`import multiact` in fresh interpreters",
+    "first call": "the first call in a fresh interpreter",
+    "overhead": "time per call on small arrays (the cost of calling multiact)",
+    "dispatch": "the public function against its backend's kernel called directly, one element",
+    "eager": "multiact on a JAX array outside jit",
+    "throughput": "time per call on large arrays (the kernels' speed)",
+    "floor": "the one ufunc a NumPy kernel cannot avoid, alone (no kernel of NumPy ufuncs can "
+    "have a lower ratio)",
+    "memory": "NumPy's peak memory during a call beyond its output",
+    "gradient": "the gradient of sum(f(x)) on 256 x 2048 float32 elements",
+    "training": "one SGD step of an MLP (256x512 @ 512x2048, GELU, @ 2048x512, softmax)",
+}
+
+
+def _row(r: dict[str, Any], with_reference: bool) -> list[str]:
+    status = "" if r["met"] is None else "met" if r["met"] else "MISSED"
+    ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
+    if "difference_s" in r["extra"] and r["size"] == 1:
+        ratio += f" ({r['extra']['difference_s'] * 1e9:+.0f} ns)"
+    if r["note"]:
+        status = f"{status} ({r['note']})" if status else r["note"]
+    row = [r["activation"], _size(r["size"]), _value(r, "multiact")]
+    if with_reference:
+        row.append(r["reference"])
+    return [*row, _value(r, "reference_value"), ratio, r["target"], status]
+
+
+def table(report: dict[str, Any], columns: int | None = None) -> str:
+    """Every record, one table per section and backend (titled with what it measures and
+    against what), laid out for ``columns`` (the terminal's width by default), then the
+    verdict."""
+    from multiact import _terminal
+
+    columns = columns or _terminal.width()
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in report["records"]:
-        status = "" if r["met"] is None else "met" if r["met"] else "MISSED"
-        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
-        if "difference_s" in r["extra"] and r["size"] == 1:
-            ratio += f" ({r['extra']['difference_s'] * 1e9:+.0f} ns)"
-        if r["note"]:
-            status = f"{status} ({r['note']})" if status else r["note"]
-        rows.append(
+        groups.setdefault((r["section"], r["backend"]), []).append(r)
+    out = []
+    for (section, backend), records in groups.items():
+        references = list(dict.fromkeys(r["reference"] for r in records))
+        against = f", against {references[0]}" if len(references) == 1 else ""
+        on = "" if backend == "-" else f" on {backend}"
+        title = f"{section}{on}: {SECTIONS.get(section, '')}{against}"
+        out.append(_terminal.legend([("", title)], columns).strip())
+        header = ["activation", "size", "multiact", "reference", "ratio", "target", "result"]
+        if len(references) > 1:
+            header.insert(3, "against")
+        rows = [_row(r, len(references) > 1) for r in records]
+        wrap = [len(header) - 2, len(header) - 1]
+        out += [_terminal.table(header, rows, columns, wrap=wrap), ""]
+    out.append(
+        _terminal.legend(
             [
-                r["section"],
-                r["backend"],
-                r["activation"],
-                _size(r["size"]),
-                _value(r, "multiact"),
-                r["reference"],
-                _value(r, "reference_value"),
-                ratio,
-                r["target"],
-                status,
-            ]
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    met = [r for r in report["records"] if r["met"] is not None]
-    missed = sum(not r["met"] for r in met)
-    lines.append("")
-    lines.append(
-        f"{len(met) - missed} of {len(met)} targets met, {missed} missed; "
-        f"{report['seconds']:.0f} s. Ratios are multiact / reference, medians of interleaved "
-        "rounds."
+                (
+                    "",
+                    "ratio: multiact's time (or memory) over the reference's, the median of "
+                    "interleaved rounds (below 1: multiact faster); for one element, the "
+                    "difference in ns beside it",
+                )
+            ],
+            columns,
+        ).strip()
     )
     if report["skipped_backends"]:
-        lines.append("not installed: " + ", ".join(report["skipped_backends"]))
-    return "\n".join(lines)
+        out.append("not installed: " + ", ".join(report["skipped_backends"]))
+    out += ["", verdict(report, columns)]
+    return "\n".join(out)
+
+
+def missed(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records whose target the run missed."""
+    return [r for r in report["records"] if r["met"] is False]
+
+
+def verdict(report: dict[str, Any], columns: int | None = None) -> str:
+    """What to make of a run, in a few lines: targets met and missed by section, and how far
+    a run like this one can be trusted."""
+    from multiact import _terminal
+
+    columns = columns or _terminal.width()
+    held = [r for r in report["records"] if r["met"] is not None]
+    misses = missed(report)
+    by_section: dict[str, list[int]] = {}
+    for r in held:
+        tally = by_section.setdefault(r["section"], [0, 0])
+        tally[0] += not r["met"]
+        tally[1] += 1
+    detail = "; ".join(
+        f"{section} {n_missed} of {n}" for section, (n_missed, n) in by_section.items() if n_missed
+    )
+    settings = report["settings"]
+    lines = [
+        f"verdict: {len(held) - len(misses)} of {len(held)} targets met"
+        + (f", {len(misses)} missed ({detail})" if misses else ": all met")
+        + f"; {report['seconds']:.0f} s."
+    ]
+    if settings.get("quick"):
+        lines.append(
+            f"This was a quick run ({settings['rounds']} rounds, sizes up to "
+            f"{_size(max(settings['sizes']))}): a smoke test that every section runs, not a "
+            "measurement. Timings move by tens of percent on a busy or shared machine; "
+            "`multiact bench` (101 rounds) takes the figures docs/benchmarks.md reports, with "
+            "each target and each miss of the committed run explained."
+        )
+    else:
+        lines.append(
+            "Single ratios move by several percent between runs on a shared machine: a miss "
+            "by a few percent is within that; docs/benchmarks.md explains each target and "
+            "the misses of the committed run."
+        )
+    lines.append("Exit status 0 whatever the timings: with --check, 1 where a target is missed.")
+    return "\n".join(_terminal.legend([("", line)], columns).strip() for line in lines)
 
 
 def plot(report: dict[str, Any], path: str) -> None:
@@ -1103,8 +1324,11 @@ def _names(values: list[str] | None, allowed: Sequence[str], what: str) -> tuple
     names = tuple(n.strip() for v in values for n in v.split(",") if n.strip())
     unknown = [n for n in names if n not in allowed]
     if unknown:
+        from multiact._checks import did_you_mean
+
         raise ValueError(
-            f"unknown {what} {', '.join(unknown)}; expected some of {', '.join(allowed)}"
+            f"unknown {what} {', '.join(unknown)}{did_you_mean(unknown[0], allowed)} "
+            f"(expected some of {', '.join(allowed)})"
         )
     return names
 
@@ -1124,14 +1348,24 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench",
         help="time multiact against each library's own calls",
-        description="Time multiact against the native call in the same process (interleaved "
-        "rounds, medians of per-round ratios): per-call overhead on 1 and 1,000 elements, "
-        "throughput on 1M and 16M float32 elements, NumPy's peak memory, import time and "
-        "first-call latency. Prints each target as met or missed.",
-        epilog="examples: multiact bench --quick; multiact bench --backends torch "
-        "--activations relu,gelu --json bench.json",
+        description=textwrap.fill(
+            "Time multiact against the native call in the same process (interleaved rounds, "
+            "medians of per-round ratios): per-call overhead on 1 and 1,000 elements, "
+            "throughput on 1M and 16M float32 elements, NumPy's peak memory, import time and "
+            "first-call latency. Prints each target as met or missed, and a verdict.",
+            79,
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact bench --quick\n"
+        "  multiact bench --backends torch --activations relu,gelu --json bench.json\n"
+        "  multiact bench --check   # exit 1 if a target is missed\n\n"
+        "exit status:\n"
+        "  0  success (whatever the timings, unless --check)\n"
+        "  1  with --check: a target was missed\n"
+        "  2  usage error (the reason is printed on stderr)",
     )
-    bench.add_argument("--backends", action="append", metavar="NAMES", help="numpy,torch,jax")
+    bench.add_argument("--backends", action="append", metavar="NAMES", help="numpy,torch,jax,dask")
     bench.add_argument(
         "--activations",
         action="append",
@@ -1149,6 +1383,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, metavar="N", help="interleaved rounds per figure")
     bench.add_argument("--json", metavar="FILE", help="write every record to FILE")
     bench.add_argument("--plot", metavar="FILE", help="draw the time ratios into FILE (PNG, SVG)")
+    bench.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 when a target is missed (timings depend on the machine and "
+        "its load: without --check, the exit status is 0 whatever they are)",
+    )
     bench.set_defaults(run=command)
     return bench
 
@@ -1170,6 +1410,17 @@ def command(args: argparse.Namespace) -> int:
         rounds=args.rounds or (5 if args.quick else 101),
         min_time=0.0001,
     )
+    from multiact import _terminal
+
+    sizes_text = ", ".join(_size(s) for s in settings.sizes)
+    print(
+        _terminal.heading(
+            f"multiact bench{' --quick' if settings.quick else ''}: "
+            f"{', '.join(settings.backends)}; {len(settings.activations)} activations; "
+            f"{sizes_text} float32 elements; {settings.rounds} rounds"
+        ),
+        flush=True,
+    )
     report = run(settings, progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True))
     print(table(report))
     if args.json:
@@ -1178,4 +1429,7 @@ def command(args: argparse.Namespace) -> int:
             out.write("\n")
     if args.plot:
         plot(report, args.plot)
+    if args.check and missed(report):
+        print(f"exit status 1 (--check): {len(missed(report))} targets missed", file=sys.stderr)
+        return 1
     return 0

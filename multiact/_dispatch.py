@@ -66,7 +66,12 @@ def _find(x: object) -> Any:
         library = modules.get(native.library)
         if library is None:  # never imported by the caller: x cannot be one of its arrays
             continue
-        if isinstance(x, getattr(library, native.array_type)):
+        array_type = library
+        for part in native.array_type.split("."):  # dask.array.Array: only once imported
+            array_type = getattr(array_type, part, None)
+        if array_type is None:
+            continue
+        if isinstance(x, array_type):
             return backend_module(native.name)
         if native.scalar_type is not None and isinstance(x, getattr(library, native.scalar_type)):
             return _scalars(backend_module(native.name))
@@ -154,7 +159,8 @@ def forget() -> None:
 
 
 def backend_for(x: object) -> str:
-    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax`` or ``generic``.
+    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax``, ``dask`` or
+    ``generic``.
 
     >>> import numpy as np
     >>> multiact.backend_for(np.ones(3))
