@@ -760,7 +760,6 @@ def run_training(backend: str, settings: Settings) -> list[Record]:
     return records
 
 
-
 # --- Dask: chunked arrays.
 
 #: The chunked array: 4000 x 4000 float32 in 64 chunks (--quick: 1000 x 1000 in 16).
