@@ -150,5 +150,4 @@ def test_conformance_without_the_compiled_loops():
         text=True,
         timeout=600,
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert " 0 failed" in run.stdout
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]  # 1 on any failure
