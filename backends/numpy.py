@@ -1080,3 +1080,10 @@ def sparsemax(x: np.ndarray, axis: int) -> np.ndarray:
     np.maximum(w, 0.0, out=w)  # maximum(-0.0, 0.0) is 0.0: the zeros are +0.0
     np.copyto(w, np.nan, where=~finite)
     return _narrow(w, x)
+
+
+# The compiled loops (multiact._ufuncs, where they were built) in front of the kernels above
+# for the dtypes they have: see backends/_compiled.py.
+from ._compiled import install as _install_compiled  # noqa: E402
+
+_install_compiled(globals())
