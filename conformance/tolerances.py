@@ -466,6 +466,18 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
     KnownDifference(
         "xielu",
         {},
+        "gradient",
+        ("torch", *_EVERY_BACKEND_BUT_TORCH, "cupy"),
+        ("float16", "bfloat16", "float32", "float64"),
+        _double_overflows,
+        None,
+        "g (2 alpha_p x + beta) for x > 0: +inf from x = max / (2 alpha_p), where the exact "
+        "gradient is finite for |g| < 1 (PyTorch's autograd of Transformers' x (alpha_p x + beta) "
+        "sums g (alpha_p x + beta) + (g x) alpha_p and stays finite there).",
+    ),
+    KnownDifference(
+        "xielu",
+        {},
         "forward",
         ("jax", "generic-jax"),
         ("float16", "bfloat16", "float32", "float64"),

@@ -171,6 +171,9 @@ def _quietly(formula: Callable[[Any, Any], Any], x: Any, xp: Any) -> Any:
                 return np.asarray(formula(b, block_xp))
 
         return x.map_blocks(block, dtype=x.dtype)
+    if type(x).__module__.startswith("torch"):
+        # PyTorch computes silently, and torch.compile cannot trace np.errstate.
+        return formula(x, xp)
     with np.errstate(all="ignore"):
         return formula(x, xp)
 
