@@ -1,7 +1,8 @@
 """Native backends: each array library's own kernels, corrected to PyTorch's semantics.
 
-The contract every backend module keeps (``numpy.py``, ``torch.py``, ``jax.py`` here, and the
-generic array-API backend ``multiact._generic``) is :class:`Backend`, written down once below;
+The contract every backend module keeps (``numpy.py``, ``torch.py``, ``jax.py``,
+``tensorflow.py`` and ``mlx.py`` here, and the generic array-API backend
+``multiact._generic``) is :class:`Backend`, written down once below;
 the native ones are listed once, in :data:`NATIVE_BACKENDS`, which dispatch, the command line
 and the tests read. Adding a native backend is one module here and one line in that table
 (and, for the conformance suite, one adapter in ``multiact.conformance.adapters``).
@@ -33,7 +34,7 @@ class Backend(Protocol):
     for a library with scalars (``NativeBackend.scalar_type``), ``asarray_of_scalar``.
     """
 
-    #: The backend's name: ``numpy``, ``torch``, ``jax`` or ``generic``.
+    #: The backend's name: ``numpy``, ``torch``, ``jax``, ``tensorflow``, ``mlx`` or ``generic``.
     NAME: str
     #: The dtypes already seen to pass the float-only dtype check, so that the next call with
     #: one costs a set lookup (``dtype_kind`` costs a call, a tenth of a one-element kernel);
@@ -77,6 +78,14 @@ class NativeBackend:
     array_type: str
     #: The library's scalar class, computed as 0-d arrays and returned as scalars (NumPy's).
     scalar_type: str | None = None
+    #: Further array classes of the library that are not subclasses of ``array_type``
+    #: (TensorFlow's ``tf.Variable`` is no ``tf.Tensor``).
+    more_array_types: tuple[str, ...] = ()
+
+    @property
+    def array_types(self) -> tuple[str, ...]:
+        """Every array class of the library dispatch sends to this backend."""
+        return (self.array_type, *self.more_array_types)
 
     @property
     def module(self) -> str:
@@ -88,6 +97,8 @@ NATIVE_BACKENDS: tuple[NativeBackend, ...] = (
     NativeBackend("numpy", "numpy", "ndarray", scalar_type="generic"),
     NativeBackend("torch", "torch", "Tensor"),
     NativeBackend("jax", "jax", "Array"),
+    NativeBackend("tensorflow", "tensorflow", "Tensor", more_array_types=("Variable",)),
+    NativeBackend("mlx", "mlx.core", "array"),
 )
 
 

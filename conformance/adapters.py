@@ -103,6 +103,10 @@ class Adapter(ABC):
         """Where the array ``y`` lives: ``cpu`` or ``cuda``."""
         return "cpu"
 
+    def dtype_name(self, dtype: Any) -> str:
+        """A dtype of the library by name: ``float32``, ``bfloat16``, ``int8``, ``complex64``."""
+        return str(dtype).rpartition(".")[2]
+
     def same_array_type(self, x: Any, y: Any) -> bool:
         """Does the result ``y`` have the array type of the input ``x`` (the output contract)?"""
         return type(y) is type(x)
@@ -249,6 +253,104 @@ def _jax_device(device: str) -> Any:
         raise RuntimeError(f"JAX has no GPU device: {error}") from None
 
 
+class TensorFlowAdapter(Adapter):
+    module = "tensorflow"
+    title = "TensorFlow"
+    # TensorFlow's CPU-only build installs the same module under another name.
+    distributions = ("tensorflow", "tensorflow-cpu")
+    native_backend = "tensorflow"
+    dtypes = _FLOATS
+    devices = ("cpu", "cuda")
+    cost = 4.0
+    # Slicing copies.
+    strided_views = False
+    has_autograd = True
+
+    def dtype_name(self, dtype: Any) -> str:
+        return self.namespace().as_dtype(dtype).name
+
+    def version(self) -> str | None:
+        for distribution in self.distributions:
+            try:
+                return importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        return None
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        tf = self.namespace()
+        numpy_dtype = tf.as_dtype(dtype).as_numpy_dtype
+        with tf.device(_tf_device(device)):
+            return tf.constant(np.asarray(values).astype(numpy_dtype))
+
+    def to_host(self, y: Any) -> Any:
+        return y.numpy()
+
+    def device_of(self, y: Any) -> str:
+        return "cuda" if ":GPU:" in y.device else "cpu"
+
+    def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return tape.gradient(y, x, output_gradients=g)
+
+    def gpu_problem(self) -> str | None:
+        import tensorflow as tf
+
+        return None if tf.config.list_physical_devices("GPU") else "TensorFlow finds no GPU"
+
+    def prepare(self) -> None:
+        import os
+
+        # TensorFlow's C++ start-up notes (oneDNN, CUDA drivers) on stderr, once per process.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    def single_thread(self) -> None:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(1)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # TensorFlow's runtime has started: too late, and harmless
+            pass
+
+
+def _tf_device(device: str | None) -> str:
+    return "/GPU:0" if device == "cuda" else "/CPU:0"
+
+
+class MLXAdapter(Adapter):
+    module = "mlx.core"
+    title = "MLX"
+    distributions = ("mlx",)
+    native_backend = "mlx"
+    dtypes = _FLOATS
+    cost = 1.5
+    has_autograd = True
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        mx = self.namespace()
+        values = np.asarray(values)
+        if dtype == "bfloat16":  # NumPy has no bfloat16: float32 holds the values exactly
+            return mx.array(values.astype(np.float32)).astype(mx.bfloat16)
+        return mx.array(values.astype(dtype))
+
+    def to_host(self, y: Any) -> Any:
+        mx = self.namespace()
+        if y.dtype in (mx.float16, mx.bfloat16):
+            y = y.astype(mx.float32)
+        return np.array(y)
+
+    def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
+        import mlx.core as mx
+
+        _, (grad,) = mx.vjp(f, [x], [g])
+        return grad
+
+
 class ArrayApiStrictAdapter(Adapter):
     module = "array_api_strict"
     title = "array-api-strict"
@@ -321,6 +423,8 @@ ADAPTERS: dict[str, Adapter] = {
         NumPyAdapter(),
         TorchAdapter(),
         JaxAdapter(),
+        TensorFlowAdapter(),
+        MLXAdapter(),
         DaskAdapter(),
         ArrayApiStrictAdapter(),
         CuPyAdapter(),

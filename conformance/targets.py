@@ -108,7 +108,7 @@ class Target:
         params = dict(params or {})
         for p in a.params:
             if p.kind == "array" and p.name in params and isinstance(params[p.name], tuple):
-                dtype = str(like.dtype).rpartition(".")[2]
+                dtype = self.adapter.dtype_name(like.dtype)
                 values = np.asarray(params[p.name], np.float64)
                 try:
                     device = self.device_of(like)
@@ -128,17 +128,22 @@ class Target:
 
 
 _NUMPY, _TORCH, _JAX = ADAPTERS["numpy"], ADAPTERS["torch"], ADAPTERS["jax"]
+_TENSORFLOW, _MLX = ADAPTERS["tensorflow"], ADAPTERS["mlx"]
 CUPY = Target("cupy", ADAPTERS["cupy"])
 #: Every target the suite knows, whether or not its library is installed.
 ALL_TARGETS: tuple[Target, ...] = (
     Target("numpy", _NUMPY),
     Target("torch", _TORCH),
     Target("jax", _JAX),
+    Target("tensorflow", _TENSORFLOW),
+    Target("mlx", _MLX),
     Target("array-api-strict", ADAPTERS["array_api_strict"]),
     Target("dask", ADAPTERS["dask"]),
     Target("generic-numpy", _NUMPY, forced_generic=True),
     Target("generic-torch", _TORCH, forced_generic=True),
     Target("generic-jax", _JAX, forced_generic=True),
+    Target("generic-tensorflow", _TENSORFLOW, forced_generic=True),
+    Target("generic-mlx", _MLX, forced_generic=True),
     CUPY,
 )
 #: The targets of a run: all but those listed only where their library is installed (CuPy).

@@ -266,8 +266,17 @@ _EVERY_BACKEND_BUT_TORCH = (
     "generic-numpy",
     "generic-torch",
     "generic-jax",
+    "tensorflow",
+    "mlx",
+    "generic-tensorflow",
+    "generic-mlx",
     "cupy",
 )
+
+#: The targets whose CPU kernels flush subnormal numbers to zero: XLA's (JAX) and
+#: TensorFlow's (which sets the CPU's flush-to-zero and denormals-are-zero modes around its
+#: kernels).
+_FLUSHING = ("jax", "generic-jax", "tensorflow", "generic-tensorflow")
 
 _NAN_GRADIENT = (
     "PyTorch's backward at NaN for {name} depends on the dtype and on whether the element "
@@ -383,11 +392,12 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "*",
         {},
         "gradient",
-        ("jax", "generic-jax"),
+        _FLUSHING,
         ("float16", "bfloat16", "float32", "float64"),
         _subnormal,
         None,
-        "XLA on CPU flushes subnormal numbers to zero, so a subnormal input is 0 to JAX: at a "
+        "XLA on CPU and TensorFlow's CPU kernels flush subnormal numbers to zero, so a "
+        "subnormal input is 0 to JAX and TensorFlow: at a "
         "kink at 0 (relu, leaky_relu, ...) its gradient is the one at 0, not at a positive or "
         "negative number. The forward values differ by less than a subnormal, within tolerance.",
     ),
@@ -424,10 +434,11 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "prelu",
         {},
         "forward",
-        ("jax", "generic-jax"),
+        _FLUSHING,
         ("float16", "bfloat16", "float32", "float64"),
         lambda values, dtype, params: np.isinf(values) & (values < 0),
         None,
+        "TensorFlow's CPU kernels flush subnormal numbers to zero too. "
         "XLA on CPU flushes subnormal numbers to zero, prelu's weight included: a subnormal "
         "weight times -inf is 0 * -inf = NaN on JAX, where PyTorch gives -inf (found by "
         "tests/test_properties.py with the weight 1.4e-45 in float32). Only for weights that "
@@ -438,10 +449,11 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "log1mexp",
         {},
         "forward",
-        ("jax", "generic-jax"),
+        _FLUSHING,
         ("float16", "bfloat16", "float32", "float64"),
         _subnormal,
         None,
+        "TensorFlow's CPU kernels flush subnormal numbers to zero too. "
         "XLA on CPU flushes subnormal numbers to zero: log1mexp of the smallest positive "
         "subnormal is log1mexp(0) = -inf on JAX, instead of about -103 (float32).",
     ),
@@ -449,10 +461,11 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "softplus",
         {},
         "forward",
-        ("jax", "generic-jax"),
+        _FLUSHING,
         ("float16", "bfloat16", "float32", "float64"),
         _subnormal,
         None,
+        "TensorFlow's CPU kernels flush subnormal numbers to zero too. "
         "XLA on CPU flushes subnormal numbers to zero: beta * x for a subnormal x is 0 to JAX, "
         "so against a threshold in the subnormal range (0 or -0.0 included) it takes the "
         "log1p(exp(beta * x)) / beta branch, log(2) / beta, where PyTorch returns x (found by "
@@ -462,10 +475,11 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "softplus",
         {},
         "forward",
-        ("jax", "generic-jax"),
+        _FLUSHING,
         ("float16", "bfloat16", "float32", "float64"),
         _at_zero,
         None,
+        "TensorFlow's CPU kernels flush subnormal numbers to zero too. "
         "XLA on CPU flushes subnormal numbers to zero, the threshold included: with a negative "
         "subnormal threshold, beta * 0 > threshold is 0 > -0 to JAX, false, and softplus(0) is "
         "log(2) / beta where PyTorch returns 0 (found by tests/test_properties.py at "
@@ -477,10 +491,11 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "threshold",
         {},
         "forward",
-        ("jax", "generic-jax"),
+        _FLUSHING,
         ("float16", "bfloat16", "float32", "float64"),
         _subnormal,
         None,
+        "TensorFlow's CPU kernels flush subnormal numbers to zero too. "
         "XLA on CPU flushes subnormal numbers to zero before comparing them with the threshold: "
         "a subnormal x beside a threshold in the subnormal range (0 or -0.0 included) is taken "
         "for 0 and gets `value` on JAX, where PyTorch keeps x (found by tests/test_properties.py "

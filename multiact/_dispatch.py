@@ -66,7 +66,7 @@ def _find(x: object) -> Any:
         library = modules.get(native.library)
         if library is None:  # never imported by the caller: x cannot be one of its arrays
             continue
-        if isinstance(x, getattr(library, native.array_type)):
+        if isinstance(x, tuple(getattr(library, name) for name in native.array_types)):
             return backend_module(native.name)
         if native.scalar_type is not None and isinstance(x, getattr(library, native.scalar_type)):
             return _scalars(backend_module(native.name))

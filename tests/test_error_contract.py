@@ -102,7 +102,7 @@ def _call(a: Activation, x: object, **params: object) -> object:
 
 def _like(x: object, values: np.ndarray) -> object:
     target = next(t for t in BACKENDS if t.available() and _is(t, x))
-    return target.asarray(values, str(x.dtype).rpartition(".")[2])
+    return target.asarray(values, target.adapter.dtype_name(x.dtype))
 
 
 def _is(target: Target, x: object) -> bool:
