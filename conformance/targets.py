@@ -123,6 +123,10 @@ class Target:
         a = lookup(activation)
         params = self.array_params(activation, params, x)
         if self.forced_generic:
+            if self.adapter.native_backend is not None:
+                # The native backend registers the array-API namespace the generic kernels
+                # use for its library (TensorFlow's, MLX's) when it is imported.
+                backend_module(self.adapter.native_backend)
             return getattr(backend_module("generic"), a.name)(x, *a.kernel_args(params))
         return getattr(multiact, activation)(x, **params)
 
