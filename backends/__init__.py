@@ -30,8 +30,10 @@ class Backend(Protocol):
     of the input's type, device and dtype (``tests/test_api.py`` checks every signature).
 
     Optional: ``refuse(fn, x)``, called once per array type before it is cached, raises for
-    arrays of the library that the kernels would silently get wrong (``numpy.matrix``); and,
-    for a library with scalars (``NativeBackend.scalar_type``), ``asarray_of_scalar``.
+    arrays of the library that the kernels would silently get wrong (``numpy.matrix``);
+    ``negate(x)``, ``-x`` for a library whose ``-`` refuses unsigned integers (TensorFlow's),
+    which PyTorch's negation wraps around; and, for a library with scalars
+    (``NativeBackend.scalar_type``), ``asarray_of_scalar``.
     """
 
     #: The backend's name: ``numpy``, ``torch``, ``jax``, ``tensorflow``, ``mlx`` or ``generic``.

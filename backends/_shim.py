@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FloatInfo", "Namespace", "float_info"]
+__all__ = ["COMPLEX_FORMULAS", "FloatInfo", "Namespace", "complex_kernel", "float_info"]
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,6 @@ class Namespace:
         """An array of x's shape (and device) filled with ``value`` in ``dtype``."""
         raise NotImplementedError
 
-    # --- Derived.
-
     def finfo(self, dtype: Any) -> FloatInfo:
         return float_info(self.dtype_name(dtype))
 
@@ -110,6 +108,35 @@ class Namespace:
         if kind == "numeric":
             return name != "bool"
         raise ValueError(f"unknown dtype kind {kind!r}")
+
+    def make_complex(self, real: Any, imag: Any) -> Any:
+        raise NotImplementedError
+
+    def imag(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    # --- Derived.
+
+    def c99_exp(self, z: Any) -> Any:
+        """exp(z) with C99's value at Re z = -inf, which PyTorch's and NumPy's give: 0 for
+        every imaginary part, infinite and NaN ones included."""
+        e = self.exp(z)
+        return self.where(self.real(z) == -math.inf, self.zeros_like(e), e)
+
+    def smith_divide(self, n: Any, d: Any) -> Any:
+        """n / d by Smith's algorithm, PyTorch's complex division (and NumPy's): where d has
+        overflowed to inf +- inf j the quotient is NaN, as PyTorch gives (sigmoid(-1000 + 0.5j)),
+        and 1 / (inf + 0j) is 0 (sigmoid(-1000)), where TensorFlow's and MLX's divisions differ."""
+        a, b, c, e = self.real(n), self.imag(n), self.real(d), self.imag(d)
+        by_real = self.abs(c) >= self.abs(e)
+        ratio = self.where(by_real, e / c, c / e)
+        scale = 1.0 / self.where(by_real, c + e * ratio, e + c * ratio)
+        real = self.where(by_real, (a + b * ratio) * scale, (a * ratio + b) * scale)
+        imag = self.where(by_real, (b - a * ratio) * scale, (b * ratio - a) * scale)
+        zero = (c == 0) & (e == 0)  # a complex infinity or NaN, as PyTorch divides by zero
+        real = self.where(zero, a / self.abs(c), real)
+        imag = self.where(zero, b / self.abs(e), imag)
+        return self.make_complex(real, imag)
 
     def full_like(self, x: Any, fill_value: Any, dtype: Any = None, device: Any = None) -> Any:
         return self.fill(x, fill_value, x.dtype if dtype is None else dtype)
@@ -142,6 +169,37 @@ class Namespace:
         y = self.where(zero, self.zeros_like(big), y)
         infinite = self.isinf(a) | self.isinf(b)
         return self.where(infinite, self.full_like(big, math.inf), y)
+
+
+#: PyTorch's complex formulas where TensorFlow's and MLX's exp and division differ from
+#: PyTorch's at overflow and infinities (the other complex activations use
+#: ``multiact._generic.COMPLEX_FORMULAS``), as the JAX backend's for XLA.
+COMPLEX_FORMULAS = {
+    "sigmoid": lambda z, xp: xp.smith_divide(xp.ones_like(z), 1.0 + xp.c99_exp(-z)),
+    "silu": lambda z, xp: xp.smith_divide(z, 1.0 + xp.c99_exp(-z)),
+    "exponential": lambda z, xp: xp.c99_exp(z),
+    # x / (1 + |x|) divides by a real array, which TensorFlow refuses for a complex x and
+    # PyTorch promotes to complex before dividing (Smith's algorithm, imaginary part 0).
+    "softsign": lambda z, xp: xp.smith_divide(
+        z, xp.make_complex(1.0 + xp.abs(z), xp.zeros_like(xp.real(z)))
+    ),
+}
+
+
+def complex_kernel(name: str, xp: Namespace) -> Any:
+    """The kernel of activation ``name`` for a complex ``x``: PyTorch's formula, computed with
+    ``xp``; ``inplace`` (silu's) left to the caller."""
+    from multiact import _generic
+
+    formula = COMPLEX_FORMULAS.get(name)
+    if formula is None:
+        generic = _generic.complex_kernel(name)
+        if name not in _generic.COMPLEX_INPLACE:
+            return generic
+        return lambda x, inplace: generic(x, False)
+    if name in _generic.COMPLEX_INPLACE:
+        return lambda x, inplace: formula(x, xp)
+    return lambda x: formula(x, xp)
 
 
 def _is_number(value: object) -> bool:

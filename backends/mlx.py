@@ -27,11 +27,11 @@ from typing import Any
 
 import mlx.core as mx
 
-from multiact import _checks, _generic, _namespace
+from multiact import _checks, _namespace
 from multiact._numerics import channel_weight
 from multiact._registry import ACTIVATIONS
 
-from . import _formulas
+from . import _formulas, _shim
 from ._formulas import Own
 from ._shim import Namespace
 
@@ -74,6 +74,12 @@ class _MLXNamespace(Namespace):
     isfinite = staticmethod(mx.isfinite)
     maximum = staticmethod(mx.maximum)
     minimum = staticmethod(mx.minimum)
+
+    def make_complex(self, real: Any, imag: Any) -> Any:
+        return real + imag * 1j
+
+    def imag(self, x: Any) -> Any:
+        return mx.imag(x)
 
     def dtype_name(self, dtype: Any) -> str:
         name = str(dtype).rpartition(".")[2]
@@ -149,7 +155,8 @@ _FLOATS_BY_NAME = {xp.dtype_name(d): d for d in _FLOAT_DTYPES}
 def _as_float_dtype(dtype: object) -> mx.Dtype | None:
     if dtype is float:  # Python's float is float64, as torch.softmax(dtype=float) takes it
         return mx.float64
-    return dtype if dtype in _FLOAT_SET else None
+    # The table's own object: mlx.core hands out a new Dtype object at each attribute access.
+    return _FLOATS_BY_NAME[xp.dtype_name(dtype)] if dtype in _FLOAT_SET else None
 
 
 def float_dtype(fn: str, dtype: object, x: mx.array) -> mx.Dtype:
@@ -197,8 +204,10 @@ def _exp(x: mx.array) -> mx.array:
     x = 31; measured on a 2M-point grid of [-87, 88]), beyond PyTorch's tolerance. exp(x) is
     2^k exp(r) with r = x - k ln 2 (Cody and Waite's two-part ln 2): on |r| <= ln 2 / 2 mx.exp
     is within 1e-7, and 2^k, in two halves, neither overflows nor underflows early."""
-    k = mx.round(mx.where(mx.isfinite(x), x, 0.0) * 1.4426950408889634)
-    r = (x - k * _LN2_HIGH) - k * _LN2_LOW
+    # Clipped where exp is inf or 0 anyway (the selections below), so k stays small.
+    c = mx.clip(x, -110.0, 90.0)
+    k = mx.round(mx.where(mx.isnan(c), 0.0, c) * 1.4426950408889634)
+    r = (c - k * _LN2_HIGH) - k * _LN2_LOW
     half = mx.floor(k / 2)
     y = mx.exp(r) * mx.power(2.0, half) * mx.power(2.0, k - half)
     y = mx.where(x > _EXP_MAX, mx.full(x.shape, math.inf, x.dtype), y)
@@ -352,21 +361,13 @@ globals().update(
 )
 
 
-_COMPLEX_KERNELS: dict[str, Callable[..., mx.array]] = {}
+_COMPLEX_KERNELS: dict[str, Callable[..., Any]] = {}
 
 
-def complex_kernel(name: str) -> Callable[..., mx.array]:
-    """The kernel of ``name`` for a complex ``x``: PyTorch's formula (the generic one's),
-    differentiated by MLX."""
+def complex_kernel(name: str) -> Callable[..., Any]:
+    """The kernel of ``name`` for a complex ``x``: PyTorch's formula, differentiated by the
+    library itself."""
     kernel = _COMPLEX_KERNELS.get(name)
     if kernel is None:
-        generic = _generic.complex_kernel(name)
-        if name in _generic.COMPLEX_INPLACE:
-
-            def compute(x: mx.array, inplace: bool) -> mx.array:
-                return generic(x, False)
-
-        else:
-            compute = generic
-        kernel = _COMPLEX_KERNELS[name] = _kernel(name, compute)
+        kernel = _COMPLEX_KERNELS[name] = _kernel(name, _shim.complex_kernel(name, xp))
     return kernel

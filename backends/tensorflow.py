@@ -35,11 +35,11 @@ import tensorflow as tf
 from tensorflow.python.eager import record
 from tensorflow.python.framework.ops import EagerTensor, SymbolicTensor
 
-from multiact import _checks, _generic, _namespace
+from multiact import _checks, _namespace
 from multiact._numerics import channel_weight, rowwise
 from multiact._registry import ACTIVATIONS
 
-from . import _formulas
+from . import _formulas, _shim
 from ._formulas import Own
 from ._shim import Namespace
 
@@ -81,6 +81,12 @@ class _TensorFlowNamespace(Namespace):
     isfinite = staticmethod(tf.math.is_finite)
     maximum = staticmethod(tf.maximum)
     minimum = staticmethod(tf.minimum)
+
+    def make_complex(self, real: Any, imag: Any) -> Any:
+        return tf.complex(real, imag)
+
+    def imag(self, x: Any) -> Any:
+        return tf.math.imag(x)
 
     def dtype_name(self, dtype: Any) -> str:
         return tf.as_dtype(dtype).name
@@ -182,6 +188,13 @@ def cast(x: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
     if x.dtype.is_complex:
         x = tf.math.real(x)
     return tf.cast(x, dtype)
+
+
+def negate(x: tf.Tensor) -> tf.Tensor:
+    """-x, wrapping around for unsigned integers as PyTorch's does (TensorFlow has no
+    negation of them)."""
+    x = tf.convert_to_tensor(x)
+    return tf.zeros_like(x) - x if x.dtype.is_unsigned else -x
 
 
 def promote(x: tf.Tensor) -> tf.Tensor:
@@ -340,23 +353,39 @@ def _prelu(x: tf.Tensor, weight: Any) -> tf.Tensor:
     return tf.where(x > 0, x, w * x)
 
 
-def _rrelu_noise(x: tf.Tensor, lower: float, upper: float, generator: object) -> tf.Tensor:
-    if generator is None:
-        return tf.random.uniform(tf.shape(x), lower, upper, dtype=x.dtype)
-    if isinstance(generator, tf.random.Generator):
-        return generator.uniform(tf.shape(x), lower, upper, dtype=x.dtype)
+def _seed(generator: object) -> int | None:
+    """An int seed checked (as uint64), or None for another generator."""
     if isinstance(generator, int) and not isinstance(generator, bool):
-        if not -(2**63) <= generator < 2**63:
+        if not 0 <= generator < 2**64:
             raise ValueError(
-                "multiact.rrelu: argument 'generator' must be a seed between -2**63 and "
-                f"2**63 - 1 for a TensorFlow tensor; got {generator}"
+                "multiact.rrelu: argument 'generator' must be a seed between 0 and 2**64 - 1 "
+                f"for a TensorFlow tensor; got {generator}"
             )
-        seed = tf.constant([generator, 0], tf.int64)
-        return tf.random.stateless_uniform(tf.shape(x), seed, lower, upper, dtype=x.dtype)
+        return generator
+    if generator is None or isinstance(generator, tf.random.Generator):
+        return None
     raise TypeError(
         "multiact.rrelu: argument 'generator' must be None, an int seed or a "
         f"tf.random.Generator for a TensorFlow tensor; got {_checks._given(generator)}"
     )
+
+
+def _rrelu_noise(x: tf.Tensor, lower: float, upper: float, generator: object) -> tf.Tensor:
+    seed = _seed(generator)
+    low, high = tf.constant(lower, x.dtype), tf.constant(upper, x.dtype)
+    if seed is not None:
+        # tf.random.Generator.from_seed(seed)'s draws (its Philox state is the counter
+        # [seed, 0] and the key 0), without the variable a generator is: the same slopes at
+        # every call, inside tf.function too.
+        counter = tf.constant([seed, 0], tf.uint64)
+        key = tf.constant([0], tf.uint64)
+        u = tf.raw_ops.StatelessRandomUniformV2(
+            shape=tf.shape(x), key=key, counter=counter, alg=1, dtype=x.dtype
+        )
+        return u * (high - low) + low
+    if generator is None:
+        return tf.random.uniform(tf.shape(x), low, high, dtype=x.dtype)
+    return generator.uniform(tf.shape(x), low, high, dtype=x.dtype)
 
 
 @_widened
@@ -377,25 +406,8 @@ def _rrelu(
         if dtype_kind(x) != "f":
             raise _checks.dtype_error("rrelu", x, "f")
         return _rrelu_training(x, lower, upper, generator)
-    _rrelu_noise_check(generator)
+    _seed(generator)  # checked, as in training
     return _leaky_relu(x, (lower + upper) / 2, False)
-
-
-def _rrelu_noise_check(generator: object) -> None:
-    """Outside training the generator is not used, but must still be one (as in PyTorch)."""
-    if generator is None or isinstance(generator, tf.random.Generator):
-        return
-    if isinstance(generator, int) and not isinstance(generator, bool):
-        if not -(2**63) <= generator < 2**63:
-            raise ValueError(
-                "multiact.rrelu: argument 'generator' must be a seed between -2**63 and "
-                f"2**63 - 1 for a TensorFlow tensor; got {generator}"
-            )
-        return
-    raise TypeError(
-        "multiact.rrelu: argument 'generator' must be None, an int seed or a "
-        f"tf.random.Generator for a TensorFlow tensor; got {_checks._given(generator)}"
-    )
 
 
 _SPECIAL: dict[str, Callable[..., tf.Tensor]] = {"prelu": _prelu, "rrelu": _rrelu}
@@ -408,21 +420,13 @@ globals().update(
 )
 
 
-_COMPLEX_KERNELS: dict[str, Callable[..., tf.Tensor]] = {}
+_COMPLEX_KERNELS: dict[str, Callable[..., Any]] = {}
 
 
-def complex_kernel(name: str) -> Callable[..., tf.Tensor]:
-    """The kernel of ``name`` for a complex ``x``: PyTorch's formula (the generic one's),
-    differentiated by TensorFlow."""
+def complex_kernel(name: str) -> Callable[..., Any]:
+    """The kernel of ``name`` for a complex ``x``: PyTorch's formula, differentiated by the
+    library itself."""
     kernel = _COMPLEX_KERNELS.get(name)
     if kernel is None:
-        generic = _generic.complex_kernel(name)
-        if name in _generic.COMPLEX_INPLACE:
-
-            def compute(x: tf.Tensor, inplace: bool) -> tf.Tensor:
-                return generic(x, False)
-
-        else:
-            compute = generic
-        kernel = _COMPLEX_KERNELS[name] = _kernel(name, compute)
+        kernel = _COMPLEX_KERNELS[name] = _kernel(name, _shim.complex_kernel(name, xp))
     return kernel

@@ -44,6 +44,11 @@ class Adapter(ABC):
     #: multiact's native backend for these arrays, or None: the generic array-API one.
     native_backend: ClassVar[str | None] = None
     dtypes: ClassVar[tuple[str, ...]] = ("float16", "float32", "float64")
+    #: Its complex dtypes (MLX has no complex128).
+    complex_dtypes: ClassVar[tuple[str, ...]] = ("complex64", "complex128")
+    #: Arrays of the library can be written into (``inplace=True``); JAX arrays and TensorFlow
+    #: tensors cannot (a ``tf.Variable`` can: ``assign``).
+    mutable: ClassVar[bool] = True
     #: Where its arrays can live (``cpu``, ``cuda``).
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     #: Rough cost of a case relative to NumPy, to start the longest jobs first.
@@ -191,6 +196,7 @@ class JaxAdapter(Adapter):
     dtypes = _FLOATS
     devices = ("cpu", "cuda")
     cost = 3.0
+    mutable = False
     # Slicing copies, and XLA compiles one shape-agnostic kernel per elementwise function.
     strided_views = False
     shape_agnostic_elementwise = True
@@ -262,6 +268,7 @@ class TensorFlowAdapter(Adapter):
     dtypes = _FLOATS
     devices = ("cpu", "cuda")
     cost = 4.0
+    mutable = False
     # Slicing copies.
     strided_views = False
     has_autograd = True
@@ -330,6 +337,7 @@ class MLXAdapter(Adapter):
     # MLX has float64 on the CPU only, where its exp, tanh and others are float32's
     # approximations (3.9e-6 relative for exp): not tested, as MLX's own float64 falls short.
     dtypes = ("float16", "bfloat16", "float32")
+    complex_dtypes = ("complex64",)
     cost = 1.5
     has_autograd = True
 

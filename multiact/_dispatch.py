@@ -139,7 +139,9 @@ def cast(fn: str, x: Any, dtype: object, backend: Backend) -> Any:
         if kind == "u":
             _checks.unsigned_negation_warning(fn, x)
         # -(-x cast): the kernel negates again, exactly, so it computes softmax(cast(-x)).
-        return -backend.cast(-x, target)
+        # A backend whose library has no negation of unsigned integers brings its own.
+        negate = getattr(backend, "negate", None)
+        return -backend.cast(-x if negate is None else negate(x), target)
     return backend.cast(x, target)
 
 
