@@ -562,7 +562,7 @@ def _traced_formula(name: str) -> Callable[..., jax.Array]:
     def kernel(x: jax.Array, *params: object) -> jax.Array:
         kind = dtype_kind(x)
         if kind != "f":
-            if not ACTIVATIONS[name].integer_inputs or kind not in "iu":
+            if ACTIVATIONS[name].integers != "keep" or kind not in "iu":
                 raise _checks.dtype_error(name, x, "f")
             # Converted to x's integer dtype, truncated, as PyTorch converts a number; no
             # derivative through integers.

@@ -116,8 +116,8 @@ def _raise_if_refused(name: str, error: RuntimeError, inplace: bool, x: torch.Te
     a wrapping function would cost a call on every use."""
     text = str(error)
     if isinstance(error, NotImplementedError) and "not implemented for" in text:
-        refused = _checks.dtype_error(name, x, ACTIVATIONS[name].dtype_kinds)
-        raise TypeError(f"{refused} (PyTorch has no {name} kernel for it)") from error
+        why = f"PyTorch has no {name} kernel for it"
+        raise _checks.dtype_error(name, x, ACTIVATIONS[name].dtype_kinds, why) from error
     if any(refusal in text for refusal in _REFUSALS):
         raise _checks.refused_by_torch(name, error, inplace) from error
 

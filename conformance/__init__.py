@@ -16,4 +16,23 @@ by job (no import cycles among them, checked by ``tests/test_architecture.py``):
   the output contract; ``judging``: a result against its reference, the figures, the budgets;
   ``pool``: worker processes; ``engine``: the :class:`~conformance.engine.Engine` tying them.
 - ``report``: the terminal summary and the JSON, Markdown and HTML reports.
+- ``verifying``: :func:`verify`, anyone's implementation of an activation against PyTorch
+  (``multiact.testing.assert_conforms`` and ``multiact verify`` run it); ``libraries``: the
+  page "Other libraries against PyTorch", made with it.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Verification", "verify"]
+
+
+def __getattr__(name: str) -> Any:
+    # verify (the engine, the reference, the exact values) loads on first use: importing one
+    # module of the package (``conformance.cases``) must not import them all.
+    if name in ("verify", "Verification"):
+        from . import verifying
+
+        return getattr(verifying, name)
+    raise AttributeError(f"module 'multiact.conformance' has no attribute {name!r}")

@@ -22,7 +22,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["ADAPTERS", "DISTRIBUTIONS", "Adapter", "adapter", "gpu_status"]
+__all__ = [
+    "ADAPTERS",
+    "DISTRIBUTIONS",
+    "Adapter",
+    "ConvertersAdapter",
+    "NamespaceAdapter",
+    "adapter",
+    "adapter_for",
+    "gpu_status",
+]
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
 
@@ -116,6 +125,16 @@ class Adapter(ABC):
         """Does the result ``y`` have the array type of the input ``x`` (the output contract)?"""
         return type(y) is type(x)
 
+    def dtype_of(self, y: Any) -> Any:
+        """The dtype of the array ``y``, as the library spells it (the output contract)."""
+        return getattr(y, "dtype", None)
+
+    def usual_result_type(self, x: Any, y: Any) -> bool:
+        """Is ``y`` what the library's own functions return for ``x``: its array type, or
+        whatever else they return for such an input (the contract someone else's function
+        is held to, ``conformance.verify``)?"""
+        return self.same_array_type(x, y)
+
     def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
         """The library's autograd: the gradient of ``sum(g * f(x))`` with respect to ``x``
         (only where :attr:`has_autograd`). ``x`` may be a strided view."""
@@ -146,6 +165,11 @@ class NumPyAdapter(Adapter):
 
     def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
         return np.asarray(values).astype(dtype)
+
+    def usual_result_type(self, x: Any, y: Any) -> bool:
+        # NumPy's ufuncs return a NumPy scalar for a 0-d array.
+        zero_d_scalar = np.ndim(x) == 0 and isinstance(y, np.generic)
+        return self.same_array_type(x, y) or zero_d_scalar
 
 
 class TorchAdapter(Adapter):
@@ -429,6 +453,55 @@ class CuPyAdapter(Adapter):
             return f"{type(error).__name__}: {error}"
 
 
+class NamespaceAdapter(Adapter):
+    """Any other array-API namespace, given as its module (``multiact.conformance.verify``)."""
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+        self.module = xp.__name__
+        self.title = xp.__name__
+        self.distributions = (xp.__name__.split(".")[0],)
+        self.dtypes = tuple(d for d in _FLOATS if hasattr(xp, d))
+
+    def namespace(self) -> Any:
+        return self.xp
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        return self.xp.asarray(np.asarray(values).astype(dtype), dtype=getattr(self.xp, dtype))
+
+    def to_host(self, y: Any) -> Any:
+        try:
+            return np.from_dlpack(y)
+        except (TypeError, AttributeError, RuntimeError, BufferError):
+            return np.asarray(y)
+
+
+class ConvertersAdapter(Adapter):
+    """A library known by a pair of converters: NumPy array -> its array, and back."""
+
+    title = "converters"
+    dtypes = ("float16", "float32", "float64")
+
+    def __init__(
+        self, to_array: Callable[[np.ndarray], Any], to_numpy: Callable[[Any], Any]
+    ) -> None:
+        self._to_array, self._to_numpy = to_array, to_numpy
+        self.module = getattr(to_array, "__module__", None) or "converters"
+        self.distributions = (self.module.split(".")[0],)
+
+    def available(self) -> bool:
+        return True
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        return self._to_array(np.asarray(values).astype(dtype))
+
+    def to_host(self, y: Any) -> Any:
+        return self._to_numpy(y)
+
+    def dtype_of(self, y: Any) -> Any:
+        return np.asarray(self._to_numpy(y)).dtype
+
+
 #: Every library the suite knows, by package.
 ADAPTERS: dict[str, Adapter] = {
     a.package: a
@@ -469,3 +542,32 @@ def gpu_status() -> dict[str, str | None]:
         for name, a in ADAPTERS.items()
         if "cuda" in a.devices
     }
+
+
+def adapter_for(library: Any) -> Adapter:
+    """The adapter for ``library``: a package or module name (``numpy``, ``torch``, ``jax``,
+    ``jax.numpy``, ``dask.array``, ``array_api_strict``...), a module (any array-API namespace),
+    an :class:`Adapter`, or a pair of converters ``(to_array, to_numpy)``: NumPy array of the
+    dtype -> the library's array, and the library's array -> something ``np.asarray`` reads."""
+    if isinstance(library, Adapter):
+        return library
+    if isinstance(library, tuple):
+        if len(library) != 2 or not all(callable(f) for f in library):
+            raise TypeError(
+                "library=(to_array, to_numpy) must be a pair of functions: NumPy array -> "
+                f"your array, and your array -> NumPy; got {library!r}"
+            )
+        return ConvertersAdapter(*library)
+    module = library if isinstance(library, str) else getattr(library, "__name__", None)
+    if not isinstance(module, str):
+        raise TypeError(
+            "library must be a module name (numpy, torch, jax...), an array-API namespace, or "
+            f"a pair of converters (to_array, to_numpy); got {type(library).__name__}"
+        )
+    for a in ADAPTERS.values():
+        if module in (a.module, a.package):
+            return a
+    namespace = library if not isinstance(library, str) else importlib.import_module(library)
+    if not hasattr(namespace, "asarray"):
+        raise TypeError(f"library {module!r} is not an array-API namespace (it has no asarray)")
+    return NamespaceAdapter(namespace)

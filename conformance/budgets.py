@@ -42,7 +42,10 @@ def key(label: str, target: str, dtype: str, mode: str) -> str:
 
 
 def is_own_kernel(target: str, mode: str, has_torch_function: bool) -> bool:
-    """Is this multiact's kernel (not PyTorch's own forward or autograd on tensors)?"""
+    """Is this multiact's kernel (not PyTorch's own forward or autograd on tensors, nor
+    someone else's implementation under ``multiact.conformance.verify``)?"""
+    if by_name(target).foreign:
+        return False
     reference_kernels = by_name(target).runs_reference_kernels
     return not (reference_kernels and mode in ("forward", "autograd") and has_torch_function)
 

@@ -133,7 +133,10 @@ class Engine:
             results = [judge_case(target, c, ref, actual, error, notes) for c in batch_cases]
         except Exception as error:  # the engine's own failure: reported on its cases, not raised
             why = f"conformance engine error: {type(error).__name__}: {first_line(error)}"
-            return [Result(c, "fail", why, reference=UNJUDGED) for c in batch_cases]
+            return [
+                Result(c, "fail", why, reference=UNJUDGED, check="engine error")
+                for c in batch_cases
+            ]
         elapsed = (time.perf_counter() - start) / len(batch_cases)
         for r in results:
             r.seconds = elapsed

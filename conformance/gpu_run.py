@@ -259,9 +259,11 @@ def throughput(
                 {
                     "library": library.name,
                     "activation": name,
-                    "native_ms": round(native * 1e3, 4),
-                    "multiact_ms": round(mine * 1e3, 4),
-                    "ratio": round(mine / native, 3),
+                    # Significant digits, not decimals: a time or a ratio rounded to a fixed
+                    # number of decimals can read 0 (a load spike on a shared machine).
+                    "native_ms": float(f"{native * 1e3:.4g}"),
+                    "multiact_ms": float(f"{mine * 1e3:.4g}"),
+                    "ratio": float(f"{mine / native:.4g}"),
                     "gb_per_s": round(2 * 4 * math.prod(shape) / mine / 1e9, 1),  # float32
                 }
             )

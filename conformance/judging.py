@@ -57,7 +57,13 @@ def judge_case(
     if isinstance(chosen, Result):
         return chosen
     expected, reference, unjudged = chosen
-    cmp = _compare(case, ref, part, expected, paths, own)
+    extra: tuple[np.ndarray, ...] = ()
+    if target.foreign and ref.has_torch:
+        # Someone else's implementation conforms where it gives any of PyTorch's own answers
+        # (its half-precision kernel's too), or the exact value where PyTorch's is not it.
+        own = True
+        extra = _foreign_paths(case, ref, part, expected)
+    cmp = _compare(case, ref, part, expected, paths, own, extra)
     got = part.got
     result = Result(
         case,
@@ -65,11 +71,16 @@ def judge_case(
         join_messages(cmp.message, note),
         reference=reference,
         n=int(np.size(got)),
-        max_abs_error=cmp.max_abs_error if np.size(got) else 0.0,
-        max_ulp=cmp.max_ulp_error if np.size(got) else 0.0,
+        # No figure where there is nothing to measure: an empty result, or one of another
+        # shape than the reference's (the comparison then says inf, which is no distance).
+        max_abs_error=_figure(cmp.max_abs_error) if np.size(got) else 0.0,
+        max_ulp=_figure(cmp.max_ulp_error) if np.size(got) else 0.0,
         unjudged=unjudged,
         torch_disagreements=cmp.torch_disagreements,
+        special_mismatches=cmp.special_mismatches,
     )
+    if not cmp.ok:
+        _worst(result, case, part, cmp, expected)
     if np.shape(got) == np.shape(expected) and np.size(got):
         _measure_against_the_reference(result, part, expected)
     if case.device != "cpu" and ref.torch_cpu is not None:
@@ -130,15 +141,66 @@ def _raised(case: Case, ref: Expected, error: BaseException | None, note: str) -
             msg = f"raises, as PyTorch does ({why})"
             return Result(case, "pass", join_messages(msg, note), reference=PYTORCH)
         return Result(
-            case, "fail", f"returned a value where PyTorch raises {why}", reference=PYTORCH
+            case,
+            "fail",
+            f"returned a value where PyTorch raises {why}",
+            reference=PYTORCH,
+            check="raised",
         )
     assert error is not None
+    # The output and input contracts (``running.ContractError``) say which of them failed.
+    checks = getattr(error, "checks", ())
     return Result(
         case,
         "fail",
         join_messages(f"raised {type(error).__name__}: {first_line(error)}", note),
         reference=PYTORCH if ref.has_torch else TRUTH,
+        check=", ".join(checks) if checks else "raised",
     )
+
+
+def _foreign_paths(
+    case: Case, ref: Expected, part: _Part, expected: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """PyTorch's own half-precision answer (where the reference is widened) and the exact
+    value where it is known, as answers beside PyTorch's code paths (the case's segment)."""
+    extra = []
+    if ref.torch_own is not None:
+        extra.append(ref.batch.segment(ref.torch_own, case.kind))
+    if part.truth is not None and np.shape(part.truth) == np.shape(expected):
+        extra.append(np.where(part.known, part.truth, expected))
+    return tuple(extra)
+
+
+def _worst(result: Result, case: Case, part: _Part, cmp: Comparison, expected: np.ndarray) -> None:
+    """Which check a failing comparison failed, and its worst element."""
+    got = part.got
+    if np.shape(got) != np.shape(expected):
+        result.check = "shape"
+        return
+    index = cmp.worst_index
+    if index is None:
+        result.check = "value"
+        return
+    x = None
+    if np.shape(part.values) == np.shape(got):
+        x = float(np.asarray(part.values)[index])
+    actual, reference = cmp.worst_actual, cmp.worst_expected
+    assert actual is not None
+    assert reference is not None
+    finite = np.isfinite(actual) and np.isfinite(reference)
+    result.check = "value" if finite or actual == reference else "special value"
+    ulp_truth = None
+    if part.truth is not None and np.shape(part.truth) == np.shape(got) and part.known[index]:
+        ulp_truth = _ulp_at(actual, float(part.truth[index]), case.dtype)
+    result.worst = {
+        "x": x,
+        "expected": reference,
+        "got": actual,
+        "ulp": _ulp_at(actual, reference, case.dtype),
+        "ulp_truth": ulp_truth,
+        "truth": None if ulp_truth is None else float(part.truth[index]),
+    }
 
 
 def _reference(
@@ -180,9 +242,11 @@ def _compare(
     expected: np.ndarray,
     paths: tuple[np.ndarray, ...],
     own: bool,
+    extra: tuple[np.ndarray, ...] = (),
 ) -> Comparison:
-    """:func:`tolerances.judge` on the case's part, with PyTorch's other paths, the exact
-    value, and PyTorch's own CPU result where a known difference holds the target to it."""
+    """:func:`tolerances.judge` on the case's part, with PyTorch's other paths (and ``extra``
+    answers, already the case's segment), the exact value, and PyTorch's own CPU result where
+    a known difference holds the target to it."""
     kind = part.kind
 
     def pytorch_on_cpu(compute: str) -> np.ndarray:
@@ -202,7 +266,9 @@ def _compare(
         part.cotangent,
         mode=case.mode if case.gradient else None,
         device=case.device,
-        other_paths=tuple(ref.batch.segment(p, case.kind) for p in paths) if ref.has_torch else (),
+        other_paths=(
+            (*(ref.batch.segment(p, case.kind) for p in paths), *extra) if ref.has_torch else ()
+        ),
         exact=part.truth,
         exact_known=part.known,
         any_path=own,
@@ -273,6 +339,10 @@ def _series(
     )
 
 
+def _ulp_at(actual: float, expected: float, dtype: str) -> float:
+    return float(ulp_distance(np.array([actual]), np.array([expected]), dtype)[0])
+
+
 def _hold_to_budget(result: Result, has_torch: bool) -> None:
     """Fail a passing case whose distance from the exact value is beyond its budget."""
     c = result.case
@@ -284,6 +354,7 @@ def _hold_to_budget(result: Result, has_torch: bool) -> None:
     if result.ulp_budget is None or measured is None or measured <= result.ulp_budget:
         return
     result.status = "fail"
+    result.check = result.check or "accuracy budget"
     result.message = join_messages(
         result.message,
         f"{measured:.0f} ULP from the exact value (worst x = {result.worst_x_truth!r}), beyond "
@@ -337,6 +408,10 @@ def _finite_distance(
     d = ulp_distance(got, exact, dtype)
     special = known & np.isinf(d)
     return np.where(known & ~special, d, 0.0), int(np.count_nonzero(special))
+
+
+def _figure(value: float) -> float | None:
+    return value if np.isfinite(value) else None
 
 
 def _max(values: np.ndarray) -> float | None:

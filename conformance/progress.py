@@ -2,6 +2,11 @@
 
 On a terminal it redraws one line in place, at most ten times a second; otherwise (a log file,
 CI) it prints a line at every tenth of the way, so logs stay short.
+
+The estimated time left counts from the first update, not from the start: what comes before it
+(starting worker processes, importing the libraries, compiling the first kernels) is no measure
+of the rate, and counting it made the first estimate hours for a run of a minute. No estimate
+is shown until 2 % of the work and 2 seconds have passed since then.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 __all__ = ["Progress"]
@@ -22,14 +28,22 @@ class Progress:
     """
 
     def __init__(
-        self, total: int, stream: TextIO | None = None, width: int = 28, unit: str = "cases"
+        self,
+        total: int,
+        stream: TextIO | None = None,
+        width: int = 28,
+        unit: str = "cases",
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.unit = unit
         self.total = max(total, 0)
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
         self.done = 0
-        self.start = time.perf_counter()
+        self.clock = clock
+        self.start = clock()
+        #: (time, count) at the first update: the rate is measured from there.
+        self._first: tuple[float, int] | None = None
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last_draw = 0.0
         self._last_tenth = -1
@@ -45,17 +59,34 @@ class Progress:
         fraction = self.done / self.total if self.total else 1.0
         filled = round(fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        elapsed = time.perf_counter() - self.start
+        now = self.clock()
+        elapsed = now - self.start
         eta = ""
-        if 0 < fraction < 1:
-            eta = f" eta {elapsed / fraction - elapsed:4.0f}s"
+        left = self.eta(now)
+        if left is not None:
+            eta = f" eta {left:4.0f}s"
+        elif 0 < fraction < 1:
+            eta = " eta    ?"
         count = f"{self.done}/{self.total} {self.unit}"
         text = f"[{bar}] {fraction:4.0%} {count} {elapsed:5.1f}s{eta}  {label}"
         return text.rstrip()
 
+    def eta(self, now: float | None = None) -> float | None:
+        """Seconds left at the rate since the first update; None until it can be told."""
+        if self._first is None or not 0 < self.done < self.total:
+            return None
+        now = self.clock() if now is None else now
+        since, first_done = self._first
+        measured = self.done - first_done
+        if measured < max(1, 0.02 * self.total) or now - since < 2.0:
+            return None
+        return (now - since) / measured * (self.total - self.done)
+
     def update(self, n: int = 1, label: str = "") -> None:
+        now = self.clock()
+        if self._first is None:
+            self._first = (now, self.done + n)
         self.done = min(self.total, self.done + n)
-        now = time.perf_counter()
         if self.tty:
             if now - self._last_draw >= 0.1 or self.done == self.total:
                 columns = shutil.get_terminal_size((100, 20)).columns

@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import sys
+import textwrap
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -27,16 +28,29 @@ from typing import Any
 
 import numpy as np
 
+from multiact import _terminal
+
 from . import machine
 from .adapters import DISTRIBUTIONS
-from .results import Result
-from .targets import ALL_TARGETS, TARGETS
+from .cases import PROFILES, Case, Profile
+from .results import Result, impossible_figures
+from .targets import TARGETS, by_name
 from .tolerances import KNOWN_DIFFERENCES, OVERRIDES
 
-__all__ = ["metadata", "render_plots", "summary_table", "write_reports"]
+__all__ = [
+    "check_figures",
+    "describe_profile",
+    "legend",
+    "metadata",
+    "render_plots",
+    "scope",
+    "summary_line",
+    "summary_table",
+    "write_reports",
+]
 
 _VALUE_KINDS = ("special", "kinks", "grid", "random", "rows")
-_TARGETS = {t.name: t for t in ALL_TARGETS}
+_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 
 def metadata(**extra: Any) -> dict[str, Any]:
@@ -86,11 +100,7 @@ def _fmt(v: float | None, digits: int = 3) -> str:
 def _order(results: Sequence[Result]) -> tuple[list[str], list[str], list[str]]:
     labels = list(dict.fromkeys(r.case.label for r in results))
     targets = list(dict.fromkeys(r.case.target for r in results))
-    dtypes = [
-        d
-        for d in ("float16", "bfloat16", "float32", "float64")
-        if d in {r.case.dtype for r in results}
-    ]
+    dtypes = [d for d in _DTYPES if d in {r.case.dtype for r in results}]
     return labels, targets, dtypes
 
 
@@ -119,34 +129,186 @@ def _grid(results: Sequence[Result]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _text_table(header: list[str], rows: list[list[str]]) -> str:
-    table = [header, *rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def _profile(profile: Profile | str | None) -> Profile | None:
+    return PROFILES.get(profile) if isinstance(profile, str) else profile
 
 
-def summary_table(results: Sequence[Result], elapsed: float | None = None, limit: int = 30) -> str:
-    """The terminal summary: pass/fail per activation and target, then the failures."""
+def describe_profile(profile: Profile | str | None) -> str:
+    """What a profile runs, in a sentence, from its fields (so it cannot drift from them)."""
+    profile = _profile(profile)
+    if profile is None:
+        return ""
+    dtypes = " and ".join(profile.dtypes) + " only" if profile.dtypes else "every dtype"
+    layouts = [k for k in profile.kinds if k not in _VALUE_KINDS]
+    modes = {"forward": "forward", "vjp": "multiact.vjp", "autograd": "autograd"}
+    truth = (
+        "against PyTorch and the exact value (mpmath, cached)"
+        if profile.truth
+        else "against PyTorch (the exact value only where PyTorch has no such function)"
+    )
+    return (
+        f"{profile.name} profile: {dtypes}; special values, kinks, {profile.grid} grid and "
+        f"{profile.random} random points, {', '.join(layouts)} layouts; "
+        f"{', '.join(modes[m] for m in profile.modes)}; {truth}"
+    )
+
+
+def scope(results: Sequence[Result | Case], profile: Profile | str | None = None) -> str:
+    """What a run (its results, or the cases it is about to run) covers, in a few words:
+    ``float32 only, quick profile, CPU``."""
+    cases = [getattr(r, "case", r) for r in results]
+    dtypes = [d for d in _DTYPES if d in {c.dtype for c in cases}]
+    devices = sorted({c.device for c in cases})
+    parts = [f"{dtypes[0]} only" if len(dtypes) == 1 else ", ".join(dtypes)]
+    profile = _profile(profile)
+    if profile is not None:
+        parts.append(f"{profile.name} profile")
+    parts.append(" and ".join(d.upper() for d in devices))
+    return ", ".join(parts)
+
+
+def summary_line(
+    results: Sequence[Result], elapsed: float | None = None, profile: Profile | str | None = None
+) -> str:
+    """``4 328 cases (float32 only, quick profile, CPU) in 46.8 s: all passed``."""
+    c = counts(results)
+    took = f" in {elapsed:.1f} s" if elapsed is not None else ""
+    labels = {r.case.label for r in results}
+    activations = {r.case.activation for r in results}
+    targets = {r.case.target for r in results}
+    covered = (
+        f"{_terminal.count(len(activations))} activation{'s' * (len(activations) != 1)} in "
+        f"{len(labels)} parameterisations on {len(targets)} backend{'s' * (len(targets) != 1)}"
+    )
+    if c["fail"]:
+        verdict = f"{_terminal.count(c['fail'])} FAILED, {_terminal.count(c['pass'])} passed"
+    elif c["pass"]:
+        verdict = "all passed" if not c["skip"] else f"all {_terminal.count(c['pass'])} run passed"
+    else:
+        verdict = "none run"
+    if c["skip"]:
+        verdict += f", {_terminal.count(c['skip'])} skipped"
+    return (
+        f"{_terminal.count(len(results))} cases ({scope(results, profile)}; {covered})"
+        f"{took}: {verdict}"
+    )
+
+
+def _columns_legend(targets: Sequence[str]) -> list[tuple[str, str]]:
+    """What each column (target) is: a native kernel, or the array-API implementation."""
+    native, generic_on_own, forced = [], [], []
+    for name in targets:
+        t = by_name(name)
+        if t.forced_generic:
+            forced.append(name)
+        elif t.backend == t.name:
+            native.append(name)
+        else:
+            generic_on_own.append(name)
+    items = []
+    if native:
+        items.append((", ".join(native), "multiact's native kernels for that library"))
+    if generic_on_own:
+        items.append(
+            (", ".join(generic_on_own), "multiact's array-API implementation on that library")
+        )
+    if forced:
+        items.append(
+            (
+                ", ".join(forced),
+                "the same array-API implementation forced onto NumPy, PyTorch or JAX arrays "
+                "(the path CuPy and every library without a native backend take)",
+            )
+        )
+    return items
+
+
+def legend(results: Sequence[Result]) -> list[tuple[str, str]]:
+    """The key to the pass/fail table: its cells, its columns and its rows."""
+    labels, targets, _ = _order(results)
+    _, rows = _grid(results)
+    shown = {cell.split()[0] for row in rows for cell in row[1:]}
+    cells = {
+        "ok": (
+            "ok N",
+            "all N cases of that activation on that backend passed (value kinds, layouts, "
+            "forward and gradients)",
+        ),
+        "FAIL": ("FAIL f/N", "f of its N cases failed (listed below the table)"),
+        "skip": ("skip", "not judged (the reason is in the report)"),
+        "-": ("-", "not run there"),
+    }
+    items = [item for key, item in cells.items() if key in shown]
+    items += _columns_legend(targets)
+    example = next((label for label in labels if "[" in label), None)
+    if example is not None:
+        r = next(r for r in results if r.case.label == example)
+        params = ", ".join(f"{k}={v!r}" for k, v in r.case.params)
+        items.append(
+            (
+                "rows",
+                f"an activation with its default parameters; name[...] with the other values "
+                f"the registry tests ({example}: {params})",
+            )
+        )
+    return items
+
+
+def check_figures(results: Sequence[Result]) -> list[str]:
+    """Every figure of the run that cannot be true (see ``results.impossible_figures``): a
+    bug in the conformance suite if any, said in the summary and the reports."""
+    problems: list[str] = []
+    for r in results:
+        problems += impossible_figures(r.record())
+    return problems
+
+
+def summary_table(
+    results: Sequence[Result],
+    elapsed: float | None = None,
+    limit: int = 30,
+    profile: Profile | str | None = None,
+    columns: int | None = None,
+) -> str:
+    """The terminal summary: pass/fail per activation and target with its legend, the run's
+    scope and verdict, then the failures; laid out for ``columns`` (the terminal's width)."""
     if not results:
         return "no cases selected"
+    columns = columns or _terminal.width()
     header, rows = _grid(results)
     c = counts(results)
-    out = [_text_table(header, rows), ""]
-    took = f" in {elapsed:.1f}s" if elapsed is not None else ""
-    out.append(
-        f"{len(results)} cases{took}: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped"
-    )
+    out = [_terminal.table(header, rows, columns), "", _terminal.legend(legend(results), columns)]
+    out += ["", textwrap.fill(summary_line(results, elapsed, profile), columns)]
+    if not c["fail"] and c["pass"]:
+        out.append(
+            _terminal.legend(
+                [
+                    (
+                        "",
+                        "passed: every element within PyTorch's tolerance (NaN only where "
+                        "PyTorch has NaN, each infinity where it has that infinity), and "
+                        "multiact's own kernels within their accuracy budgets against the "
+                        "exact value" + ("" if _has_truth(results) else " where it was computed"),
+                    )
+                ],
+                columns,
+            ).strip()
+        )
     failures = [r for r in results if r.status == "fail"]
     if failures:
         out += ["", "failures:"]
         out += [f"  {r.case.id}: {r.message}" for r in failures[:limit]]
         if len(failures) > limit:
             out.append(f"  ... and {len(failures) - limit} more (see --report)")
+    problems = check_figures(results)
+    if problems:
+        out += ["", f"{len(problems)} figures that cannot be true (a bug in the suite):"]
+        out += [f"  {p}" for p in problems[:limit]]
     return "\n".join(out)
+
+
+def _has_truth(results: Sequence[Result]) -> bool:
+    return any(r.ulp_truth is not None for r in results)
 
 
 def _accuracy(
@@ -184,7 +346,7 @@ def _largest_vs_torch(results: Sequence[Result], limit: int = 40) -> list[Result
         for r in results
         if r.status == "pass"
         and r.tolerance_used is not None
-        and not _TARGETS[r.case.target].runs_reference_kernels
+        and not by_name(r.case.target).runs_reference_kernels
     ]
     rs.sort(key=lambda r: -r.tolerance_used)
     return rs[:limit]
@@ -271,6 +433,8 @@ def _disagreements(results: Sequence[Result]) -> list[list[str]]:
     ]
 
 
+_NO_TRUTH = "(no exact value was computed for these cases)"
+
 _DISAGREEMENT_NOTE = (
     "PyTorch computes the reference by three code paths on this CPU: as laid out in the case, "
     "padded so that every value falls in its vectorised loop, and strided so that every value "
@@ -321,7 +485,7 @@ def _accuracy_rows(
     labels, targets, dtypes = _order(results)
     acc = _accuracy(results, gradient)
     if gradient:
-        targets = [t for t in targets if not _TARGETS[t].forced_generic]
+        targets = [t for t in targets if not by_name(t).forced_generic]
     header = ["activation", "dtype", "PyTorch", *targets]
     rows = []
     for label in labels:
@@ -335,12 +499,31 @@ def _accuracy_rows(
     return header, rows
 
 
-def _override_rows() -> list[list[str]]:
-    rows = [
+def _case_keys(results: Sequence[Result]) -> set[tuple]:
+    """The distinct (activation, params, kind, target, dtype, mode, device) the run judged."""
+    return {
+        (
+            r.case.activation,
+            r.case.params,
+            "gradient" if r.case.gradient else "forward",
+            r.case.target,
+            r.case.dtype,
+            r.case.mode if r.case.gradient else None,
+            r.case.device,
+        )
+        for r in results
+        if r.status != "skip"
+    }
+
+
+def _override_rows(results: Sequence[Result]) -> list[list[str]]:
+    """The tolerance overrides that applied to cases of this run (none else)."""
+    applied = {(a, kind, dtype) for a, _, kind, _, dtype, _, _ in _case_keys(results)}
+    return [
         [o.activation, o.kind, o.dtype, f"rtol={o.rtol:g} atol={o.atol:g}", o.reason]
         for o in OVERRIDES
+        if (o.activation, o.kind, o.dtype) in applied
     ]
-    return rows
 
 
 _DIFFERENCE_HEADER = [
@@ -355,33 +538,69 @@ _DIFFERENCE_HEADER = [
 ]
 
 
-def _difference_rows() -> list[list[str]]:
+def _difference_rows(results: Sequence[Result]) -> list[list[str]]:
+    """The known differences that applied to cases of this run, each with the targets,
+    dtypes and devices of the run it applied to (none else)."""
+    keys = _case_keys(results)
     rows = []
     for d in KNOWN_DIFFERENCES:
+        hits = [
+            (activation, target, dtype, device)
+            for activation, params, kind, target, dtype, mode, device in keys
+            if d.applies(activation, dict(params), kind, target, dtype, mode, device)
+        ]
+        if not hits:
+            continue
         params = ", ".join(f"{k}={v}" for k, v in d.params.items()) or "all"
         modes = ", ".join(getattr(d, "modes", ()) or ("all",))
+        activations = ", ".join(sorted({h[0] for h in hits})) if d.activation == "*" else None
         rows.append(
             [
-                d.activation,
+                d.activation if activations is None else f"* ({activations})",
                 params,
                 d.kind,
                 modes,
-                ", ".join(d.targets),
-                ", ".join(d.dtypes),
-                ", ".join(d.devices) or "all",
+                ", ".join(t for t in d.targets if any(h[1] == t for h in hits)),
+                ", ".join(x for x in d.dtypes if any(h[2] == x for h in hits)),
+                ", ".join(sorted({h[3] for h in hits})),
                 d.reason,
             ]
         )
     return rows
 
 
+_TABLES_NOTE = (
+    "Only those that applied to a case of this run are listed, with the targets, dtypes and "
+    "devices of the run they applied to; `conformance/tolerances.py` holds them all."
+)
+
+
+def _scope_lines(results: Sequence[Result], meta: dict[str, Any]) -> list[str]:
+    """What the run covered and what it was judged against, in plain words."""
+    labels, targets, _ = _order(results)
+    activations = list(dict.fromkeys(r.case.activation for r in results))
+    lines = [
+        f"- scope: {scope(results, meta.get('profile'))}; {len(activations)} activations "
+        f"({len(labels)} parameterisations); targets: {', '.join(targets)}",
+    ]
+    described = describe_profile(meta.get("profile"))
+    if described:
+        lines.append(f"- {described}")
+    if not _has_truth(results):
+        lines.append(
+            "- no exact value was computed in this run: the distance tables are empty, and "
+            "the accuracy budgets were not checked"
+        )
+    return lines
+
+
 def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
-    c = counts(results)
     out = ["# multiact conformance report", ""]
     out += _meta_lines(meta)
+    out += _scope_lines(results, meta)
     out += [
         "",
-        f"**{len(results)} cases: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped.**",
+        f"**{summary_line(results, meta.get('seconds'), meta.get('profile'))}.**",
         "",
         "Each case is one activation (and parameterisation) x target x dtype x device x case "
         "kind x mode (forward, `multiact.vjp`, autograd), judged against PyTorch on the same "
@@ -394,6 +613,13 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
     ]
     header, rows = _grid(results)
     out += [_md_table(header, rows), ""]
+    out += [f"- {term}: {text}" for term, text in legend(results)]
+    out.append("")
+    problems = check_figures(results)
+    if problems:
+        out += ["## Figures that cannot be true (a bug in the conformance suite)", ""]
+        out += [f"- {p}" for p in problems[:500]]
+        out.append("")
     failures = [r for r in results if r.status == "fail"]
     out += ["## Failures", ""]
     if failures:
@@ -412,10 +638,10 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
         "",
     ]
     header, rows = _accuracy_rows(results)
-    out += [_md_table(header, rows) if rows else "(no truth computed)", ""]
+    out += [_md_table(header, rows) if rows else _NO_TRUTH, ""]
     out += ["### Gradients (`multiact.vjp`; PyTorch: its autograd)", ""]
     header, rows = _accuracy_rows(results, gradient=True)
-    out += [_md_table(header, rows) if rows else "(no truth computed)", ""]
+    out += [_md_table(header, rows) if rows else _NO_TRUTH, ""]
     out += ["## Where PyTorch disagrees with itself", "", _DISAGREEMENT_NOTE, ""]
     rows = _disagreements(results)
     header = ["activation", "dtype", "kind", "case", "inputs", "targets judged there"]
@@ -449,16 +675,13 @@ def _markdown(results: Sequence[Result], meta: dict[str, Any]) -> str:
     out += ["", "## Skipped", ""]
     skips = _skips(results)
     out += [f"- {n} case(s): {why}" for why, n in skips.most_common()] if skips else ["None."]
-    out += ["", "## Tolerance overrides in force", ""]
-    out += [_md_table(["activation", "kind", "dtype", "tolerance", "reason"], _override_rows()), ""]
+    out += ["", "## Tolerance overrides in force", "", _TABLES_NOTE, ""]
+    rows = _override_rows(results)
+    header = ["activation", "kind", "dtype", "tolerance", "reason"]
+    out += [_md_table(header, rows) if rows else "None in this run.", ""]
     out += ["## Known differences from PyTorch in force", ""]
-    out += [
-        _md_table(
-            _DIFFERENCE_HEADER,
-            _difference_rows(),
-        ),
-        "",
-    ]
+    rows = _difference_rows(results)
+    out += [_md_table(_DIFFERENCE_HEADER, rows) if rows else "None in this run.", ""]
     return "\n".join(out)
 
 
@@ -585,22 +808,29 @@ def render_plots(results: Sequence[Result]) -> dict[str, str]:
 
 
 def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str]) -> str:
-    c = counts(results)
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         "<title>multiact conformance report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>multiact conformance report</h1><ul>",
     ]
-    parts += [f"<li>{_h(line[2:])}</li>" for line in _meta_lines(meta)]
+    parts += [
+        f"<li>{_h(line[2:])}</li>" for line in _meta_lines(meta) + _scope_lines(results, meta)
+    ]
     parts += [
         "</ul>",
-        f"<p><b>{len(results)} cases: {c['pass']} passed, {c['fail']} failed, "
-        f"{c['skip']} skipped.</b></p>",
+        f"<p><b>{_h(summary_line(results, meta.get('seconds'), meta.get('profile')))}.</b></p>",
         "<h2>Pass / fail by activation and target</h2>",
     ]
     header, rows = _grid(results)
     parts.append(_html_table(header, rows, classify=True))
+    parts.append(
+        "<ul>" + "".join(f"<li>{_h(t)}: {_h(x)}</li>" for t, x in legend(results)) + "</ul>"
+    )
+    problems = check_figures(results)
+    if problems:
+        parts.append("<h2>Figures that cannot be true (a bug in the conformance suite)</h2>")
+        parts.append("<ul>" + "".join(f"<li>{_h(p)}</li>" for p in problems[:500]) + "</ul>")
     failures = [r for r in results if r.status == "fail"]
     parts.append("<h2>Failures</h2>")
     if failures:
@@ -612,10 +842,10 @@ def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str
     parts.append("<h2>Distance from the exact value</h2>")
     parts.append(f"<p>{_h(_ACCURACY_NOTE)}</p><h3>Forward</h3>")
     header, rows = _accuracy_rows(results)
-    parts.append(_html_table(header, rows) if rows else "<p>(no truth computed)</p>")
+    parts.append(_html_table(header, rows) if rows else f"<p>{_NO_TRUTH}</p>")
     parts.append("<h3>Gradients (multiact.vjp; PyTorch: its autograd)</h3>")
     header, rows = _accuracy_rows(results, gradient=True)
-    parts.append(_html_table(header, rows) if rows else "<p>(no truth computed)</p>")
+    parts.append(_html_table(header, rows) if rows else f"<p>{_NO_TRUTH}</p>")
     labels = [label for label in dict.fromkeys(r.case.label for r in results) if label in images]
     if labels:
         parts.append("<h2>Error against x</h2>")
@@ -656,16 +886,12 @@ def _html(results: Sequence[Result], meta: dict[str, Any], images: dict[str, str
         if skips
         else "<p>None.</p>"
     )
-    parts.append("<h2>Tolerance overrides in force</h2>")
-    parts.append(
-        _html_table(["activation", "kind", "dtype", "tolerance", "reason"], _override_rows())
-    )
+    parts.append(f"<h2>Tolerance overrides in force</h2><p>{_h(_TABLES_NOTE)}</p>")
+    rows = _override_rows(results)
+    header = ["activation", "kind", "dtype", "tolerance", "reason"]
+    parts.append(_html_table(header, rows) if rows else "<p>None in this run.</p>")
     parts.append("<h2>Known differences from PyTorch in force</h2>")
-    parts.append(
-        _html_table(
-            _DIFFERENCE_HEADER,
-            _difference_rows(),
-        )
-    )
+    rows = _difference_rows(results)
+    parts.append(_html_table(_DIFFERENCE_HEADER, rows) if rows else "<p>None in this run.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

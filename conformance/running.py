@@ -12,8 +12,6 @@ from typing import Any
 
 import numpy as np
 
-import multiact
-
 from .cases import Batch, Case
 from .expected import Expected
 from .reference import available
@@ -67,39 +65,88 @@ def call(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             x = make_input(target, batch, case)
+            given = _snapshot(target, x)
             if case.mode == "forward":
                 y = target.call(name, x, params)
             else:
                 g = target.asarray(expected.cotangent, case.dtype, case.device)
                 if case.mode == "vjp":
-                    y = multiact.vjp(name, x, g, **target.array_params(name, params, x))
+                    y = target.vjp(name, x, g, params)
                 else:
-                    y = target.adapter.vjp(lambda v: target.call(name, v, params), x, g)
+                    y = target.autograd(name, x, g, params)
             problems = contract(target, case, x, y)
+            if not _inplace(params):
+                problems += _mutated(target, x, given)
             result = target.to_numpy(y)
         for w in caught:
             notes.append(f"warned {w.category.__name__}: {str(w.message)[:120]}")
     except Exception as error:
         return None, error, notes
     if problems:
-        return None, ContractError("; ".join(problems)), notes
+        error = ContractError("; ".join(text for _, text in problems))
+        error.checks = tuple(dict.fromkeys(check for check, _ in problems))
+        return None, error, notes
     return result, None, notes
 
 
 class ContractError(Exception):
-    """A result of another array type, dtype or device than the input."""
+    """A result of another array type, dtype or device than the input, or an input changed."""
+
+    #: Which checks failed (``array type``, ``dtype``, ``device``, ``input mutated``).
+    checks: tuple[str, ...] = ()
 
 
-def contract(target: Target, case: Case, x: Any, y: Any) -> list[str]:
-    """The output contract: same array type, dtype and device as the input."""
+def contract(target: Target, case: Case, x: Any, y: Any) -> list[tuple[str, str]]:
+    """The output contract: same array type, dtype and device as the input, as (the check
+    that failed, what happened) pairs."""
     problems = []
-    if not target.adapter.same_array_type(x, y):
-        problems.append(f"returned {type(y).__name__} for {type(x).__name__}")
-    if getattr(y, "dtype", None) != x.dtype:
-        problems.append(f"returned dtype {getattr(y, 'dtype', None)} for {x.dtype}")
+    a = target.adapter
+    if not (a.usual_result_type(x, y) if target.foreign else a.same_array_type(x, y)):
+        problems.append(("array type", f"returned {type(y).__name__} for {type(x).__name__}"))
+    dtype, wanted = target.adapter.dtype_of(y), target.adapter.dtype_of(x)
+    if dtype != wanted:
+        problems.append(("dtype", f"returned dtype {dtype} for {wanted}"))
     elif target.device_of(y) != case.device:
-        problems.append(f"returned an array on {target.device_of(y)}, not {case.device}")
+        problems.append(
+            ("device", f"returned an array on {target.device_of(y)}, not {case.device}")
+        )
     return problems
+
+
+def _inplace(params: dict[str, Any]) -> bool:
+    """Was the function asked to write into its input (PyTorch's ``inplace=True``)?"""
+    return bool(params.get("inplace"))
+
+
+def _snapshot(target: Target, x: Any) -> np.ndarray | None:
+    """The input's values before the call, to tell whether the call changed them (None where
+    they cannot be read back here)."""
+    try:
+        return np.array(target.to_numpy(x), copy=True)
+    except Exception:  # an input that cannot be read twice (a tracer): not checked
+        return None
+
+
+def _mutated(target: Target, x: Any, given: np.ndarray | None) -> list[tuple[str, str]]:
+    """The input contract: the call left its input as it was (NaN as NaN, zeros' signs too)."""
+    if given is None:
+        return []
+    now = target.to_numpy(x)
+    if np.shape(now) != np.shape(given):
+        return [("input mutated", f"changed its input's shape to {np.shape(now)}")]
+    same = (now == given) & (np.signbit(now) == np.signbit(given))
+    same |= np.isnan(now) & np.isnan(given)
+    if np.all(same):
+        return []
+    where = np.flatnonzero(~same.reshape(-1))
+    i = int(where[0])
+    return [
+        (
+            "input mutated",
+            f"changed its input in place at {where.size} of {now.size} elements (x = "
+            f"{float(given.reshape(-1)[i])!r} became {float(now.reshape(-1)[i])!r})",
+        )
+    ]
 
 
 def make_input(target: Target, batch: Batch, case: Case) -> Any:

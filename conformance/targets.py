@@ -13,8 +13,9 @@ input, ``device_of(y)`` says where a result lives, so the suite can check that i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,10 +31,12 @@ __all__ = [
     "CUPY",
     "DEVICES",
     "TARGETS",
+    "FunctionTarget",
     "Target",
     "by_name",
     "gpu_status",
     "prepare",
+    "registered",
 ]
 
 DEVICES = ("cpu", "cuda")
@@ -66,6 +69,11 @@ class Target:
     def devices(self) -> tuple[str, ...]:
         """Where this library's arrays can live (``cpu``, ``cuda``)."""
         return self.adapter.devices
+
+    #: Someone else's implementation (``multiact.conformance.verify``), not multiact's: no
+    #: accuracy budget, no known difference of multiact's, and any of PyTorch's own answers
+    #: (or the exact value) passes where PyTorch's code paths disagree.
+    foreign = False
 
     @property
     def runs_reference_kernels(self) -> bool:
@@ -130,6 +138,49 @@ class Target:
             return getattr(backend_module("generic"), a.name)(x, *a.kernel_args(params))
         return getattr(multiact, activation)(x, **params)
 
+    def vjp(self, activation: str, x: Any, g: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """The gradient by the target's own vector-Jacobian product (the ``vjp`` mode)."""
+        return multiact.vjp(activation, x, g, **self.array_params(activation, params, x))
+
+    def autograd(
+        self, activation: str, x: Any, g: Any, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The gradient by the library's autograd through :meth:`call` (the ``autograd`` mode)."""
+        return self.adapter.vjp(lambda v: self.call(activation, v, params), x, g)
+
+
+@dataclass(frozen=True)
+class FunctionTarget(Target):
+    """Someone else's implementation of one activation, on one array library's arrays.
+
+    ``function(x)`` is the forward pass (``function(x, **params)`` with ``pass_params``);
+    ``gradient(x, g)`` the vector-Jacobian product ``g @ df/dx`` (``g * f'(x)`` for an
+    elementwise function), the ``vjp`` mode. The library's autograd through ``function`` is
+    the ``autograd`` mode.
+    """
+
+    function: Callable[..., Any] | None = field(default=None, compare=False)
+    gradient: Callable[..., Any] | None = field(default=None, compare=False)
+    pass_params: bool = False
+    foreign = True
+
+    @property
+    def runs_reference_kernels(self) -> bool:
+        return False  # even on tensors: whatever it runs is judged as someone else's
+
+    def call(self, activation: str, x: Any, params: Mapping[str, Any] | None = None) -> Any:
+        assert self.function is not None
+        if self.pass_params:
+            return self.function(x, **self.array_params(activation, params, x))
+        return self.function(x)
+
+    def vjp(self, activation: str, x: Any, g: Any, params: Mapping[str, Any] | None = None) -> Any:
+        if self.gradient is None:
+            raise TypeError(f"{self.name} has no gradient function")
+        if self.pass_params:
+            return self.gradient(x, g, **self.array_params(activation, params, x))
+        return self.gradient(x, g)
+
 
 _NUMPY, _TORCH, _JAX = ADAPTERS["numpy"], ADAPTERS["torch"], ADAPTERS["jax"]
 _TENSORFLOW, _MLX = ADAPTERS["tensorflow"], ADAPTERS["mlx"]
@@ -160,6 +211,21 @@ _BY_NAME = {t.name: t for t in ALL_TARGETS}
 def by_name(name: str) -> Target:
     """The target called ``name`` (KeyError for an unknown one)."""
     return _BY_NAME[name]
+
+
+@contextlib.contextmanager
+def registered(*targets: Target) -> Iterator[None]:
+    """Make ``targets`` known to :func:`by_name` (and so to the engine) for a run in this
+    process: the cases name their target, and the engine looks it up by that name."""
+    taken = [t.name for t in targets if t.name in _BY_NAME]
+    if taken:
+        raise ValueError(f"a target is already called {taken[0]!r}")
+    _BY_NAME.update({t.name: t for t in targets})
+    try:
+        yield
+    finally:
+        for t in targets:
+            _BY_NAME.pop(t.name, None)
 
 
 def prepare(target_names: Iterable[str] | None = None) -> None:

@@ -723,6 +723,9 @@ class Comparison:
     #: Elements where PyTorch's own paths (vectorised and scalar loop) disagree, judged by the
     #: exact value instead (see :func:`judge`).
     torch_disagreements: int = 0
+    #: At ``worst_index``: the result, and what it was compared with.
+    worst_actual: float | None = None
+    worst_expected: float | None = None
 
 
 def within(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
@@ -794,6 +797,8 @@ def compare(
         worst_index=tuple(int(i) for i in worst) if mismatched else None,
         message=message,
         special_mismatches=n_special,
+        worst_actual=float(a[worst]) if mismatched else None,
+        worst_expected=float(e[worst]) if mismatched else None,
     )
 
 

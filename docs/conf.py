@@ -51,6 +51,12 @@ nitpick_ignore = [
     ("py:class", "multiact._typing.ArrayT"),
     ("py:class", "collections.abc.Callable"),
     ("py:class", "collections.abc.Mapping"),
+    ("py:class", "collections.abc.Sequence"),
+    ("py:class", "Path"),
+    ("py:class", "pathlib.Path"),
+    # multiact.conformance.Verification's fields: the engine's own classes, not documented.
+    ("py:class", "multiact.conformance.results.Result"),
+    ("py:class", "multiact.conformance.targets.FunctionTarget"),
     ("py:class", "multiact._activation.Param"),
 ]
 

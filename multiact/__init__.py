@@ -13,7 +13,7 @@ array([1., 0., 3., 0.])
 
 from __future__ import annotations
 
-from ._checks import AxisError
+from ._checks import AxisError, DtypeError, PyTorchRefusedError
 from ._dispatch import backend_for
 from ._functional import *  # noqa: F403
 from ._functional import __all__ as _functions
@@ -32,11 +32,25 @@ __all__ = [
     "ACTIVATIONS",
     "Activation",
     "AxisError",
+    "DtypeError",
+    "PyTorchRefusedError",
     "backend_for",
     "lookup",
     "vjp",  # noqa: F405 (loaded on first use by __getattr__)
     *_functions,
 ]
+
+
+def __dir__() -> list[str]:
+    # The public names (vjp and nn included, which load on first use) and the public
+    # subpackages already imported (multiact.torch, multiact.conformance...), not the private
+    # modules and imports the package's own code needs (annotations, _functional...).
+    loaded = [
+        name
+        for name, value in globals().items()
+        if not name.startswith("_") and type(value).__name__ == "module"
+    ]
+    return sorted({*__all__, "__version__", "nn", *loaded})
 
 
 def __getattr__(name: str) -> object:

@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -715,49 +716,121 @@ def _value(record: dict[str, Any], key: str) -> str:
 def _size(size: int) -> str:
     if size >= 1_000_000:
         return f"{size / 1e6:g}M"
-    return str(size) if size else "-"
+    return f"{size:,}".replace(",", " ") if size else "-"
 
 
-def table(report: dict[str, Any]) -> str:
-    rows = [["section", "backend", "activation", "size", "multiact", "vs", "reference", "ratio"]]
-    rows[0] += ["target", "result"]
+#: What each section measures, as the title of its table.
+SECTIONS = {
+    "import": "`import multiact` in fresh interpreters",
+    "first call": "the first call in a fresh interpreter",
+    "overhead": "time per call on small arrays (the cost of calling multiact)",
+    "dispatch": "the public function against its backend's kernel called directly, one element",
+    "eager": "multiact on a JAX array outside jit",
+    "throughput": "time per call on large arrays (the kernels' speed)",
+    "floor": "the one ufunc a NumPy kernel cannot avoid, alone (no kernel of NumPy ufuncs can "
+    "have a lower ratio)",
+    "memory": "NumPy's peak memory during a call beyond its output",
+}
+
+
+def _row(r: dict[str, Any], with_reference: bool) -> list[str]:
+    status = "" if r["met"] is None else "met" if r["met"] else "MISSED"
+    ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
+    if "difference_s" in r["extra"] and r["size"] == 1:
+        ratio += f" ({r['extra']['difference_s'] * 1e9:+.0f} ns)"
+    if r["note"]:
+        status = f"{status} ({r['note']})" if status else r["note"]
+    row = [r["activation"], _size(r["size"]), _value(r, "multiact")]
+    if with_reference:
+        row.append(r["reference"])
+    return [*row, _value(r, "reference_value"), ratio, r["target"], status]
+
+
+def table(report: dict[str, Any], columns: int | None = None) -> str:
+    """Every record, one table per section and backend (titled with what it measures and
+    against what), laid out for ``columns`` (the terminal's width by default), then the
+    verdict."""
+    from multiact import _terminal
+
+    columns = columns or _terminal.width()
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in report["records"]:
-        status = "" if r["met"] is None else "met" if r["met"] else "MISSED"
-        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
-        if "difference_s" in r["extra"] and r["size"] == 1:
-            ratio += f" ({r['extra']['difference_s'] * 1e9:+.0f} ns)"
-        if r["note"]:
-            status = f"{status} ({r['note']})" if status else r["note"]
-        rows.append(
+        groups.setdefault((r["section"], r["backend"]), []).append(r)
+    out = []
+    for (section, backend), records in groups.items():
+        references = list(dict.fromkeys(r["reference"] for r in records))
+        against = f", against {references[0]}" if len(references) == 1 else ""
+        on = "" if backend == "-" else f" on {backend}"
+        title = f"{section}{on}: {SECTIONS.get(section, '')}{against}"
+        out.append(_terminal.legend([("", title)], columns).strip())
+        header = ["activation", "size", "multiact", "reference", "ratio", "target", "result"]
+        if len(references) > 1:
+            header.insert(3, "against")
+        rows = [_row(r, len(references) > 1) for r in records]
+        wrap = [len(header) - 2, len(header) - 1]
+        out += [_terminal.table(header, rows, columns, wrap=wrap), ""]
+    out.append(
+        _terminal.legend(
             [
-                r["section"],
-                r["backend"],
-                r["activation"],
-                _size(r["size"]),
-                _value(r, "multiact"),
-                r["reference"],
-                _value(r, "reference_value"),
-                ratio,
-                r["target"],
-                status,
-            ]
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    met = [r for r in report["records"] if r["met"] is not None]
-    missed = sum(not r["met"] for r in met)
-    lines.append("")
-    lines.append(
-        f"{len(met) - missed} of {len(met)} targets met, {missed} missed; "
-        f"{report['seconds']:.0f} s. Ratios are multiact / reference, medians of interleaved "
-        "rounds."
+                (
+                    "",
+                    "ratio: multiact's time (or memory) over the reference's, the median of "
+                    "interleaved rounds (below 1: multiact faster); for one element, the "
+                    "difference in ns beside it",
+                )
+            ],
+            columns,
+        ).strip()
     )
     if report["skipped_backends"]:
-        lines.append("not installed: " + ", ".join(report["skipped_backends"]))
-    return "\n".join(lines)
+        out.append("not installed: " + ", ".join(report["skipped_backends"]))
+    out += ["", verdict(report, columns)]
+    return "\n".join(out)
+
+
+def missed(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records whose target the run missed."""
+    return [r for r in report["records"] if r["met"] is False]
+
+
+def verdict(report: dict[str, Any], columns: int | None = None) -> str:
+    """What to make of a run, in a few lines: targets met and missed by section, and how far
+    a run like this one can be trusted."""
+    from multiact import _terminal
+
+    columns = columns or _terminal.width()
+    held = [r for r in report["records"] if r["met"] is not None]
+    misses = missed(report)
+    by_section: dict[str, list[int]] = {}
+    for r in held:
+        tally = by_section.setdefault(r["section"], [0, 0])
+        tally[0] += not r["met"]
+        tally[1] += 1
+    detail = "; ".join(
+        f"{section} {n_missed} of {n}" for section, (n_missed, n) in by_section.items() if n_missed
+    )
+    settings = report["settings"]
+    lines = [
+        f"verdict: {len(held) - len(misses)} of {len(held)} targets met"
+        + (f", {len(misses)} missed ({detail})" if misses else ": all met")
+        + f"; {report['seconds']:.0f} s."
+    ]
+    if settings.get("quick"):
+        lines.append(
+            f"This was a quick run ({settings['rounds']} rounds, sizes up to "
+            f"{_size(max(settings['sizes']))}): a smoke test that every section runs, not a "
+            "measurement. Timings move by tens of percent on a busy or shared machine; "
+            "`multiact bench` (101 rounds) takes the figures docs/benchmarks.md reports, with "
+            "each target and each miss of the committed run explained."
+        )
+    else:
+        lines.append(
+            "Single ratios move by several percent between runs on a shared machine: a miss "
+            "by a few percent is within that; docs/benchmarks.md explains each target and "
+            "the misses of the committed run."
+        )
+    lines.append("Exit status 0 whatever the timings: with --check, 1 where a target is missed.")
+    return "\n".join(_terminal.legend([("", line)], columns).strip() for line in lines)
 
 
 def plot(report: dict[str, Any], path: str) -> None:
@@ -821,8 +894,11 @@ def _names(values: list[str] | None, allowed: Sequence[str], what: str) -> tuple
     names = tuple(n.strip() for v in values for n in v.split(",") if n.strip())
     unknown = [n for n in names if n not in allowed]
     if unknown:
+        from multiact._checks import did_you_mean
+
         raise ValueError(
-            f"unknown {what} {', '.join(unknown)}; expected some of {', '.join(allowed)}"
+            f"unknown {what} {', '.join(unknown)}{did_you_mean(unknown[0], allowed)} "
+            f"(expected some of {', '.join(allowed)})"
         )
     return names
 
@@ -842,12 +918,22 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench",
         help="time multiact against each library's own calls",
-        description="Time multiact against the native call in the same process (interleaved "
-        "rounds, medians of per-round ratios): per-call overhead on 1 and 1,000 elements, "
-        "throughput on 1M and 16M float32 elements, NumPy's peak memory, import time and "
-        "first-call latency. Prints each target as met or missed.",
-        epilog="examples: multiact bench --quick; multiact bench --backends torch "
-        "--activations relu,gelu --json bench.json",
+        description=textwrap.fill(
+            "Time multiact against the native call in the same process (interleaved rounds, "
+            "medians of per-round ratios): per-call overhead on 1 and 1,000 elements, "
+            "throughput on 1M and 16M float32 elements, NumPy's peak memory, import time and "
+            "first-call latency. Prints each target as met or missed, and a verdict.",
+            79,
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact bench --quick\n"
+        "  multiact bench --backends torch --activations relu,gelu --json bench.json\n"
+        "  multiact bench --check   # exit 1 if a target is missed\n\n"
+        "exit status:\n"
+        "  0  success (whatever the timings, unless --check)\n"
+        "  1  with --check: a target was missed\n"
+        "  2  usage error (the reason is printed on stderr)",
     )
     bench.add_argument("--backends", action="append", metavar="NAMES", help="numpy,torch,jax")
     bench.add_argument(
@@ -867,6 +953,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, metavar="N", help="interleaved rounds per figure")
     bench.add_argument("--json", metavar="FILE", help="write every record to FILE")
     bench.add_argument("--plot", metavar="FILE", help="draw the time ratios into FILE (PNG, SVG)")
+    bench.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 when a target is missed (timings depend on the machine and "
+        "its load: without --check, the exit status is 0 whatever they are)",
+    )
     bench.set_defaults(run=command)
     return bench
 
@@ -888,6 +980,17 @@ def command(args: argparse.Namespace) -> int:
         rounds=args.rounds or (5 if args.quick else 101),
         min_time=0.0001,
     )
+    from multiact import _terminal
+
+    sizes_text = ", ".join(_size(s) for s in settings.sizes)
+    print(
+        _terminal.heading(
+            f"multiact bench{' --quick' if settings.quick else ''}: "
+            f"{', '.join(settings.backends)}; {len(settings.activations)} activations; "
+            f"{sizes_text} float32 elements; {settings.rounds} rounds"
+        ),
+        flush=True,
+    )
     report = run(settings, progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True))
     print(table(report))
     if args.json:
@@ -896,4 +999,7 @@ def command(args: argparse.Namespace) -> int:
             out.write("\n")
     if args.plot:
         plot(report, args.plot)
+    if args.check and missed(report):
+        print(f"exit status 1 (--check): {len(missed(report))} targets missed", file=sys.stderr)
+        return 1
     return 0

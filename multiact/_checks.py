@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = [
     "AxisError",
+    "DtypeError",
+    "PyTorchRefusedError",
+    "cast_hint",
     "check_array_param",
     "check_axis",
     "check_choice",
@@ -25,8 +28,10 @@ __all__ = [
     "check_optional_dim",
     "check_real",
     "check_weight",
+    "closest",
     "complex_cast_warning",
     "constraint_error",
+    "did_you_mean",
     "dtype_argument",
     "dtype_error",
     "immutable_error",
@@ -39,6 +44,7 @@ __all__ = [
     "refused_by_torch",
     "unsigned_negation_warning",
     "unsupported_subclass_error",
+    "warn",
 ]
 
 _DTYPE_NAMES = {
@@ -58,6 +64,62 @@ class AxisError(ValueError, IndexError):
     Subclasses both ``ValueError`` and ``IndexError``, like ``numpy.exceptions.AxisError``,
     so code written for NumPy's error (``ValueError``) or PyTorch's (``IndexError``) catches it.
     """
+
+
+class PyTorchRefusedError(ValueError, RuntimeError):
+    """PyTorch refused the call: writing in place into a tensor it will not overwrite, or a
+    parameter it will not convert to the tensor's dtype.
+
+    A ``ValueError`` (multiact's error for a bad argument) and a ``RuntimeError`` (what PyTorch
+    itself raises there), so code written for PyTorch's error still catches it.
+    """
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointing at the caller's line: the first frame outside multiact (a
+    fixed stacklevel is wrong as soon as the call path changes: a module's ``forward`` called
+    directly or through ``__call__``, a function called through ``nn`` or ``vjp``)."""
+    import sys
+
+    frame, level = sys._getframe(1), 2  # stacklevel 1 is this function
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module != "multiact" and not module.startswith("multiact."):
+            break
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def closest(name: object, choices: Iterable[str]) -> list[str]:
+    """The ``choices`` that ``name`` was probably meant to be, best first (none when no choice
+    is close): a typo (``gelux``, ``approximat``) or a spelling from elsewhere (``pytorch``)."""
+    import difflib
+
+    if not isinstance(name, str):
+        return []
+    choices = list(dict.fromkeys(choices))
+    folded = {c.lower().replace("_", "-"): c for c in choices}
+    scored = sorted(
+        (
+            (difflib.SequenceMatcher(None, name.lower().replace("_", "-"), key).ratio(), choice)
+            for key, choice in folded.items()
+        ),
+        key=lambda item: -item[0],
+    )
+    if not scored or scored[0][0] < 0.6:
+        return []
+    # The best matches only: "gelux" is gelu, not also elu and selu.
+    return [choice for score, choice in scored[:3] if score >= max(0.6, scored[0][0] - 0.1)]
+
+
+def did_you_mean(name: object, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` (or ``'x' or 'y'``) for :func:`closest`, else ``""``."""
+    found = closest(name, choices)
+    if not found:
+        return ""
+    names = [repr(c) for c in found]
+    listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+    return f"; did you mean {listed}?"
 
 
 def _given(value: object) -> str:
@@ -84,12 +146,50 @@ def unsupported_subclass_error(fn: str, x: object) -> TypeError:
     )
 
 
-def dtype_error(fn: str, x: object, kinds: str) -> TypeError:
+class DtypeError(TypeError, NotImplementedError):
+    """``x`` has a dtype the function does not take (gelu of integers, relu of bool).
+
+    A ``TypeError`` (what NumPy and JAX raise for a dtype their functions lack) and a
+    ``NotImplementedError`` (what PyTorch raises: "not implemented for 'Long'", a
+    ``RuntimeError``), so code written for any of them catches it.
+    """
+
+
+def dtype_error(fn: str, x: object, kinds: str, why: str = "") -> DtypeError:
+    """x's dtype is not one ``fn`` takes (``why``: the reason, where it is not obvious); the
+    message ends with the cast that fixes it, in x's own library."""
     expected = " or ".join(_DTYPE_NAMES[k] for k in kinds if k in _DTYPE_NAMES)
-    return TypeError(
+    return DtypeError(
         f"multiact.{fn}: argument 'x' must be a {expected} array; got an array of dtype "
-        f"{getattr(x, 'dtype', '?')}"
+        f"{getattr(x, 'dtype', '?')}{f' ({why})' if why else ''}{cast_hint(x)}"
     )
+
+
+#: How each library spells a cast to float32, and the real part and magnitude of a complex
+#: array (by the top-level module of the array's type; anything else: the array API's).
+_CASTS = {
+    "torch": ("x.float()", "x.real or x.abs()"),
+    "numpy": ("x.astype(np.float32)", "x.real or np.abs(x)"),
+    "jax": ("x.astype(jnp.float32)", "x.real or jnp.abs(x)"),
+    "jaxlib": ("x.astype(jnp.float32)", "x.real or jnp.abs(x)"),
+    "dask": ("x.astype(np.float32)", "x.real or abs(x)"),
+    "cupy": ("x.astype(cupy.float32)", "x.real or cupy.abs(x)"),
+}
+
+
+def cast_hint(x: object) -> str:
+    """The fix for an array of the wrong dtype, in the array's own library: a cast to float32,
+    or for a complex array the real part or the magnitude (which one is the caller's choice)."""
+    dtype = str(getattr(x, "dtype", "")).rpartition(".")[2]  # torch.int64, array_api_strict.
+    if not dtype:
+        return ""
+    cast, real = _CASTS.get(
+        type(x).__module__.partition(".")[0],
+        ("xp.astype(x, xp.float32)", "xp.real(x) or xp.abs(x)"),
+    )
+    if dtype.startswith("complex"):
+        return f"; to drop the imaginary part, pass {real}"
+    return f"; cast it first, e.g. {cast}"
 
 
 def dtype_argument(
@@ -119,34 +219,30 @@ def dtype_argument(
 def complex_cast_warning(fn: str, dtype: object) -> None:
     """PyTorch's cast of a complex ``x`` to a real ``dtype=`` drops the imaginary part, and
     warns; so does multiact, in its own words, on every backend."""
-    warnings.warn(
+    warn(
         f"multiact.{fn}: casting complex x to dtype {dtype} discards the imaginary part, as "
-        "PyTorch does; pass the real part (x.real) to silence this warning",
-        UserWarning,
-        stacklevel=4,
+        "PyTorch does; pass the real part (x.real) to silence this warning"
     )
 
 
-def negated_bool_error(fn: str, x: object) -> TypeError:
+def negated_bool_error(fn: str, x: object) -> DtypeError:
     """softmin(x, dtype=...) negates x in its own dtype first, as PyTorch, which has no
     negation of bool."""
-    refused = dtype_error(fn, x, "fiuc")
-    return TypeError(
-        f"{refused} (with dtype=, {fn} negates x in its own dtype first, as PyTorch does, "
-        "and bool has no negation: cast x first)"
+    why = (
+        f"with dtype=, {fn} negates x in its own dtype first, as PyTorch does, and bool has "
+        "no negation"
     )
+    return dtype_error(fn, x, "fiuc", why)
 
 
 def unsigned_negation_warning(fn: str, x: object) -> None:
     """softmin(x, dtype=...) of unsigned integers: PyTorch's -x wraps around (-3 is 253 in
     uint8), and so does multiact's, loudly."""
-    warnings.warn(
+    warn(
         f"multiact.{fn}: with dtype=, {fn} negates x in its own dtype first, as PyTorch does, "
         f"and -x wraps around for unsigned x (dtype {getattr(x, 'dtype', '?')}): the result "
         "is PyTorch's, not the softmin of x's values; cast x to a signed or floating dtype "
-        "first",
-        UserWarning,
-        stacklevel=4,
+        "first"
     )
 
 
@@ -321,13 +417,13 @@ def check_fits_dtype(fn: str, x: Any, params: dict[str, float]) -> None:
             )
 
 
-def refused_by_torch(fn: str, error: RuntimeError, inplace: bool) -> ValueError:
+def refused_by_torch(fn: str, error: RuntimeError, inplace: bool) -> PyTorchRefusedError:
     """PyTorch's own refusal, with the function and argument named: writing in place into a
     leaf tensor that requires grad, an inference tensor or an expanded view, or a parameter
     beyond the dtype's range."""
     text = str(error).split("\n")[0]
     subject = "inplace=True" if inplace else "the parameters"
-    return ValueError(f"multiact.{fn}: PyTorch refused {subject} for this tensor: {text}")
+    return PyTorchRefusedError(f"multiact.{fn}: PyTorch refused {subject} for this tensor: {text}")
 
 
 def check_flag(fn: str, name: str, value: object) -> bool:
@@ -386,14 +482,13 @@ def check_optional_dim(module: str, dim: object) -> int | None:
     return int(dim)
 
 
-def implicit_softmax_dim(module: str, ndim: int, stacklevel: int = 3) -> int:
-    """PyTorch's legacy axis for ``Softmax(dim=None)``, with PyTorch's deprecation warning.
-    ``module`` is the class as errors name it after ``multiact.``: ``nn.Softmax``."""
-    warnings.warn(
+def implicit_softmax_dim(module: str, ndim: int) -> int:
+    """PyTorch's legacy axis for ``Softmax(dim=None)``, with PyTorch's deprecation warning
+    (pointing at the caller's line). ``module`` is the class as errors name it after
+    ``multiact.``: ``nn.Softmax``."""
+    warn(
         f"multiact.{module}: implicit dimension choice (dim=None) is deprecated, as in "
         "PyTorch; it picks dim=0 for 0-, 1- and 3-d input and dim=1 otherwise. "
-        f"Pass dim explicitly, e.g. {module.rpartition('.')[2]}(dim=-1).",
-        UserWarning,
-        stacklevel=stacklevel,
+        f"Pass dim explicitly, e.g. {module.rpartition('.')[2]}(dim=-1)."
     )
     return 0 if ndim in (0, 1, 3) else 1

@@ -16,6 +16,11 @@ activation, parameterisation, backend, dtype and case kind against PyTorch and t
 with a progress bar on stderr, a summary table on stdout and, with ``--report DIR``, the JSON,
 Markdown and HTML reports. Exit status 1 if any case fails, 2 for a usage error (an unknown
 name, or ``--device cuda`` without a GPU).
+
+``multiact verify PACKAGE.MODULE:FUNCTION --as ACTIVATION`` runs someone else's function on the
+same cases and judges it against PyTorch (``multiact.conformance.verify``): exit status 0 if it
+conforms, 1 if not, 2 for a usage error (an unknown activation, a function that cannot be
+imported).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 
 import multiact
 from multiact import ACTIVATIONS, _bench
+from multiact._checks import did_you_mean
 
 #: The exit statuses scripts can rely on (documented in every ``--help``).
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -62,17 +68,17 @@ def _check(target, name: str) -> str:
     return "ok"
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def _heading(text: str) -> None:
+    """A command's title on stdout, before its progress bar starts on stderr: between two
+    commands run one after the other (the README's first command) it says where the next
+    one's output begins."""
+    from multiact import _terminal
+
+    print(_terminal.heading(text), flush=True)
 
 
 def command_list(args: argparse.Namespace) -> int:
+    from multiact import _terminal
     from multiact.conformance.progress import Progress
     from multiact.conformance.targets import TARGETS
 
@@ -85,13 +91,22 @@ def command_list(args: argparse.Namespace) -> int:
         version = target.adapter.version() if target.available() else None
         installed.append(version is not None)
         if version is None:
-            legend.append(f"  {target.name}: not installed")
+            legend.append((target.name, "not installed"))
         else:
-            path = "native backend" if target.backend == target.name else "generic array-API"
-            legend.append(f"  {target.name}: {target.adapter.distribution} {version}, {path}")
-    rows = [header]
-    failed = False
-    calls = len(ACTIVATIONS) * sum(installed)
+            path = (
+                "multiact's native kernels"
+                if target.backend == target.name
+                else "multiact's array-API implementation"
+            )
+            legend.append((target.name, f"{target.adapter.distribution} {version}, {path}"))
+    libraries = sum(installed)
+    _heading(
+        f"multiact list: multiact {multiact.__version__}, {len(ACTIVATIONS)} activations on "
+        f"{libraries} installed array librar{'ies' if libraries != 1 else 'y'}"
+    )
+    rows = []
+    failed = 0
+    calls = len(ACTIVATIONS) * libraries
     # The first call on each library compiles or imports kernels: seconds, hence the bar.
     with Progress(calls, unit="calls") as bar:
         for activation in ACTIVATIONS.values():
@@ -101,15 +116,31 @@ def command_list(args: argparse.Namespace) -> int:
                 if present:
                     cell = _check(target, activation.name)
                     bar.update(1, f"{activation.name} on {target.name}")
-                failed |= cell.startswith("FAIL")
+                failed += cell.startswith("FAIL")
                 row.append(cell)
             rows.append(row)
-    print(f"multiact {multiact.__version__}: {len(ACTIVATIONS)} activations")
+    columns = _terminal.width()
+    print(_terminal.table(header, rows, columns, wrap=[1]))
     print()
-    print(_table(rows))
+    cells = [
+        (
+            "ok",
+            "multiact's function, called on a small float32 array of that library, returned "
+            "an array of the same library and the expected shape",
+        ),
+        ("FAIL", "the error it raised, or what it returned instead"),
+        ("-", "library not installed"),
+    ]
+    shown = {cell.split(":")[0] for row in rows for cell in row[2:]}
+    cells = [item for item in cells if item[0] in shown]
+    cells.append(("aliases", "other names of the same function (JAX's and Keras's)"))
+    print(_terminal.legend([*cells, *legend], columns))
     print()
-    print("columns ('-': library not installed):")
-    print("\n".join(legend))
+    verdict = f"{failed} FAILED" if failed else "all ok"
+    print(
+        f"{_terminal.count(calls)} calls ({len(ACTIVATIONS)} activations x {libraries} "
+        f"libraries): {verdict}"
+    )
     return EXIT_FAILURES if failed else EXIT_OK
 
 
@@ -145,6 +176,8 @@ def command_conformance(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
+    from multiact import _terminal
+    from multiact._terminal import count
     from multiact.conformance import cases as conformance_cases
     from multiact.conformance import engine, report
     from multiact.conformance.progress import Progress
@@ -160,7 +193,10 @@ def command_conformance(args: argparse.Namespace) -> int:
     known_dtypes = ("float16", "bfloat16", "float32", "float64")
     for dtype in dtypes or ():
         if dtype not in known_dtypes:
-            return _usage(f"unknown dtype {dtype!r}; expected one of {', '.join(known_dtypes)}")
+            hint = did_you_mean(dtype, known_dtypes)
+            return _usage(
+                f"unknown dtype {dtype!r}{hint} (expected one of {', '.join(known_dtypes)})"
+            )
     try:
         selected = conformance_cases.enumerate_cases(
             profile,
@@ -189,6 +225,14 @@ def command_conformance(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else default_cache_dir()
     jobs = args.jobs if args.jobs is not None else engine.default_jobs()
     images: dict[str, str] | None = {} if args.report is not None else None
+    _heading(
+        f"multiact conformance: {count(len(selected))} cases ({report.scope(selected, profile)})"
+    )
+    print(
+        _terminal.legend([("", report.describe_profile(profile))]).strip(),
+        end="\n\n",
+        flush=True,
+    )
     start = time.perf_counter()
     with Progress(len(selected)) as bar:
         results = engine.run(
@@ -200,7 +244,7 @@ def command_conformance(args: argparse.Namespace) -> int:
             images=images,
         )
     elapsed = time.perf_counter() - start
-    print(report.summary_table(results, elapsed))
+    print(report.summary_table(results, elapsed, profile=profile))
     if args.report is not None:
         argv = ["multiact", *(args.argv if args.argv is not None else sys.argv[1:])]
         meta = report.metadata(
@@ -229,8 +273,12 @@ def _parse_param(name: str, text: str) -> tuple[str, object]:
     try:
         param = activation.param("axis" if key == "dim" else key)
     except KeyError:
-        known = ", ".join(p.name for p in activation.math_params) or "none"
-        raise ValueError(f"{name} has no parameter {key!r}; its parameters: {known}") from None
+        names = [p.name for p in activation.math_params]
+        hint = did_you_mean(key, names)
+        known = ", ".join(names) or "none"
+        raise ValueError(
+            f"{name} has no parameter {key!r}{hint} (its parameters: {known})"
+        ) from None
     try:
         if param.kind == "real":
             return param.name, float(value)
@@ -266,8 +314,9 @@ def command_plot(args: argparse.Namespace) -> int:
     except ValueError as error:
         return _usage(str(error), "plot")
     if args.backend not in _plot.BACKENDS:
+        hint = did_you_mean(args.backend, _plot.BACKENDS)
         return _usage(
-            f"unknown backend {args.backend!r}; expected one of {', '.join(_plot.BACKENDS)}",
+            f"unknown backend {args.backend!r}{hint} (expected one of {', '.join(_plot.BACKENDS)})",
             "plot",
         )
     variants = [params] if params else None
@@ -278,6 +327,129 @@ def command_plot(args: argparse.Namespace) -> int:
     figure.savefig(args.output)
     print(f"wrote {args.output}")
     return EXIT_OK
+
+
+def command_verify(args: argparse.Namespace) -> int:
+    """``multiact verify PACKAGE.MODULE:FUNCTION --as ACTIVATION``: someone else's function
+    against PyTorch (``multiact.conformance.verify``)."""
+    from pathlib import Path
+
+    from multiact.conformance.verifying import UsageError, load_function, verify
+
+    try:
+        activation = multiact.lookup(args.activation)
+    except KeyError as error:
+        return _usage(error.args[0], "verify")
+    try:
+        params = dict(_parse_param(activation.name, text) for text in args.param or ())
+        fn = load_function(args.function)
+        grad: object = None
+        if args.grad == "autograd":
+            grad = True
+        elif args.grad is not None:
+            grad = load_function(args.grad)
+        dtypes = _names(args.dtypes)
+        result = verify(
+            fn,
+            activation.name,
+            library=args.library,
+            dtypes=dtypes,
+            device=args.device,
+            grad=grad,
+            quick=args.quick,
+            pass_params=args.pass_params,
+            name=args.function,
+            **params,
+        )
+    except (UsageError, ValueError) as error:
+        return _usage(str(error), "verify")
+    print(result.message(limit=args.limit))
+    if args.report is not None:
+        paths = result.write_report(Path(args.report))
+        print("reports: " + ", ".join(str(p) for p in paths))
+    return EXIT_OK if result.ok else EXIT_FAILURES
+
+
+def _add_verify_parser(commands: argparse._SubParsersAction) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="someone else's implementation of an activation against PyTorch",
+        description=_paragraph(
+            "Run a function on the conformance cases of an activation (special values, kinks, "
+            "grids, random and subnormal inputs, 0-d, empty, strided, long and batched arrays, "
+            "in every dtype) and judge every result against PyTorch's, with the exact value "
+            "(mpmath) beside it. Prints whether it conforms and the worst failures: the "
+            "input, PyTorch's result and the function's, their distance in ULPs. The "
+            "function is called as FUNCTION(x) on arrays of --library (FUNCTION(x, **params) "
+            "with --pass-params); a class is instantiated without arguments first. Its errors "
+            "are failures of their cases, never the end of the run."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  multiact verify numpy:tanh --as tanh\n"
+        "  multiact verify jax.nn:gelu --as gelu --library jax --grad autograd\n"
+        "  multiact verify jax.nn:gelu --as gelu --param approximate=tanh --library jax "
+        "--pass-params\n"
+        "  multiact verify scipy.special:expit --as sigmoid --dtypes float32,float64\n"
+        "  multiact verify torch.nn:SiLU --as silu --library torch --grad autograd --report out/\n"
+        "  multiact verify mypkg.ops:fast_gelu --as gelu --quick\n\n"
+        + EXIT_STATUS_HELP.format(failures="the function does not conform (a case failed)"),
+    )
+    verify.add_argument(
+        "function", metavar="PACKAGE.MODULE:FUNCTION", help="the function to verify"
+    )
+    verify.add_argument(
+        "--as",
+        dest="activation",
+        required=True,
+        metavar="ACTIVATION",
+        help="which of PyTorch's activations it computes (a name or alias, see multiact list)",
+    )
+    verify.add_argument(
+        "--param",
+        action="append",
+        metavar="K=V",
+        help="PyTorch's setting to compare with, repeatable (approximate=tanh, "
+        "negative_slope=0.2, dim=0...; default: PyTorch's defaults)",
+    )
+    verify.add_argument(
+        "--pass-params",
+        action="store_true",
+        help="call FUNCTION(x, **params) with the --param values (multiact's names: axis for dim)",
+    )
+    verify.add_argument(
+        "--library",
+        default="numpy",
+        metavar="LIB",
+        help="the arrays FUNCTION takes: numpy (default), torch, jax, dask, array_api_strict, "
+        "or any array-API namespace module",
+    )
+    verify.add_argument(
+        "--grad",
+        metavar="autograd|PACKAGE.MODULE:FUNCTION",
+        help="also check the gradient: by the library's autograd through FUNCTION (torch, "
+        "jax), or by a function grad(x, g) returning g * f'(x)",
+    )
+    verify.add_argument(
+        "--dtypes",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated: float16, bfloat16, float32, float64 (default: every dtype "
+        "the library has here)",
+    )
+    verify.add_argument(
+        "--device", default="cpu", help="where the arrays live: cpu (default) or cuda"
+    )
+    verify.add_argument(
+        "--quick", action="store_true", help="a CI-sized subset (float32, fewer points)"
+    )
+    verify.add_argument(
+        "--limit", type=int, default=8, metavar="N", help="failures to list (default: 8)"
+    )
+    verify.add_argument(
+        "--report", metavar="DIR", help="write report.json, report.md and report.html into DIR"
+    )
+    verify.set_defaults(run=command_verify)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -291,6 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  multiact list\n"
         "  multiact plot gelu -o gelu.png\n"
         "  multiact conformance --quick\n"
+        "  multiact verify numpy:tanh --as tanh\n"
         "  multiact COMMAND --help\n\n"
         + EXIT_STATUS_HELP.format(failures="failures found (see each command's --help)"),
     )
@@ -379,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conformance.set_defaults(run=command_conformance)
     _bench.add_parser(commands)
+    _add_verify_parser(commands)
     plot = commands.add_parser(
         "plot",
         help="draw an activation and its derivative",

@@ -534,6 +534,11 @@ def nn_module() -> str:
         "",
         f"__all__ = {sorted(['Module', 'Softmax2d', *classes])!r}",
         "",
+        "",
+        "def __dir__() -> list[str]:",
+        "    # The classes only: what the annotations import (Literal, ArrayT) is not the API.",
+        "    return list(__all__)",
+        "",
     ]
     for a in generated:
         parts += ["", class_source(a)]

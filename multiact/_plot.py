@@ -122,6 +122,36 @@ def _label(activation: Activation, params: Mapping[str, object]) -> str:
     return f"{activation.name}({text})" if text else activation.name
 
 
+_STYLES = ("-", "--", ":", "-.")
+#: Curves closer than this fraction of the plot's height are drawn over each other: their
+#: difference gets an inset of its own.
+_OVERLAP = 0.01
+
+
+def _inset_differences(axes: Any, activation: Activation, curves: Sequence[tuple]) -> Any:
+    """Where variants coincide on the scale of the plot (gelu's exact and tanh forms differ by
+    at most 5e-4), an inset shows each one's difference from the first, which the main plot
+    cannot."""
+    if len(curves) < 2:
+        return None
+    first = curves[0]
+    height = float(np.ptp(np.concatenate([c[2] for c in curves]))) or 1.0
+    close = [c for c in curves[1:] if float(np.max(np.abs(c[2] - first[2]))) < _OVERLAP * height]
+    if not close:
+        return None
+    inset = axes.inset_axes((0.09, 0.5, 0.36, 0.3))
+    for i, curve in enumerate(curves):
+        if any(c is curve for c in close):
+            x, y = curve[1], curve[2]
+            inset.plot(x, y - first[2], linestyle=_STYLES[i % len(_STYLES)], color=f"C{i}")
+    inset.axhline(0.0, color="0.6", linewidth=0.6)
+    inset.set_title(f"difference from {_label(activation, first[0])}", fontsize=7, pad=3)
+    inset.tick_params(labelsize=6)
+    inset.ticklabel_format(axis="y", style="sci", scilimits=(-2, 2))
+    inset.yaxis.get_offset_text().set_fontsize(6)
+    return inset
+
+
 def render(
     name: str,
     variants: Sequence[Mapping[str, object]] | None = None,
@@ -140,10 +170,14 @@ def render(
     curves = [(params, *sample(activation.name, params, backend=backend)) for params in variants]
     figure = Figure(figsize=(8.0, 3.0), dpi=dpi, layout="constrained")
     value_axes, slope_axes = figure.subplots(1, 2)
-    for params, x, y, dy in curves:
+    for i, (params, x, y, dy) in enumerate(curves):
         label = _label(activation, params)
-        value_axes.plot(x, y, label=label)
-        slope_axes.plot(x, dy, label=label)
+        # Each variant its own colour, dash pattern and width, the later ones drawn thinner
+        # on top: curves that coincide (gelu's exact and tanh forms) stay visible.
+        style = {"linestyle": _STYLES[i % len(_STYLES)], "linewidth": max(2.4 - 0.6 * i, 1.0)}
+        value_axes.plot(x, y, label=label, **style)
+        slope_axes.plot(x, dy, label=label, **style)
+    inset = _inset_differences(value_axes, activation, curves)
     row = row_description(activation)
     value_axes.set_title(row or f"{activation.name}(x)", fontsize=10)
     slope_axes.set_title("derivative (multiact.vjp)", fontsize=10)
@@ -152,6 +186,7 @@ def render(
         axes.axvline(0.0, color="0.6", linewidth=0.6)
         axes.grid(True, linewidth=0.3)
         axes.set_xlabel("x")
-    value_axes.legend(fontsize=8)
+    # With an inset in the upper left, the legend goes where rising curves leave room.
+    value_axes.legend(fontsize=8, loc="lower right" if inset is not None else "best")
     figure.suptitle(f"multiact.{activation.name} on {backend}, float32", fontsize=11)
     return figure

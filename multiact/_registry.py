@@ -30,9 +30,10 @@ def lookup(name: str) -> Activation:
     """The activation called ``name`` (canonical name or alias)."""
     try:
         return _BY_ANY_NAME[name]
-    except KeyError:
-        close = sorted(n for n in _BY_ANY_NAME if n[:3] == name[:3])
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+    except (KeyError, TypeError):  # TypeError: an unhashable name
+        from ._checks import did_you_mean
+
+        hint = did_you_mean(name, _BY_ANY_NAME) or "; multiact.ACTIVATIONS lists them all"
         raise KeyError(f"multiact has no activation named {name!r}{hint}") from None
 
 

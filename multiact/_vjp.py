@@ -32,6 +32,19 @@ def _activation_of(fn: str | Callable[..., Any]) -> Activation:
     return lookup(name)
 
 
+def _check_keywords(a: Activation, params: dict[str, Any]) -> None:
+    """Python's own TypeError for an unknown keyword, with the parameter probably meant."""
+    code = getattr(_functional, a.name).__code__
+    accepted = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+    for key in params:
+        if key not in accepted:
+            known = ", ".join(accepted) or "none"
+            raise TypeError(
+                f"multiact.vjp({a.name}): got an unexpected keyword argument {key!r}"
+                f"{_checks.did_you_mean(key, accepted)} ({a.name}'s parameters: {known})"
+            )
+
+
 def _namespace(x: Any) -> tuple[Any, Callable[[], Any]]:
     """The namespace to compute in, and a context that silences NumPy's IEEE warnings.
 
@@ -73,6 +86,8 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
     array([0.2, 0.2, 1. ])
     """
     a = _activation_of(fn)
+    if params:
+        _check_keywords(a, params)
     try:
         backend = _BACKENDS[type(x)]
     except KeyError:

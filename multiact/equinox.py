@@ -34,6 +34,11 @@ from . import _functional as _F
 __all__ = ["Module", *(c.__name__ for c in _families.NEUTRAL)]
 
 
+def __dir__() -> list[str]:
+    # The classes only: the imports the classes need (Any, ClassVar, the framework) are not API.
+    return list(__all__)
+
+
 class Module(eqx.Module):
     """The base of :mod:`multiact.equinox`: an Equinox module called as ``module(x, key=...)``,
     with ``torch.nn``'s ``repr``."""

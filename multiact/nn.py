@@ -34,6 +34,11 @@ from ._typing import ArrayT
 __all__ = ['CELU', 'ELU', 'Exponential', 'GELU', 'GLU', 'Hardshrink', 'Hardsigmoid', 'Hardswish', 'Hardtanh', 'Identity', 'LeakyReLU', 'Log1mexp', 'LogSigmoid', 'LogSoftmax', 'Mish', 'Module', 'PReLU', 'RReLU', 'ReLU', 'ReLU6', 'SELU', 'SiLU', 'Sigmoid', 'Softmax', 'Softmax2d', 'Softmin', 'Softplus', 'Softshrink', 'Softsign', 'SparsePlus', 'SparseSigmoid', 'Sparsemax', 'Squareplus', 'Tanh', 'Tanhshrink', 'Threshold']
 
 
+def __dir__() -> list[str]:
+    # The classes only: what the annotations import (Literal, ArrayT) is not the API.
+    return list(__all__)
+
+
 class ReLU(Module):
     r"""Rectified linear unit. Module form of :func:`multiact.relu`.
 

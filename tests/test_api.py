@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import pytest
 from cases import DEFAULTS, VARIANTS
@@ -197,3 +198,63 @@ def test_softmax_module_without_dim_follows_pytorchs_legacy_rule():
         with pytest.warns(UserWarning, match="Implicit dimension choice"):
             theirs = getattr(torch.nn, name)()(torch.tensor(x))
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12)
+
+
+def test_dir_shows_the_public_api_and_nothing_else():
+    names = dir(multiact)
+    assert {"vjp", "nn", "gelu", "lookup", "ACTIVATIONS", "__version__"} <= set(names)
+    modules = {n for n in names if type(getattr(multiact, n)).__name__ == "module"}
+    assert modules <= {"nn", "backends", "conformance", "torch", "flax", "keras", "equinox"}
+    assert set(names) - modules == {*multiact.__all__, "__version__"} - {"nn"}
+    assert "annotations" not in names
+    assert not [n for n in names if n.startswith("_") and n != "__version__"]
+    for name in names:  # and every name shown is there (vjp and nn load on first use)
+        assert getattr(multiact, name) is not None
+    assert set(dir(nn)) == set(nn.__all__)
+    assert not {"ArrayT", "Literal", "annotations", "_checks"} & set(dir(nn))
+    namespace: dict[str, object] = {}
+    exec("from multiact.nn import *", namespace)
+    assert set(namespace) - {"__builtins__"} == set(nn.__all__)
+
+
+@pytest.mark.parametrize(
+    "family",
+    ["multiact.torch.nn", "multiact.flax.nnx", "multiact.equinox", "multiact.keras.layers"],
+)
+def test_dir_of_each_module_family_shows_its_classes_only(family):
+    import importlib
+
+    pytest.importorskip(family.split(".")[1].replace("flax", "flax.nnx"))
+    module = importlib.import_module(family)
+    assert set(dir(module)) == set(module.__all__)
+    assert not {"Any", "ClassVar", "annotations", "_families"} & set(dir(module))
+
+
+def _warning_of(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    assert len(caught) == 1, [str(w.message) for w in caught]
+    return caught[0]
+
+
+@pytest.mark.parametrize("how", ["call", "forward"])
+@pytest.mark.parametrize("name", ["Softmax", "LogSoftmax", "Softmin"])
+def test_the_implicit_dim_warning_points_at_the_callers_line(name, how):
+    import numpy as np
+
+    module = getattr(nn, name)()
+    call = module if how == "call" else module.forward
+    line = inspect.currentframe().f_lineno + 1
+    caught = _warning_of(lambda: call(np.ones(3)))
+    assert (caught.filename, caught.lineno) == (__file__, line)
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch", "jax.numpy"])
+def test_the_complex_cast_warning_points_at_the_callers_line(library):
+    lib = pytest.importorskip(library)
+    x = lib.asarray([1 + 2j, 3 - 1j])
+    line = inspect.currentframe().f_lineno + 1
+    caught = _warning_of(lambda: multiact.softmax(x, dim=0, dtype="float32"))
+    assert "discards the imaginary part" in str(caught.message)
+    assert (caught.filename, caught.lineno) == (__file__, line)

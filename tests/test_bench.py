@@ -79,9 +79,52 @@ def test_bench_rejects_bad_options(capsys, option, value):
 
 
 def test_table_shows_targets(quick_report):
-    text = _bench.table(quick_report)
+    text = _bench.table(quick_report, columns=100)
     assert "targets met" in text
     assert "import multiact" in text
+
+
+def _committed() -> dict:
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    return json.loads((docs / "benchmarks" / "bench.json").read_text())
+
+
+@pytest.mark.parametrize("columns", [100, 80])
+def test_table_is_titled_by_section_and_fits_the_terminal(quick_report, columns):
+    text = _bench.table(quick_report, columns=columns)
+    assert max(len(line) for line in text.splitlines()) <= columns
+    assert "overhead on numpy: time per call on small arrays" in text
+    assert "ratio: multiact's time (or memory) over the reference's" in text
+    assert "against NumPy formula" in text
+
+
+def test_a_quick_run_ends_with_a_verdict_that_says_how_far_to_trust_it(quick_report):
+    held = [r for r in quick_report["records"] if r["met"] is not None]
+    verdict = _bench.verdict(quick_report, columns=100)
+    met = sum(r["met"] for r in held)
+    assert verdict.startswith(f"verdict: {met} of {len(held)} targets met")
+    assert "This was a quick run (5 rounds" in verdict
+    assert (
+        "Exit status 0 whatever the timings: with --check, 1 where a target is missed." in verdict
+    )
+    by_section = verdict.split("missed (")[1].split(")")[0] if "missed (" in verdict else ""
+    for record in _bench.missed(quick_report):
+        assert record["section"] in by_section
+
+
+@pytest.mark.parametrize(("check", "status"), [(False, 0), (True, 1)])
+def test_bench_exits_1_for_a_missed_target_only_with_check(monkeypatch, capsys, check, status):
+    # The timings of the committed run (43 targets missed), not a fresh run's: a missed target
+    # on demand, whatever this machine's speed.
+    report = _committed()
+    assert _bench.missed(report)
+    monkeypatch.setattr(_bench, "run", lambda settings, progress: report)
+    argv = ["bench", "--activations", "relu"] + (["--check"] if check else [])
+    assert main(argv) == status
+    captured = capsys.readouterr()
+    assert captured.out.startswith("multiact bench: numpy, torch, jax; 1 activations")
+    assert "verdict: 92 of 135 targets met, 43 missed" in captured.out
+    assert ("exit status 1 (--check): 43 targets missed" in captured.err) is check
 
 
 # --- Peak memory of the NumPy kernels: the output plus at most 1 MiB of scratch.
@@ -167,5 +210,5 @@ def test_docs_page_shows_the_committed_run():
     """docs/benchmarks.md's table is the one `multiact bench` prints for the JSON beside it."""
     docs = Path(__file__).resolve().parent.parent / "docs"
     report = json.loads((docs / "benchmarks" / "bench.json").read_text())
-    assert _bench.table(report) in (docs / "benchmarks.md").read_text()
+    assert _bench.table(report, columns=100) in (docs / "benchmarks.md").read_text()
     assert (docs / "benchmarks" / "bench.png").stat().st_size > 0

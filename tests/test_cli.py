@@ -96,3 +96,95 @@ def test_list_shows_a_progress_bar_on_stderr_and_the_table_on_stdout(capsys):
 def test_conformance_usage_error_exits_2(capsys):
     assert _cli.main(["conformance", "--activations", "nosuch", "--quick"]) == 2
     assert "multiact conformance: error:" in capsys.readouterr().err
+
+
+# -- output a newcomer reads without the docs ---------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _heading(lines: list[str]) -> str:
+    """The title above the first line of "=" (wrapped on a narrow terminal), as one line."""
+    rule = next(i for i, line in enumerate(lines) if line and set(line) == {"="})
+    return " ".join(lines[:rule])
+
+
+@pytest.mark.parametrize("columns", [100, 72])
+def test_list_has_a_heading_a_legend_and_a_verdict_and_fits_the_terminal(
+    capsys, monkeypatch, columns
+):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert _cli.main(["list"]) == 0
+    lines = _lines(capsys.readouterr().out)
+    assert lines[0].startswith("multiact list: multiact ")
+    assert _heading(lines).endswith(
+        f"{len(ACTIVATIONS)} activations on 5 installed array libraries"
+    )
+    text = "\n".join(lines)
+    assert "  ok: multiact's function, called on a small float32 array" in text
+    assert "  aliases: other names" in text
+    for library in ("numpy", "torch", "jax", "array-api-strict", "dask"):
+        assert f"  {library}: {library} " in text  # the version and the path, per column
+    assert (
+        lines[-1]
+        == f"{5 * len(ACTIVATIONS)} calls ({len(ACTIVATIONS)} activations x 5 libraries): all ok"
+    )
+    assert max(len(line) for line in lines) <= columns
+
+
+@pytest.mark.parametrize("columns", [100, 64])
+def test_conformance_says_what_it_runs_what_the_table_means_and_the_verdict(
+    capsys, monkeypatch, columns
+):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    argv = ["conformance", "--quick", "--jobs", "1", "--activations", "relu"]
+    assert _cli.main([*argv, "--backends", "numpy,generic-numpy"]) == 0
+    captured = capsys.readouterr()
+    lines = _lines(captured.out)
+    # A heading first, with the run's scope: what separates it from `multiact list` before it.
+    assert lines[0].startswith("multiact conformance: ")
+    assert _heading(lines).endswith(" cases (float32 only, quick profile, CPU)")
+    text = " ".join(line.strip() for line in lines)
+    assert "against PyTorch and the exact value (mpmath, cached)" in text
+    assert "ok N: all N cases of that activation on that backend passed" in text
+    assert "numpy: multiact's native kernels for that library" in text
+    assert "generic-numpy: the same array-API implementation forced onto" in text
+    summary = text.split("cases (float32 only, quick profile, CPU; 1 activation in 1 ")[1]
+    assert "parameterisations on 2 backends) in " in summary
+    assert ": all passed" in summary
+    assert max(len(line) for line in lines) <= columns
+    # The progress bar (stderr) never shows an estimate from the start-up time.
+    assert "eta" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "meant"),
+    [
+        (
+            ["conformance", "--backends", "pytorch"],
+            "unknown backend 'pytorch'; did you mean 'torch'?",
+        ),
+        (["conformance", "--backends", "np"], "unknown backend 'np'; did you mean 'numpy'?"),
+        (
+            ["conformance", "--dtypes", "float23"],
+            "unknown dtype 'float23'; did you mean 'float32'?",
+        ),
+        (["conformance", "--activations", "gelux"], "named 'gelux'; did you mean 'gelu'?"),
+        (["plot", "gelux", "-o", "x.png"], "named 'gelux'; did you mean 'gelu'?"),
+        (["plot", "relu", "--backend", "pytorch", "-o", "x.png"], "did you mean 'torch'?"),
+        (
+            ["plot", "gelu", "--param", "approximat=tanh", "-o", "x.png"],
+            "gelu has no parameter 'approximat'; did you mean 'approximate'?",
+        ),
+        (["bench", "--backends", "pytorch"], "unknown backend pytorch; did you mean 'torch'?"),
+        (["bench", "--activations", "gelux"], "unknown activation gelux; did you mean 'gelu'?"),
+    ],
+)
+def test_usage_errors_name_what_was_meant(capsys, tmp_path, monkeypatch, argv, meant):
+    monkeypatch.chdir(tmp_path)
+    assert _cli.main(argv) == _cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert meant in err
+    assert not (tmp_path / "x.png").exists()

@@ -9,6 +9,7 @@ right cases, be reported as such in report.json, and make ``multiact conformance
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import json
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from multiact.conformance import cases, engine, report, tolerances
+from multiact.conformance import results as results_module
 from multiact.conformance.progress import Progress
 from multiact.conformance.targets import TARGETS, gpu_status
 from multiact.conformance.truth import Truth, probe_points
@@ -142,9 +144,16 @@ def test_a_kernel_off_by_more_than_the_tolerance_fails(monkeypatch, tmp_path):
 
 
 def test_an_error_within_the_tolerance_passes(monkeypatch):
-    # One ULP, the size of a correctly rounded kernel's disagreement with PyTorch's: fine.
+    # One ULP, the size of a correctly rounded kernel's disagreement with PyTorch's, passes
+    # PyTorch's tolerance. (It may exceed sigmoid's accuracy budget, which the quick profile
+    # holds kernels to as well: here PyTorch's tolerance alone is judged; the budget is
+    # tested below.)
     _plant_scaled_sigmoid(monkeypatch, np.float32(1 + 2**-23))
-    assert not _failed(_run(["sigmoid"], ["numpy"], modes=["forward"]))
+    tolerance_only = dataclasses.replace(cases.QUICK, truth=False)
+    selected = cases.enumerate_cases(
+        tolerance_only, activations=["sigmoid"], targets=["numpy"], modes=["forward"]
+    )
+    assert not _failed(engine.Engine(tolerance_only).run(selected))
 
 
 def test_nan_where_pytorch_gives_a_number_fails(monkeypatch, tmp_path):
@@ -201,6 +210,7 @@ def test_a_planted_special_value_error_fails_the_engine_and_the_command(
 
 
 _PLUGIN = """
+import dataclasses
 import functools
 import numpy as np
 from multiact.backends import numpy as numpy_backend
@@ -344,8 +354,9 @@ def test_a_clean_run_exits_0_and_writes_three_reports(tmp_path, capsys):
     args = ["--activations", "relu,gelu", "--backends", "numpy,torch"]
     assert _cli_exit(args, tmp_path) == 0
     out = capsys.readouterr().out
-    assert "0 failed" in out
-    assert "activation" in out.splitlines()[0]
+    assert "all passed" in out
+    assert out.startswith("multiact conformance: ")
+    assert any(line.startswith("activation") for line in out.splitlines())
     records = _records(tmp_path)
     fields = {
         "activation",
@@ -514,3 +525,199 @@ def test_jax_softplus_at_zero_is_excused_only_for_a_subnormal_threshold(threshol
         "softplus", params, "forward", "jax", "float64", values, wrong_at_zero, torch_result
     )
     assert verdict.ok == (abs(threshold) < 2.0**-1022)
+
+
+# -- honest figures, readable output -------------------------------------------------------------
+
+
+def test_the_eta_is_measured_from_the_first_update():
+    # A run as the quick profile's: 12.6 s of start-up (workers, imports) before the first 4
+    # cases, then 40 cases a second. Counted from the start, the first estimate was 13 600 s.
+    now = [0.0]
+    bar = Progress(4328, stream=io.StringIO(), clock=lambda: now[0])
+    now[0] = 12.6
+    bar.update(4)
+    assert bar.eta() is None
+    assert "eta    ?" in bar.line()
+    estimates = []
+    while bar.done < bar.total:
+        now[0] += 0.5
+        bar.update(20)
+        left = bar.eta()
+        if left is not None:
+            estimates.append(left)
+            actual = (bar.total - bar.done) / 40
+            assert abs(left - actual) <= 0.05 * actual + 1, (bar.done, left, actual)
+    assert estimates  # shown once 2 % of the cases and 2 s have passed since the first update
+    assert bar.eta() is None
+    assert "eta" not in bar.line()
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """A real quick run over activations with special values, known differences and a
+    gradient PyTorch disagrees with itself on, with its three reports."""
+    selected = cases.enumerate_cases(
+        cases.QUICK, activations=["gelu", "relu6", "softmax"], targets=["numpy", "torch"]
+    )
+    results = engine.Engine("quick").run(selected)
+    directory = tmp_path_factory.mktemp("report")
+    meta = report.metadata(command="test", profile="quick", device="cpu", jobs=1, seconds=1.0)
+    report.write_reports(results, directory, meta, plots=False)
+    return results, directory
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _figure_columns(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The cells of the columns that hold ULP counts or absolute errors."""
+    wanted = [
+        i
+        for i, title in enumerate(header)
+        if "ULP" in title or "abs error" in title or title in ("PyTorch", "numpy", "torch")
+    ]
+    return [row[i] for row in rows for i in wanted if i < len(row)]
+
+
+def _markdown_tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    tables, lines = [], text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("|") and i + 1 < len(lines) and lines[i + 1].startswith("|---"):
+            rows, j = [], i + 2
+            while j < len(lines) and lines[j].startswith("|"):
+                rows.append([c.strip() for c in lines[j].strip("|").split(" | ")])
+                j += 1
+            tables.append(([c.strip() for c in line.strip("|").split(" | ")], rows))
+    return tables
+
+
+def _html_tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    tables = []
+    for body in re.findall(r"<table>(.*?)</table>", text, re.DOTALL):
+        rows = [
+            re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
+        ]
+        tables.append((rows[0], rows[1:]))
+    return tables
+
+
+def test_no_report_holds_an_impossible_figure(quick_run):
+    results, directory = quick_run
+    assert report.check_figures(results) == []
+    records = _records(directory)
+    assert records
+    assert all(results_module.impossible_figures(r) == [] for r in records)
+    widest = 2 * 0x7F7FFFFF  # float32: from -max to max
+    for r in records:
+        for key in results_module.ULP_FIELDS:
+            value = r[key]
+            assert value is None or (isinstance(value, float | int) and 0 <= value <= widest), r
+        if r["status"] == "pass":
+            assert isinstance(r["max_abs_error"], float | int), r
+    # The Markdown and HTML tables show the same figures: every one a number within range.
+    pages = [
+        _markdown_tables((directory / "report.md").read_text()),
+        _html_tables((directory / "report.html").read_text()),
+    ]
+    for tables in pages:
+        cells = [c for header, rows in tables for c in _figure_columns(header, rows)]
+        assert cells
+        for cell in cells:
+            assert "inf" not in cell, cell
+            assert "nan" not in cell, cell
+            for number in _NUMBER.findall(cell.replace("ok ", "")):
+                assert float(number) <= widest, cell
+
+
+def test_impossible_figures_are_caught(quick_run):
+    results, _ = quick_run
+    sound = next(r.record() for r in results if r.case.kind == "grid" and r.passed)
+    assert results_module.impossible_figures(sound) == []
+    widest = 2 * 0x7F7FFFFF
+    planted = {
+        "max_ulp_vs_torch": 1.24e39,  # the figure the issue found: float32 has < 2^32 values
+        "max_ulp_vs_truth": widest + 1,
+        "torch_max_ulp_vs_truth": "inf",
+        "max_abs_error": "inf",  # in a passing case
+        "special_mismatches": 1,  # a passing case cannot have one
+        "sign_of_zero_mismatches": sound["n"] + 1,
+        "tolerance_used": 1.5,
+    }
+    for key, value in planted.items():
+        problems = results_module.impossible_figures({**sound, key: value})
+        assert len(problems) == 1, (key, problems)
+        assert problems[0].startswith(sound["id"]), problems
+    assert results_module.impossible_figures({**sound, "max_ulp_vs_truth": widest}) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cpu",
+        pytest.param(
+            "cuda",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="run before the comparison judged every element (float32 ULPs above "
+                "2^32, inf errors in passing cases): rerun on a GPU with "
+                "python -m multiact.conformance.gpu_run",
+            ),
+        ),
+    ],
+)
+def test_the_committed_reports_hold_no_impossible_figure(name):
+    data = json.loads((ROOT / "docs" / "conformance" / name / "report.json").read_text())
+    problems = [p for record in data["cases"] for p in results_module.impossible_figures(record)]
+    assert not problems, f"{len(problems)} impossible figures, e.g. {problems[:5]}"
+
+
+def test_the_quick_profile_measures_the_distance_from_the_exact_value(quick_run):
+    results, directory = quick_run
+    grid = next(
+        r for r in results if r.case.id == "gelu-numpy-float32-cpu-grid" and not r.case.gradient
+    )
+    assert grid.ulp_truth is not None
+    assert grid.torch_ulp_truth is not None
+    assert grid.ulp_budget is not None  # and multiact's kernel is held to its budget
+    markdown = (directory / "report.md").read_text()
+    assert "no exact value was computed" not in markdown
+    distance = markdown.split("## Distance from the exact value")[1].split("## Where")[0]
+    assert "| gelu | float32 |" in distance
+    assert "against PyTorch and the exact value (mpmath, cached)" in markdown
+
+
+def test_the_reports_tables_cover_what_the_run_covered(quick_run):
+    results, directory = quick_run
+    markdown = (directory / "report.md").read_text()
+    overrides = markdown.split("## Tolerance overrides in force")[1].split("## Known")[0]
+    assert "None in this run." in overrides  # every override is for float16 or bfloat16
+    differences = markdown.split("## Known differences from PyTorch in force")[1]
+    ((header, rows),) = _markdown_tables(differences)
+    assert rows
+    activations = {r.case.activation for r in results}
+    for row in rows:
+        cell = dict(zip(header, row, strict=True))
+        named = cell["activation"].removeprefix("* (").rstrip(")").split(", ")
+        assert set(named) <= activations, row
+        assert set(cell["targets"].split(", ")) <= {"numpy", "torch"}, row
+        assert (cell["dtypes"], cell["devices"]) == ("float32", "cpu"), row
+    # relu6's gradient at NaN is a known difference on every target but PyTorch's own kernel.
+    relu6 = [dict(zip(header, row, strict=True)) for row in rows if row[0] == "relu6"]
+    assert {"numpy", "torch"} == {r["targets"] for r in relu6}
+    assert "hardtanh" not in differences
+    assert "cupy" not in differences
+
+
+def test_the_summary_says_what_the_run_covered_and_fits_the_terminal(quick_run):
+    results, _ = quick_run
+    line = report.summary_line(results, 12.34, "quick")
+    assert line.startswith(f"{len(results)} cases (float32 only, quick profile, CPU; ")
+    assert line.endswith("in 12.3 s: all passed")
+    for columns in (60, 80, 100):
+        text = report.summary_table(results, 12.34, profile="quick", columns=columns)
+        assert max(len(line) for line in text.splitlines()) <= columns, columns
+        for target in ("numpy", "torch"):
+            assert f"{target}: multiact's native kernels" in text.replace("numpy, torch", target)
+        assert "ok N: all N cases" in text

@@ -53,7 +53,9 @@ class Row:
 
 def _exception(cell: str) -> type[BaseException]:
     name = re.search(r"`([\w.]+)`", cell).group(1)
-    return multiact.AxisError if name == "multiact.AxisError" else getattr(builtins, name)
+    if name.startswith("multiact."):
+        return getattr(multiact, name.removeprefix("multiact."))
+    return getattr(builtins, name)
 
 
 def _rows() -> dict[str, Row]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -40,14 +41,33 @@ def test_non_arrays_are_a_type_error(activation, params, x):
         getattr(multiact, activation.name)(x, **concrete(params, np.ones(1)))
 
 
+def _spellings(x: object) -> dict[str, object]:
+    """The names a cast hint may use, bound as a user of x's library would have them."""
+    from array_api_compat import array_namespace
+
+    names: dict[str, object] = {"x": x, "np": np, "xp": array_namespace(x)}
+    if type(x).__module__.startswith(("jax", "jaxlib")):
+        import jax.numpy as jnp
+
+        names["jnp"] = jnp
+    return names
+
+
 @pytest.mark.parametrize(("activation", "params", "dtype"), REFUSED)
 @pytest.mark.parametrize("target", DISPATCHED_TARGETS)
 def test_refused_dtypes_are_a_type_error(target, activation, params, dtype):
     x = target.asarray(np.array([1, 0, 1, 0]), dtype)
     expected = " or ".join(_KIND_NAMES.get(k, k) for k in activation.dtype_kinds if k in "fiu")
     pattern = rf"multiact\.{activation.name}: argument 'x' must be a {expected}"
-    with pytest.raises(TypeError, match=pattern):
+    with pytest.raises(TypeError, match=pattern) as refusal:
         target.call(activation.name, x, params)
+    # The message ends with the fix, in x's own library; and the fix works.
+    fix = re.search(
+        r"; (?:cast it first, e\.g\.|to drop the imaginary part, pass) (.+)$", str(refusal.value)
+    )
+    assert fix is not None, str(refusal.value)
+    first = fix.group(1).split(" or ")[0]
+    assert target.call(activation.name, eval(first, _spellings(x)), params) is not None
 
 
 @pytest.mark.parametrize("dtype", ["int8", "int32", "int64", "uint8"])
@@ -190,9 +210,39 @@ def test_module_dim_must_be_an_integer_or_none(bad):
         nn.Softmax(dim=bad)
 
 
-def test_unknown_activation_name_suggests_close_ones():
-    with pytest.raises(KeyError, match="no activation named 'gelux'; did you mean gelu"):
-        multiact.lookup("gelux")
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("gelux", "'gelu'"),
+        ("GELU", "'gelu'"),
+        ("leakyrelu", "'leaky_relu'"),
+        ("leaky-relu", "'leaky_relu'"),
+        ("log_soft_max", "'log_softmax'"),
+        ("swiss", "'swish'"),
+    ],
+)
+def test_unknown_activation_name_suggests_the_one_meant(name, meant):
+    pattern = f"no activation named '{name}'; did you mean {meant}\\?"
+    with pytest.raises(KeyError, match=pattern):
+        multiact.lookup(name)
+    with pytest.raises(KeyError, match=pattern):
+        multiact.vjp(name, np.ones(2), np.ones(2))
+
+
+def test_an_unknown_name_far_from_every_activation_says_where_they_are_listed():
+    with pytest.raises(KeyError, match=r"named 'tensorflow'; multiact\.ACTIVATIONS lists them"):
+        multiact.lookup("tensorflow")
+
+
+def test_vjp_suggests_the_parameter_meant():
+    pattern = (
+        r"multiact\.vjp\(gelu\): got an unexpected keyword argument 'approximat'; "
+        r"did you mean 'approximate'\? \(gelu's parameters: approximate\)"
+    )
+    with pytest.raises(TypeError, match=pattern):
+        multiact.vjp("gelu", np.ones(2), np.ones(2), approximat="tanh")
+    with pytest.raises(TypeError, match=r"argument 'slope' \(leaky_relu's parameters"):
+        multiact.vjp(multiact.leaky_relu, np.ones(2), np.ones(2), slope=0.2)
 
 
 @pytest.mark.parametrize(
@@ -343,8 +393,13 @@ def test_tensors_torch_will_not_overwrite(activation, make):
     torch = pytest.importorskip("torch")
     params = dict(activation.parameterisations[0])
     pattern = rf"multiact\.{activation.name}: PyTorch refused inplace=True for this tensor: "
-    with pytest.raises(ValueError, match=pattern):
+    with pytest.raises(ValueError, match=pattern) as ours:
         getattr(multiact, activation.name)(make(torch), **params, inplace=True)
+    # Code written for PyTorch catches what PyTorch raises for the same call.
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch.nn.functional, activation.name)(make(torch), **params, inplace=True)
+    assert isinstance(ours.value, type(theirs.value))
+    assert isinstance(ours.value, multiact.PyTorchRefusedError)
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,23 @@ def test_figure_has_one_curve_per_variant_on_each_panel():
     assert len([line for line in slope_axes.get_lines() if line.get_label()[0] != "_"]) == 2
 
 
+def test_variants_that_coincide_stay_visible():
+    # gelu's exact and tanh forms differ by at most 5e-4: drawn alike, one hides the other.
+    figure = _plot.render("gelu")
+    value_axes = figure.axes[0]
+    curves = [line for line in value_axes.get_lines() if line.get_label()[0] != "_"]
+    assert len({line.get_linestyle() for line in curves}) == 2
+    assert curves[0].get_linewidth() > curves[1].get_linewidth()  # the later one on top
+    (inset,) = value_axes.child_axes
+    (difference,) = [line for line in inset.get_lines() if len(line.get_ydata()) > 2]
+    _, exact, _ = _plot.sample("gelu")
+    _, tanh, _ = _plot.sample("gelu", {"approximate": "tanh"})
+    np.testing.assert_allclose(difference.get_ydata(), tanh - exact)
+    assert 1e-4 < np.max(np.abs(difference.get_ydata())) < 1e-3
+    # Curves that do not coincide need no inset.
+    assert not _plot.render("leaky_relu").axes[0].child_axes
+
+
 def test_cli_writes_a_real_png(tmp_path, capsys):
     out = tmp_path / "leaky.png"
     status = _cli.main(["plot", "leaky_relu", "--param", "negative_slope=0.2", "-o", str(out)])

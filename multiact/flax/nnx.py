@@ -36,6 +36,11 @@ from .. import _functional as _F
 __all__ = ["Module", *(c.__name__ for c in _families.NEUTRAL)]
 
 
+def __dir__() -> list[str]:
+    # The classes only: the imports the classes need (Any, ClassVar, the framework) are not API.
+    return list(__all__)
+
+
 class Module(nnx.Module):
     """The base of :mod:`multiact.flax.nnx`: an NNX module with the borrowed constructor;
     calling it calls ``forward``, and its ``repr`` is ``torch.nn``'s."""

@@ -37,6 +37,12 @@ from .. import _functional as _F
 
 __all__ = ["Layer", *(c.__name__ for c in _families.NEUTRAL)]
 
+
+def __dir__() -> list[str]:
+    # The classes only: the imports the classes need (Any, ClassVar, the framework) are not API.
+    return list(__all__)
+
+
 #: Keras's own constructor keywords, handed to keras.layers.Layer.
 _LAYER_KEYWORDS = ("name", "trainable", "dtype", "autocast", "input_shape", "input_dim")
 

@@ -34,6 +34,11 @@ from .._dispatch import resolve
 __all__ = ["Module", *(c.__name__ for c in _families.NEUTRAL)]
 
 
+def __dir__() -> list[str]:
+    # The classes only: the imports the classes need (Any, ClassVar, the framework) are not API.
+    return list(__all__)
+
+
 class Module(torch.nn.Module):
     """The base of :mod:`multiact.torch.nn`: ``torch.nn.Module`` with the borrowed constructor."""
 
