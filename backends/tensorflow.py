@@ -36,7 +36,7 @@ from tensorflow.python.eager import record
 from tensorflow.python.framework.ops import EagerTensor, SymbolicTensor
 
 from multiact import _checks, _namespace
-from multiact._numerics import channel_weight, rowwise
+from multiact._numerics import channel_weight, glu_product, rowwise, stable_sigmoid
 from multiact._registry import ACTIVATIONS
 
 from . import _formulas, _shim
@@ -84,6 +84,11 @@ class _TensorFlowNamespace(Namespace):
 
     def make_complex(self, real: Any, imag: Any) -> Any:
         return tf.complex(real, imag)
+
+    def split_halves(self, x: Any, axis: int) -> tuple[Any, Any]:
+        """glu's halves where the axis's size is known only when the graph runs."""
+        a, b = tf.split(x, 2, axis=axis)
+        return a, b
 
     def imag(self, x: Any) -> Any:
         return tf.math.imag(x)
@@ -250,6 +255,24 @@ def _log_softmax(x: tf.Tensor, axis: int) -> tf.Tensor:
     return _nan_rows(x, tf.nn.log_softmax(x, axis=axis), axis)
 
 
+def _glu(x: tf.Tensor, axis: int) -> tf.Tensor:
+    # tf.split rather than slicing by the static size, which a tf.function input may leave
+    # unknown (None) until the graph runs; then the even size is checked there.
+    size = tf.shape(x)[axis]
+    with tf.control_dependencies(
+        [
+            tf.debugging.assert_equal(
+                size % 2,
+                0,
+                message=f"multiact.glu: argument 'x' must have an even size along the axis to "
+                f"halve (axis {axis})",
+            )
+        ]
+    ):
+        a, b = tf.split(x, 2, axis=axis)
+    return glu_product(a, stable_sigmoid(b, xp), xp)
+
+
 def _own(kernel: Callable[..., tf.Tensor], when: Callable[..., bool] | None = None) -> Own:
     return kernel, when
 
@@ -273,6 +296,7 @@ _OWN: dict[str, Own] = {
     "softmax": _own(_softmax),
     "log_softmax": _own(_log_softmax),
     "softmin": _own(lambda x, axis: _softmax(-x, axis)),
+    "glu": _own(_glu),
 }
 
 
@@ -320,8 +344,11 @@ def _kernel(name: str, compute: Callable[..., tf.Tensor]) -> Callable[..., tf.Te
     ``inplace`` assigned into a variable."""
     a = ACTIVATIONS[name]
     inplace_at = next((i for i, p in enumerate(a.params) if p.name == "inplace"), None)
+    reduces = a.reduces
 
     def kernel(x: Any, *args: Any) -> tf.Tensor:
+        if reduces and x.shape.rank is None:
+            raise _unknown_rank(name)
         if inplace_at is not None and args[inplace_at]:
             return _assign(name, x, compute(_tensor(x), *args))
         t = _tensor(x)
@@ -333,6 +360,16 @@ def _kernel(name: str, compute: Callable[..., tf.Tensor]) -> Callable[..., tf.Te
     kernel.__name__ = kernel.__qualname__ = name
     kernel.__signature__ = _formulas.signature(name)  # type: ignore[attr-defined]
     return kernel
+
+
+def _unknown_rank(name: str) -> ValueError:
+    # The axis was normalised against ndim, which TensorFlow gives as -1 for a tensor of unknown
+    # rank (a tf.function traced with TensorSpec(shape=None), or relaxed by reduce_retracing).
+    return ValueError(
+        f"multiact.{name}: argument 'x' must have a known number of dimensions, to reduce "
+        "along an axis; got a tensor of unknown rank (a tf.function traced with "
+        "TensorSpec(shape=None)? give the input_signature a shape such as [None, None])"
+    )
 
 
 def _assign(name: str, x: Any, y: tf.Tensor) -> Any:

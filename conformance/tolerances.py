@@ -330,7 +330,34 @@ _JAX_HALF_GRADIENT = (
 )
 
 
+def _mlx_exp_inexact(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
+    return np.isfinite(values) & (values > 20.0)
+
+
+_MLX_EXP = (
+    "mx.exp, which the generic kernels call on MLX arrays, is up to 3.8e-6 relative (32 ULP) "
+    "off in float32 and overflows to inf below float32's largest exp (from x = 88.4; measured "
+    "on a 2M-point grid of [-104, 89] against float64): beyond PyTorch's tolerance for exp(x) "
+    "itself above x = 20 (below, it is within 1e-6, and small results fall within the "
+    "absolute tolerance). multiact's MLX backend (the mlx target) computes exponential by "
+    "range reduction, within an ULP; the generic kernels keep the library's exp."
+)
+
+
 KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
+    *(
+        KnownDifference(
+            "exponential",
+            {},
+            kind,
+            ("generic-mlx",),
+            ("float32",),
+            _mlx_exp_inexact,
+            None,
+            _MLX_EXP,
+        )
+        for kind in ("forward", "gradient")
+    ),
     *(
         KnownDifference(
             name,

@@ -118,8 +118,15 @@ def tanh(x: Any, y: Any, g: Any, xp: Any) -> Any:
 def silu(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # silu_backward: g * s * (1 + x * (1 - s)), s = sigmoid(x); NaN at +-inf, as PyTorch.
     xf = _finite(x, xp)
-    s = stable_sigmoid(xf, xp)
-    return g * _nan_at_inf(x, s * (1.0 + xf * (1.0 - s)), xp)
+    # 1 - s as sigmoid(-x), without the cancellation: a last-bit error in s (TensorFlow's
+    # graphs compute 1 / d with an approximate reciprocal: 1 / 1 is 1 - 2**-24 in float32)
+    # would otherwise be multiplied by x, up to the largest float.
+    e = xp.exp(-xp.abs(xf))
+    d = 1.0 + e
+    positive = xf >= 0
+    s = xp.where(positive, 1.0 / d, e / d)
+    rest = xp.where(positive, e / d, 1.0 / d)
+    return g * _nan_at_inf(x, s * (1.0 + xf * rest), xp)
 
 
 def _softplus(x: Any, xp: Any) -> Any:
@@ -311,7 +318,9 @@ def log1mexp(x: Any, y: Any, g: Any, xp: Any) -> Any:
     safe = xp.where((x > 0) & ~overflows, x, xp.ones_like(x))
     d = xp.exp(-safe) / -xp.expm1(-safe)
     d = xp.where(overflows, xp.full_like(d, xp.inf), d)
-    return g * xp.where(~(x >= 0), xp.full_like(d, xp.nan), d)  # negative or NaN
+    # Negative or NaN, spelled without ~(x >= 0): TensorFlow's graph optimizer rewrites
+    # logical_not(x >= 0) as x < 0, which is false at NaN (inside tf.function).
+    return g * xp.where((x < 0) | xp.isnan(x), xp.full_like(d, xp.nan), d)
 
 
 def identity(x: Any, y: Any, g: Any, xp: Any) -> Any:
