@@ -504,9 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--backends",
         action="append",
         metavar="NAMES",
-        help="comma-separated targets: numpy, torch, jax, array-api-strict, dask, generic-numpy, "
-        "generic-torch, generic-jax (or 'generic' for the three), and cupy where CuPy is "
-        "installed (default: all)",
+        help="comma-separated targets: numpy, torch, jax, tensorflow, mlx, array-api-strict, "
+        "dask, generic-numpy, generic-torch, generic-jax, generic-tensorflow, generic-mlx (or "
+        "'generic' for those five), and cupy where CuPy is installed (default: all)",
     )
     conformance.add_argument(
         "--dtypes",
