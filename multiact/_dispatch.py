@@ -156,7 +156,8 @@ def forget() -> None:
 
 
 def backend_for(x: object) -> str:
-    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax`` or ``generic``.
+    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax``, ``tensorflow``, ``mlx``
+    or ``generic``.
 
     >>> import numpy as np
     >>> multiact.backend_for(np.ones(3))

@@ -220,3 +220,34 @@ def test_mlx_dtypes_are_kept(activation, params, dtype):
     )(x)
     assert grad.dtype == x.dtype
     assert grad.shape == x.shape
+
+
+# --- multiact.nn on both.
+
+_NN = [
+    pytest.param(a, params, id=a.name)
+    for a, params in (p.values for p in TYPICAL)
+    if a.module is not None
+]
+
+
+@pytest.mark.parametrize("target_name", ["tensorflow", "mlx"])
+@pytest.mark.parametrize(("activation", "params"), _NN)
+def test_nn_modules_run_on_both(target_name, activation, params):
+    target = by_name(target_name)
+    if not target.available():
+        pytest.skip(f"{target_name} missing")
+    import multiact.nn as nn
+
+    values = np.random.default_rng(1).standard_normal((3, 4))
+    x = target.asarray(values, "float32")
+    kwargs = {("dim" if k == "axis" else k): v for k, v in params.items() if k != "weight"}
+    if activation.name in ("softmax", "log_softmax", "softmin"):
+        kwargs["dim"] = -1  # without it, torch.nn's legacy implicit-dim rule and its warning
+    module = getattr(nn, activation.module)(**kwargs)
+    if activation.name == "rrelu":
+        module = module.eval()
+    y = module(x)
+    assert type(y) is type(target.call(activation.name, x, params))
+    expected = target.to_numpy(target.call(activation.name, x, params))
+    np.testing.assert_array_equal(target.to_numpy(y), expected)
