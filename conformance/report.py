@@ -216,8 +216,8 @@ def _columns_legend(targets: Sequence[str]) -> list[tuple[str, str]]:
         items.append(
             (
                 ", ".join(forced),
-                "the same array-API implementation forced onto NumPy, PyTorch or JAX arrays "
-                "(the path CuPy and every library without a native backend take)",
+                "the same array-API implementation forced onto NumPy, PyTorch, JAX, TensorFlow or "
+                "MLX arrays (the path CuPy and every library without a native backend take)",
             )
         )
     return items

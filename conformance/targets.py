@@ -1,9 +1,10 @@
 """The backends under test: an array library (its adapter) and the path multiact takes for it.
 
 A target is a library's :class:`~conformance.adapters.Adapter` plus the path multiact takes for
-its arrays: its native backend (``numpy``, ``torch``, ``jax``), or the generic array-API
-backend, either because the library has no native one (array-api-strict, Dask, CuPy) or because
-the generic kernels are forced onto NumPy, PyTorch or JAX arrays to prove them against PyTorch.
+its arrays: its native backend (``numpy``, ``torch``, ``jax``, ``tensorflow``, ``mlx``), or the
+generic array-API backend, either because the library has no native one (array-api-strict, Dask,
+CuPy) or because the generic kernels are forced onto NumPy, PyTorch, JAX, TensorFlow or MLX
+arrays to prove them against PyTorch.
 
 Devices: every target has the ``devices`` its library can place arrays on. ``cpu`` for all but
 CuPy; ``cuda`` for PyTorch and JAX (``tensor.to("cuda")``, ``jax.device_put`` on the first GPU)
