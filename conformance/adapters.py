@@ -48,6 +48,8 @@ class Adapter(ABC):
     module: ClassVar[str]
     #: Its name for people (error messages).
     title: ClassVar[str]
+    #: Other spellings users type for it (its usual import alias), for "did you mean".
+    aliases: ClassVar[tuple[str, ...]] = ()
     #: The distributions behind it, the first the library itself (``jax``, then ``jaxlib``).
     distributions: ClassVar[tuple[str, ...]]
     #: multiact's native backend for these arrays, or None: the generic array-API one.
@@ -159,6 +161,7 @@ class Adapter(ABC):
 
 class NumPyAdapter(Adapter):
     module = "numpy"
+    aliases = ("np",)
     title = "NumPy"
     distributions = ("numpy",)
     native_backend = "numpy"
@@ -174,6 +177,7 @@ class NumPyAdapter(Adapter):
 
 class TorchAdapter(Adapter):
     module = "torch"
+    aliases = ("pytorch",)
     title = "PyTorch"
     distributions = ("torch",)
     native_backend = "torch"
@@ -214,6 +218,7 @@ class TorchAdapter(Adapter):
 
 class JaxAdapter(Adapter):
     module = "jax.numpy"
+    aliases = ("jnp",)
     title = "JAX"
     distributions = ("jax", "jaxlib")
     native_backend = "jax"
@@ -390,6 +395,7 @@ class MLXAdapter(Adapter):
 
 class ArrayApiStrictAdapter(Adapter):
     module = "array_api_strict"
+    aliases = ("xp",)
     title = "array-api-strict"
     distributions = ("array-api-strict",)
     dtypes = ("float32", "float64")
@@ -405,8 +411,10 @@ class ArrayApiStrictAdapter(Adapter):
 
 class DaskAdapter(Adapter):
     module = "dask.array"
+    aliases = ("da",)
     title = "Dask"
     distributions = ("dask",)
+    native_backend = "dask"
     cost = 12.0
 
     def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
@@ -428,6 +436,7 @@ class DaskAdapter(Adapter):
 
 class CuPyAdapter(Adapter):
     module = "cupy"
+    aliases = ("cp",)
     title = "CuPy"
     distributions = ("cupy",)
     # CuPy's arrays always live on the GPU.

@@ -248,16 +248,14 @@ def modes_for(target: Target) -> tuple[str, ...]:
     return ("forward", "vjp")
 
 
-#: Other spellings of a backend's name: the library's import name or its usual alias.
-_BACKEND_SYNONYMS = {
-    "pytorch": "torch",
-    "np": "numpy",
-    "jnp": "jax",
-    "jax.numpy": "jax",
-    "cp": "cupy",
-    "array_api_strict": "array-api-strict",
-    "dask.array": "dask",
-}
+def _synonyms() -> dict[str, str]:
+    """Other spellings of each backend's name: its library's import name, usual alias, title."""
+    return {
+        spelling.lower(): t.name
+        for t in ALL_TARGETS
+        if not t.forced_generic
+        for spelling in (t.adapter.module, t.adapter.title, *t.adapter.aliases)
+    }
 
 
 def select_targets(names: Iterable[str] | None = None) -> list[Target]:
@@ -275,7 +273,7 @@ def select_targets(names: Iterable[str] | None = None) -> list[Target]:
             title = known[name].adapter.title
             raise ValueError(f"backend {name!r} needs {title}, which is not installed")
         if name not in by_name:
-            meant = _BACKEND_SYNONYMS.get(name.lower(), name)
+            meant = _synonyms().get(name.lower(), name)
             hint = did_you_mean(meant, by_name)
             raise ValueError(
                 f"unknown backend {name!r}{hint} (the backends: {', '.join(by_name)}, or "

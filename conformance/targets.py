@@ -1,10 +1,11 @@
 """The backends under test: an array library (its adapter) and the path multiact takes for it.
 
 A target is a library's :class:`~conformance.adapters.Adapter` plus the path multiact takes for
-its arrays: its native backend (``numpy``, ``torch``, ``jax``, ``tensorflow``, ``mlx``), or the
-generic array-API backend, either because the library has no native one (array-api-strict, Dask,
-CuPy) or because the generic kernels are forced onto NumPy, PyTorch, JAX, TensorFlow or MLX
-arrays to prove them against PyTorch.
+its arrays: its native backend (``numpy``, ``torch``, ``jax``, ``dask``, ``tensorflow``,
+``mlx``), or the generic array-API backend, either because the library has no native one
+(array-api-strict, CuPy) or because the generic kernels are forced onto NumPy, PyTorch, JAX,
+Dask, TensorFlow or MLX arrays to prove them against PyTorch (on Dask arrays they are lazy graphs
+of ``dask.array`` operations, which the Dask backend no longer builds).
 
 Devices: every target has the ``devices`` its library can place arrays on. ``cpu`` for all but
 CuPy; ``cuda`` for PyTorch and JAX (``tensor.to("cuda")``, ``jax.device_put`` on the first GPU)
@@ -57,7 +58,8 @@ class Target:
 
     @property
     def backend(self) -> str:
-        """The backend multiact must choose for these arrays: numpy, torch, jax or generic."""
+        """The backend multiact must choose for these arrays: numpy, torch, jax, dask or
+        generic."""
         if self.forced_generic or self.adapter.native_backend is None:
             return "generic"
         return self.adapter.native_backend
@@ -200,6 +202,7 @@ ALL_TARGETS: tuple[Target, ...] = (
     Target("generic-jax", _JAX, forced_generic=True),
     Target("generic-tensorflow", _TENSORFLOW, forced_generic=True),
     Target("generic-mlx", _MLX, forced_generic=True),
+    Target("generic-dask", ADAPTERS["dask"], forced_generic=True),
     CUPY,
 )
 #: The targets of a run: all but those listed only where their library is installed (CuPy).

@@ -266,6 +266,7 @@ _EVERY_BACKEND_BUT_TORCH = (
     "generic-numpy",
     "generic-torch",
     "generic-jax",
+    "generic-dask",
     "tensorflow",
     "mlx",
     "generic-tensorflow",

@@ -45,10 +45,14 @@ def __dir__() -> list[str]:
     # The public names (vjp and nn included, which load on first use) and the public
     # subpackages already imported (multiact.torch, multiact.conformance...), not the private
     # modules and imports the package's own code needs (annotations, _functional...).
+    # Only multiact's own subpackages: pytest's assertion rewriting (multiact is a pytest
+    # plugin's distribution) adds modules of its own, "@py_builtins" and "@pytest_ar", here.
     loaded = [
         name
         for name, value in globals().items()
-        if not name.startswith("_") and type(value).__name__ == "module"
+        if not name.startswith("_")
+        and type(value).__name__ == "module"
+        and value.__name__.startswith(f"{__name__}.")
     ]
     return sorted({*__all__, "__version__", "nn", *loaded})
 

@@ -12,6 +12,10 @@ alike. Sections:
   against the naive formula and SciPy;
 - ``memory``: peak memory of a NumPy call beyond its output (tracemalloc, which NumPy reports
   its allocations to), and the naive formula's for comparison;
+- ``dask`` and ``dask cluster``: multiact on a chunked float32 Dask array (4000 x 4000 in 64
+  chunks; ``--quick``: 1000 x 1000 in 16) against ``map_blocks`` of multiact's NumPy kernel
+  and against the formula written with Dask, with each graph's task count, on the threads
+  scheduler and on a ``dask.distributed`` cluster of two single-threaded worker processes;
 - ``import`` and ``first call``: in fresh interpreters.
 
 Each record states its target and whether the run met it; ``--json`` writes them all.
@@ -42,7 +46,7 @@ import numpy as np
 
 import multiact
 
-BACKENDS = ("numpy", "torch", "jax")
+BACKENDS = ("numpy", "torch", "jax", "dask")
 #: The activations benchmarked by default; gelu_tanh is gelu(approximate="tanh").
 ACTIVATIONS = (
     "relu",
@@ -232,14 +236,17 @@ def _time(call: Callable[[], Any], n: int) -> float:
 
 
 def compare(
-    mine: Callable[[], Any], theirs: Callable[[], Any], settings: Settings
+    mine: Callable[[], Any],
+    theirs: Callable[[], Any],
+    settings: Settings,
+    min_rounds: int = 4,
 ) -> tuple[float, float, float]:
     """Median seconds per call of each, and the median of the per-round ratios."""
     mine()
     theirs()  # first calls compile (JAX) or warm caches
     n, per_call = _loops(theirs, settings.min_time)
     # Large inputs take fewer rounds: under a second per comparison.
-    rounds = max(4, min(settings.rounds, int(0.35 / max(n * per_call, 1e-9))))
+    rounds = max(min_rounds, min(settings.rounds, int(0.35 / max(n * per_call, 1e-9))))
     rounds += rounds % 2  # each side goes first equally often
     a: list[float] = []
     b: list[float] = []
@@ -482,6 +489,138 @@ def run_memory(backend: _Backend, settings: Settings, rng: np.random.Generator) 
     return records
 
 
+# --- Dask: chunked arrays.
+
+#: The chunked array: 4000 x 4000 float32 in 64 chunks (--quick: 1000 x 1000 in 16).
+DASK_SHAPE, DASK_CHUNKS = (4000, 4000), (500, 500)
+QUICK_DASK_SHAPE, QUICK_DASK_CHUNKS = (1000, 1000), (250, 250)
+#: Rounds per comparison: a call takes 0.05 to 1 s, and this machine's load varies.
+DASK_ROUNDS, QUICK_DASK_ROUNDS = 10, 4
+#: Softmax-likes run along the last axis, which the chunks cut: map_blocks of the NumPy kernel
+#: then normalises each chunk's piece of a row alone (not the function; a floor to compare
+#: with), and the formula is the comparison that computes the same thing.
+DASK_ROW_FUNCTIONS = ("softmax", "log_softmax")
+
+
+def _dask_shape(settings: Settings) -> tuple[tuple[int, int], tuple[int, int]]:
+    if settings.quick:
+        return QUICK_DASK_SHAPE, QUICK_DASK_CHUNKS
+    return DASK_SHAPE, DASK_CHUNKS
+
+
+def _dask_calls(name: str) -> list[tuple[str, Callable[[Any], Any]]]:
+    """What multiact on a Dask array is compared with: ``map_blocks`` of multiact on each
+    (NumPy) chunk, and the NumPy formula applied to the Dask array (NumPy's functions dispatch
+    to Dask's: the graph a Dask user writes)."""
+    kernel = _multiact_call(name)
+    calls: list[tuple[str, Callable[[Any], Any]]] = [
+        ("map_blocks(NumPy kernel)", lambda x: x.map_blocks(kernel, dtype=x.dtype))
+    ]
+    formula = _numpy_formulas().get(name)
+    if formula is not None:
+        calls.append(("Dask formula", formula))
+    return calls
+
+
+def _tasks(y: Any) -> int:
+    return len(y.__dask_graph__())
+
+
+def _dask_records(
+    section: str,
+    x: Any,
+    settings: Settings,
+    run: Callable[[Any], Any],
+    rounds: int,
+) -> list[Record]:
+    """Each activation on ``x`` against its comparisons; ``run`` computes a Dask array."""
+    records = []
+    chunks = x.npartitions
+    for name in settings.activations:
+        mine = _multiact_call(name)
+        mine_tasks = _tasks(mine(x)) - _tasks(x)
+        for label, theirs in _dask_calls(name):
+            theirs_tasks = _tasks(theirs(x)) - _tasks(x)
+            a, b, ratio = compare(
+                lambda mine=mine: run(mine(x)),
+                lambda theirs=theirs: run(theirs(x)),
+                settings,
+                min_rounds=rounds,
+            )
+            row_function = name in DASK_ROW_FUNCTIONS
+            if label.startswith("map_blocks") and not row_function:
+                target = "<= 1.2x, a task per chunk"
+                met: bool | None = ratio <= 1.2 and mine_tasks == chunks
+            elif label == "Dask formula" and row_function:
+                target, met = "faster", ratio < 1
+            else:
+                target, met = "", None
+            records.append(
+                Record(
+                    section,
+                    "dask",
+                    name,
+                    x.size,
+                    a,
+                    label,
+                    b,
+                    ratio,
+                    target,
+                    met,
+                    note=f"tasks {mine_tasks} vs {theirs_tasks}, {chunks} chunks",
+                    extra={
+                        "tasks": mine_tasks,
+                        "reference_tasks": theirs_tasks,
+                        "chunks": chunks,
+                        "shape": list(x.shape),
+                        "chunk_shape": [c[0] for c in x.chunks],
+                    },
+                )
+            )
+    return records
+
+
+def run_dask(settings: Settings) -> list[Record]:
+    """multiact on a chunked float32 array on the threads scheduler (2 threads here)."""
+    import dask
+    import dask.array as da
+
+    shape, chunks = _dask_shape(settings)
+    values = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    x = da.from_array(values, chunks=chunks)
+    rounds = QUICK_DASK_ROUNDS if settings.quick else DASK_ROUNDS
+    with dask.config.set(scheduler="threads"):
+        return _dask_records("dask", x, settings, lambda y: y.compute(), rounds)
+
+
+def run_dask_cluster(settings: Settings) -> list[Record]:
+    """The same on a ``LocalCluster`` of two single-threaded worker processes: the input is
+    made and kept on the workers, and each result is computed there (``persist``), not sent
+    back."""
+    try:
+        import distributed
+    except ImportError:
+        return []
+    import dask.array as da
+
+    shape, chunks = _dask_shape(settings)
+    rounds = QUICK_DASK_ROUNDS if settings.quick else DASK_ROUNDS
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        x = da.random.default_rng(0).standard_normal(shape, chunks=chunks, dtype=np.float32)
+        x = client.persist(x)
+        distributed.wait(x)
+
+        def run(y: Any) -> None:
+            distributed.wait(client.persist(y))  # released when the result is dropped
+
+        return _dask_records("dask cluster", x, settings, run, rounds)
+
+
 # --- Fresh interpreters.
 
 
@@ -513,7 +652,7 @@ print(json.dumps({}))
 
 def _warm_bytecode(backends: Sequence[str], pycache: str) -> None:
     """Write multiact's bytecode into ``pycache`` before anything is timed."""
-    frameworks = [b for b in backends if b != "numpy" and available(b)]
+    frameworks = [b for b in backends if b in _FIRST_CALL and b != "numpy" and available(b)]
     _subprocess(_WARM_CODE % (frameworks,), pycache)
 
 
@@ -611,7 +750,7 @@ def run_first_call(backend: str, pycache: str) -> list[Record]:
 
 
 def available(backend: str) -> bool:
-    module = {"numpy": "numpy", "torch": "torch", "jax": "jax"}[backend]
+    module = {"numpy": "numpy", "torch": "torch", "jax": "jax", "dask": "dask"}[backend]
     return importlib.util.find_spec(module) is not None
 
 
@@ -639,12 +778,18 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
         _warm_bytecode(("numpy",) if settings.quick else settings.backends, pycache)
         records += run_import(settings, pycache)
         for name in settings.backends:
-            if available(name) and (not settings.quick or name == "numpy"):
+            if name in _FIRST_CALL and available(name) and (not settings.quick or name == "numpy"):
                 report_step(f"{name}: first call (fresh interpreters)")
                 records += run_first_call(name, pycache)
     for name in settings.backends:
         if not available(name):
             skipped.append(name)
+            continue
+        if name == "dask":
+            report_step("dask: threads scheduler")
+            records += run_dask(settings)
+            report_step("dask: LocalCluster of 2 worker processes")
+            records += run_dask_cluster(settings)
             continue
         backend = _Backend(name)
         report_step(f"{name}: overhead")
@@ -674,7 +819,7 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
 
 def machine() -> dict[str, Any]:
     versions = {}
-    for module in ("numpy", "torch", "jax", "scipy"):
+    for module in ("numpy", "torch", "jax", "scipy", "dask", "distributed"):
         if importlib.util.find_spec(module) is not None:
             versions[module] = importlib.metadata.version(module)
     return {
@@ -935,7 +1080,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "  1  with --check: a target was missed\n"
         "  2  usage error (the reason is printed on stderr)",
     )
-    bench.add_argument("--backends", action="append", metavar="NAMES", help="numpy,torch,jax")
+    bench.add_argument("--backends", action="append", metavar="NAMES", help="numpy,torch,jax,dask")
     bench.add_argument(
         "--activations",
         action="append",

@@ -505,8 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAMES",
         help="comma-separated targets: numpy, torch, jax, tensorflow, mlx, array-api-strict, "
-        "dask, generic-numpy, generic-torch, generic-jax, generic-tensorflow, generic-mlx (or "
-        "'generic' for those five), and cupy where CuPy is installed (default: all)",
+        "dask, generic-numpy, generic-torch, generic-jax, generic-dask, generic-tensorflow, "
+        "generic-mlx (or 'generic' for those six), and cupy where CuPy is installed "
+        "(default: all)",
     )
     conformance.add_argument(
         "--dtypes",

@@ -66,8 +66,12 @@ def _find(x: object) -> Any:
         library = modules.get(native.library)
         if library is None:  # never imported by the caller: x cannot be one of its arrays
             continue
-        if isinstance(x, tuple(getattr(library, name) for name in native.array_types)):
-            return backend_module(native.name)
+        for name in native.array_types:
+            array_type = library
+            for part in name.split("."):  # dask.array.Array: only once imported
+                array_type = getattr(array_type, part, None)
+            if array_type is not None and isinstance(x, array_type):
+                return backend_module(native.name)
         if native.scalar_type is not None and isinstance(x, getattr(library, native.scalar_type)):
             return _scalars(backend_module(native.name))
     if isinstance(x, _NOT_ARRAYS):
@@ -156,8 +160,8 @@ def forget() -> None:
 
 
 def backend_for(x: object) -> str:
-    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax``, ``tensorflow``, ``mlx``
-    or ``generic``.
+    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax``, ``dask``,
+    ``tensorflow``, ``mlx`` or ``generic``.
 
     >>> import numpy as np
     >>> multiact.backend_for(np.ones(3))

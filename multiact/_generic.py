@@ -47,6 +47,7 @@ from ._numerics import (
     root_limit,
     rowwise,
     rrelu_rng,
+    rrelu_scaled,
     rrelu_slopes,
     softmax_parts,
     sort_descending,
@@ -356,10 +357,7 @@ def rrelu(
     slopes = xp.asarray(
         rrelu_slopes(rng, lower, upper, tuple(x.shape)), dtype=w.dtype, device=device(x)
     )
-    # PyTorch scales x <= 0 by its slope and leaves x > 0 (and NaN) as they are.
-    kept = xp.where(w > 0, xp.zeros_like(w), w)
-    scaled = times(kept, slopes, xp, bound=max(abs(lower), abs(upper)))
-    return finish("rrelu", x, xp.where(w > 0, w, scaled), xp, inplace)
+    return rrelu_scaled(x, slopes, max(abs(lower), abs(upper)), inplace)
 
 
 # --- Exponential linear units. Their kernels select on x < 0 rather than PyTorch's x <= 0:

@@ -47,6 +47,7 @@ __all__ = [
     "root_limit",
     "rowwise",
     "rrelu_rng",
+    "rrelu_scaled",
     "rrelu_slopes",
     "saturate_float16",
     "softmax_parts",
@@ -379,6 +380,18 @@ def rrelu_slopes(rng: Any, lower: float, upper: float, shape: tuple[int, ...]) -
     """One slope per element, uniform in [lower, upper], as a float64 NumPy array: the same
     seed gives the same slopes on the NumPy and generic paths."""
     return rng.uniform(lower, upper, size=shape)
+
+
+def rrelu_scaled(x: Any, slopes: Any, bound: float, inplace: bool) -> Any:
+    """rrelu in training mode given its slopes (an array of x's computation dtype and shape,
+    each at most ``bound`` in magnitude): drawn by the caller, so that the Dask backend can
+    hand each chunk its own piece of the one draw."""
+    xp = namespace(x)
+    w = widen(x, xp)
+    # PyTorch scales x <= 0 by its slope and leaves x > 0 (and NaN) as they are.
+    kept = xp.where(w > 0, xp.zeros_like(w), w)
+    scaled = times(kept, slopes, xp, bound=bound)
+    return finish("rrelu", x, xp.where(w > 0, w, scaled), xp, inplace)
 
 
 def celu_negative(w: Any, alpha: float, xp: Any) -> Any:

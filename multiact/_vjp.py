@@ -113,6 +113,9 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
             f"multiact.vjp({a.name}): argument 'cotangent' must have the output's shape "
             f"{tuple(y.shape)}; got {tuple(cotangent.shape)}"
         )
+    build = getattr(backend, "vjp", None)
+    if build is not None:  # a backend building the gradient itself (Dask: a task per chunk)
+        return build(a.name, x, y, cotangent, values)
     xp, quiet = _namespace(x)
     operands = [widen(v, xp) for v in (x, y, cotangent)]
     # Array parameters (prelu's weight) in the dtype x is computed in: TensorFlow refuses to

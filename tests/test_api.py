@@ -7,13 +7,14 @@ import warnings
 
 import pytest
 from cases import DEFAULTS, VARIANTS
+from multiact.backends import NATIVE_BACKENDS
 
 import multiact
 import multiact.nn as nn
 from multiact import ACTIVATIONS, _codegen
 from multiact._dispatch import backend_module
 
-BACKENDS = ["numpy", "torch", "jax", "generic"]
+BACKENDS = [*(b.name for b in NATIVE_BACKENDS), "generic"]
 
 
 @pytest.mark.parametrize("activation", DEFAULTS)
@@ -204,7 +205,8 @@ def test_dir_shows_the_public_api_and_nothing_else():
     names = dir(multiact)
     assert {"vjp", "nn", "gelu", "lookup", "ACTIVATIONS", "__version__"} <= set(names)
     modules = {n for n in names if type(getattr(multiact, n)).__name__ == "module"}
-    assert modules <= {"nn", "backends", "conformance", "torch", "flax", "keras", "equinox"}
+    subpackages = {"nn", "backends", "conformance", "torch", "flax", "keras", "equinox"}
+    assert modules <= subpackages | {"testing", "pytest_plugin"}
     assert set(names) - modules == {*multiact.__all__, "__version__"} - {"nn"}
     assert "annotations" not in names
     assert not [n for n in names if n.startswith("_") and n != "__version__"]

@@ -78,6 +78,22 @@ def test_bench_rejects_bad_options(capsys, option, value):
     assert value.split(",")[-1] in capsys.readouterr().err
 
 
+def test_quick_bench_times_dask_with_task_counts(quick_report):
+    pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    records = [r for r in quick_report["records"] if r["backend"] == "dask"]
+    assert {r["section"] for r in records} == {"dask", "dask cluster"}
+    assert {r["reference"] for r in records} == {"map_blocks(NumPy kernel)", "Dask formula"}
+    for r in records:
+        tasks, chunks = r["extra"]["tasks"], r["extra"]["chunks"]
+        if r["activation"] in _bench.DASK_ROW_FUNCTIONS:  # along the last axis, cut in chunks
+            assert chunks < tasks <= 2 * chunks + chunks // 2
+        else:
+            assert tasks == chunks
+        if r["reference"] == "Dask formula":
+            assert tasks <= r["extra"]["reference_tasks"]
+
+
 def test_table_shows_targets(quick_report):
     text = _bench.table(quick_report, columns=100)
     assert "targets met" in text
@@ -107,7 +123,8 @@ def test_a_quick_run_ends_with_a_verdict_that_says_how_far_to_trust_it(quick_rep
     assert (
         "Exit status 0 whatever the timings: with --check, 1 where a target is missed." in verdict
     )
-    by_section = verdict.split("missed (")[1].split(")")[0] if "missed (" in verdict else ""
+    words = " ".join(verdict.split())  # the verdict wraps at 100 columns, within section names too
+    by_section = words.split("missed (")[1].split(")")[0] if "missed (" in words else ""
     for record in _bench.missed(quick_report):
         assert record["section"] in by_section
 
@@ -122,7 +139,7 @@ def test_bench_exits_1_for_a_missed_target_only_with_check(monkeypatch, capsys, 
     argv = ["bench", "--activations", "relu"] + (["--check"] if check else [])
     assert main(argv) == status
     captured = capsys.readouterr()
-    assert captured.out.startswith("multiact bench: numpy, torch, jax; 1 activations")
+    assert captured.out.startswith("multiact bench: numpy, torch, jax, dask; 1 activations")
     assert "verdict: 92 of 135 targets met, 43 missed" in captured.out
     assert ("exit status 1 (--check): 43 targets missed" in captured.err) is check
 
@@ -212,3 +229,11 @@ def test_docs_page_shows_the_committed_run():
     report = json.loads((docs / "benchmarks" / "bench.json").read_text())
     assert _bench.table(report, columns=100) in (docs / "benchmarks.md").read_text()
     assert (docs / "benchmarks" / "bench.png").stat().st_size > 0
+
+
+def test_docs_page_shows_the_committed_dask_run():
+    """Its Dask section's table is the one `multiact bench --backends dask` printed."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    report = json.loads((docs / "benchmarks" / "dask.json").read_text())
+    assert {r["section"] for r in report["records"]} >= {"dask", "dask cluster"}
+    assert _bench.table(report, columns=100) in (docs / "benchmarks.md").read_text()
