@@ -162,13 +162,127 @@ def complex_kernel(name: str) -> Callable[..., jax.Array]:
 _OWN_DTYPE = frozenset({"hardshrink"})
 
 
+# --- Derivatives at XLA's cost. ``multiact._derivatives`` serves every backend with array-API
+# calls; for two activations its formulas cost several times what XLA's own derivative of the
+# jax.nn function costs under jit(grad) (the exact GELU's, accurate everywhere through
+# double-word arithmetic, 6-20x). These give the same values at PyTorch's special points (0.5
+# at +-0, NaN at NaN and +-inf) for one exp and a few polynomials.
+
+#: The positive zero s0 of K(s) = s - M(s), M the Mills ratio sqrt(pi/2) erfcx(s/sqrt(2)):
+#: the exact GELU's derivative is 0 at -s0. Its float32 part and the rest.
+_GELU_S0 = 0.7517915246935644574579
+_GELU_S0_HI = 0.7517915368080139
+_GELU_S0_LO = _GELU_S0 - _GELU_S0_HI
+_INV_SQRT_2PI = 0.3989422804014327
+#: K(s) / (s - s0) on 0 <= s <= 3, a polynomial in d = s - s0, times 1/sqrt(2 pi)
+#: (a Chebyshev least-squares fit of degree 12, relative error 2e-9 in float64).
+_GELU_Q = tuple(
+    c * _INV_SQRT_2PI
+    for c in (
+        1.4348095029917192,
+        -0.2124527065629755,
+        0.09169647027943084,
+        -0.03587914540228299,
+        0.012944505584625133,
+        -0.00435722178684617,
+        0.0013808976463435603,
+        -0.00041619287100655444,
+        0.00012030120615161813,
+        -3.246834895390431e-05,
+        7.328609375252259e-06,
+        -1.1324363746943692e-06,
+        8.398333281621747e-08,
+    )
+)
+#: s M(s) for s >= 3 as a polynomial in w = 1 / s^2 (relative error 2.5e-7, which enters K
+#: divided by s^2 >= 9).
+_GELU_F = (
+    0.9999997508724031,
+    -0.9998652869872533,
+    2.9819053040616663,
+    -13.948001372899844,
+    71.7652617697144,
+    -282.11336477649957,
+    545.4319372182911,
+)
+_GELU_SPLIT = 3.0
+#: Beyond this |x| the derivative is 1 or -0.0 in float32 (exp(-200) underflows).
+_GELU_CLIP = 20.0
+#: Past s^2 = 128, exp(-s^2 / 2) is taken of s^2 - 128 (exact, by Sterbenz) and e^-64 moves
+#: into the constant: exp(-s^2 / 2) alone becomes subnormal (flushed to 0 by XLA) at s = 13.2,
+#: where the derivative, s times larger, is still normal.
+_GELU_FAR = 128.0
+
+
+def _horner(t: jax.Array, coefficients: tuple[float, ...]) -> jax.Array:
+    acc = coefficients[-1]
+    for c in coefficients[-2::-1]:
+        acc = c + t * acc
+    return acc
+
+
+def _gelu_exact_slope_f32(x: jax.Array) -> jax.Array:
+    """The exact GELU's derivative Phi(x) + x phi(x) in float32, within 3.5 ULP.
+
+    With s = |x|: Phi(-s) = phi(s) M(s), so the derivative is 1 + phi(s) K(s) for x >= 0 and
+    -phi(s) K(s) for x < 0, K(s) = s - M(s); K is a polynomial times (s - s0) up to 3 (its
+    zero is the derivative's, so the relative error holds there) and s - M(s) beyond. phi(s)
+    is exp(-s^2 / 2) with s^2 carried as hi + lo (Dekker's split), since a rounded s^2 would
+    cost s^2 ULP in the tails.
+    """
+    s = jnp.minimum(jnp.abs(x), _GELU_CLIP)
+    hi = s * s
+    t = 4097.0 * s
+    s_hi = t - (t - s)
+    s_lo = s - s_hi
+    lo = ((s_hi * s_hi - hi) + 2.0 * s_hi * s_lo) + s_lo * s_lo
+    far = hi > _GELU_FAR
+    e = jnp.exp(-0.5 * jnp.where(far, hi - _GELU_FAR, hi))
+    e = e - (0.5 * lo) * e
+    scale = jnp.where(far, _INV_SQRT_2PI * math.exp(-0.5 * _GELU_FAR), _INV_SQRT_2PI)
+    d = s - _GELU_S0_HI  # exact near s0 (Sterbenz)
+    # The low part of s0 enters as a constant term: (s - hi) - lo would be folded by XLA
+    # into s - (hi + lo), which is s - hi in float32.
+    near = d * (_GELU_Q[0] + d * _horner(d, _GELU_Q[1:])) + (-_GELU_S0_LO * _GELU_Q[0])
+    z = 1.0 / jnp.maximum(s, _GELU_SPLIT)
+    tail = scale * s - (z * scale) * _horner(z * z, _GELU_F)
+    k = e * jnp.where(s < _GELU_SPLIT, near, tail)
+    slope = jnp.where(x < 0, -k, 1.0 + k)
+    return jnp.where(jnp.isinf(x), jnp.nan, slope)
+
+
+def _gelu_derivative(x: jax.Array, y: jax.Array, g: jax.Array, xp: Any, approximate: str) -> Any:
+    if approximate == "tanh" or x.dtype != jnp.float32:
+        # float64 keeps the double-word formula: these polynomials are float32's.
+        return _derivatives.gelu(x, y, g, xp, approximate)
+    return g * _gelu_exact_slope_f32(x)
+
+
+def _silu_derivative(x: jax.Array, y: jax.Array, g: jax.Array, xp: Any) -> Any:
+    # silu_backward: g * s * (1 + x * (1 - s)), with s and 1 - s from one exp and one division
+    # (neither cancels). At +-inf it is inf * 0, NaN, as PyTorch gives.
+    e = jnp.exp(-jnp.abs(x))
+    r = 1.0 / (1.0 + e)
+    positive = x >= 0
+    s = jnp.where(positive, r, e * r)
+    return g * (s * (1.0 + x * jnp.where(positive, e * r, r)))
+
+
+#: Derivatives that replace ``multiact._derivatives``'s on JAX (the same values at the special
+#: points; conformance compares both with PyTorch's).
+_FAST_DERIVATIVES: dict[str, Callable[..., Any]] = {
+    "gelu": _gelu_derivative,
+    "silu": _silu_derivative,
+}
+
+
 def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
     """``forward`` compiled, with PyTorch's derivative (``_derivatives.NAME``) as its JVP.
 
     The parameters after ``x`` are static (nondifferentiable, compiled in): for an elementwise
     function the VJP with ``g`` equals the JVP with tangent ``g``, so the one formula serves.
     """
-    derivative = getattr(_derivatives, name)
+    derivative = _FAST_DERIVATIVES.get(name) or getattr(_derivatives, name)
     n_params = forward.__code__.co_argcount - 1
     static = tuple(range(1, 1 + n_params))
 
@@ -337,6 +451,13 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     "sparse_sigmoid": lambda x: _generic.sparse_sigmoid(x),
     "log1mexp": lambda x: _generic.log1mexp(x),
     "exponential": lambda x: jnp.exp(x),
+    "quick_gelu": lambda x: _generic.quick_gelu(x),
+    "relu2": lambda x: _generic.relu2(x),
+    "laplace": lambda x, mu, sigma: _generic.laplace(x, mu, sigma),
+    "clipped_gelu": lambda x, min_val, max_val: _generic.clipped_gelu(x, min_val, max_val),
+    "hard_mish": lambda x: _generic.hard_mish(x),
+    "sqrtsoftplus": lambda x: _generic.sqrtsoftplus(x),
+    "xielu": lambda x, alpha_p, alpha_n, beta, eps: _generic.xielu(x, alpha_p, alpha_n, beta, eps),
 }
 _compiled = {name: _torch_convention(name, kernel) for name, kernel in _kernels.items()}
 

@@ -959,6 +959,81 @@ def exponential(x: np.ndarray) -> np.ndarray:
         return _narrow(np.exp(_widen(x), out=_work(x)), x)
 
 
+# --- The activations of model zoos (Transformers, timm).
+
+
+def _vanishing_at_minus_inf(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """factor = w * factor, -0.0 (the limit) at w = -inf without computing -inf * 0."""
+    minus_inf = np.equal(w, _constant(-np.inf, w.dtype))
+    if not minus_inf.any():
+        return np.multiply(w, factor, out=factor)
+    np.multiply(w, factor, out=factor, where=~minus_inf)
+    np.copyto(factor, -0.0, where=minus_inf)
+    return factor
+
+
+@blockwise(arrays=5)
+def quick_gelu(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    clip = _numerics.QUICK_GELU_CLIP
+    c = np.clip(w, _constant(-clip, w.dtype), _constant(clip, w.dtype), out=_work(x))
+    np.multiply(c, _constant(1.702, w.dtype), out=c)
+    return _narrow(_vanishing_at_minus_inf(w, _sigmoid(c)), x)
+
+
+@blockwise(arrays=2)
+def relu2(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    # max(x, 0) keeps NaN (and turns -0.0 into +0.0 once squared); beyond the square root of
+    # the max the square is +inf, as PyTorch's.
+    out = np.maximum(w, _constant(0.0, w.dtype), out=_work(x))
+    with np.errstate(over="ignore"):
+        np.multiply(out, out, out=out)
+    return _narrow(out, x)
+
+
+@blockwise(arrays=40)  # erfc holds many intermediate arrays at once, as the exact GELU's
+def laplace(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
+    return _as_output(_generic.laplace(x, mu, sigma), x)
+
+
+@blockwise(arrays=40)
+def clipped_gelu(x: np.ndarray, min_val: float, max_val: float) -> np.ndarray:
+    w = _widen(x)
+    if w.dtype == np.float32:  # the exact GELU to 0 ULP, computed in float64 (see gelu)
+        y = (_gelu_exact_few if w.size <= _GELU_FEW else _gelu_exact_in_float64)(w)
+    else:
+        y = _special.gelu_exact(w, np)
+    y = np.asarray(y)
+    np.copyto(y, -0.0, where=w == -np.inf)  # the limit, where PyTorch's is -inf * 0
+    low, high = _bound(min_val, x), _bound(max_val, x)
+    # Clamped with selections, not np.clip, which would not keep -0.0 beside a bound of 0.
+    np.copyto(y, low, where=y < low)
+    np.copyto(y, high, where=y > high)
+    return _narrow(y.astype(w.dtype, copy=False), x)
+
+
+@blockwise(arrays=3)
+def hard_mish(x: np.ndarray) -> np.ndarray:
+    w = _widen(x)
+    # timm's (0.5 x) clamp(x + 2, 0, 2), for its rounding (clip keeps NaN).
+    c = np.add(w, _constant(2.0, w.dtype), out=_work(x))
+    np.clip(c, _constant(0.0, w.dtype), _constant(2.0, w.dtype), out=c)
+    half = np.multiply(w, _constant(0.5, w.dtype), out=np.empty_like(c))
+    # -0.0 at -inf, the limit, where timm's is -inf * 0 = NaN.
+    return _narrow(_vanishing_at_minus_inf(half, c), x)
+
+
+@blockwise(arrays=6)
+def sqrtsoftplus(x: np.ndarray) -> np.ndarray:
+    return _as_output(_generic.sqrtsoftplus(x), x)
+
+
+@blockwise(arrays=8)
+def xielu(x: np.ndarray, alpha_p: float, alpha_n: float, beta: float, eps: float) -> np.ndarray:
+    return _as_output(_generic.xielu(x, alpha_p, alpha_n, beta, eps), x)
+
+
 # --- Functions of an axis.
 
 
@@ -1005,3 +1080,10 @@ def sparsemax(x: np.ndarray, axis: int) -> np.ndarray:
     np.maximum(w, 0.0, out=w)  # maximum(-0.0, 0.0) is 0.0: the zeros are +0.0
     np.copyto(w, np.nan, where=~finite)
     return _narrow(w, x)
+
+
+# The compiled loops (multiact._ufuncs, where they were built) in front of the kernels above
+# for the dtypes they have: see backends/_compiled.py.
+from ._compiled import install as _install_compiled  # noqa: E402
+
+_install_compiled(globals())

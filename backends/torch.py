@@ -217,6 +217,13 @@ _sparse_plus = _with_analytic_backward("sparse_plus")
 _sparse_sigmoid = _with_analytic_backward("sparse_sigmoid")
 _sparsemax = _with_analytic_backward("sparsemax")
 _log1mexp = _with_analytic_backward("log1mexp")
+_quick_gelu = _with_analytic_backward("quick_gelu")
+_relu2 = _with_analytic_backward("relu2")
+_laplace = _with_analytic_backward("laplace")
+_clipped_gelu = _with_analytic_backward("clipped_gelu")
+_hard_mish = _with_analytic_backward("hard_mish")
+_sqrtsoftplus = _with_analytic_backward("sqrtsoftplus")
+_xielu = _with_analytic_backward("xielu")
 
 
 def relu(x: torch.Tensor, inplace: bool) -> torch.Tensor:
@@ -446,6 +453,34 @@ identity = torch.clone
 
 
 exponential = torch.exp
+
+
+def quick_gelu(x: torch.Tensor) -> torch.Tensor:
+    return _quick_gelu(x)
+
+
+def relu2(x: torch.Tensor) -> torch.Tensor:
+    return _relu2(x)
+
+
+def laplace(x: torch.Tensor, mu: float, sigma: float) -> torch.Tensor:
+    return _laplace(x, mu, sigma)
+
+
+def clipped_gelu(x: torch.Tensor, min_val: float, max_val: float) -> torch.Tensor:
+    return _clipped_gelu(x, min_val, max_val)
+
+
+def hard_mish(x: torch.Tensor) -> torch.Tensor:
+    return _hard_mish(x)
+
+
+def sqrtsoftplus(x: torch.Tensor) -> torch.Tensor:
+    return _sqrtsoftplus(x)
+
+
+def xielu(x: torch.Tensor, alpha_p: float, alpha_n: float, beta: float, eps: float) -> torch.Tensor:
+    return _xielu(x, alpha_p, alpha_n, beta, eps)
 
 
 # --- Real parameters given as tensors (multiact._traced): 0-d tensors, learnable ones

@@ -213,11 +213,13 @@ def _columns_legend(targets: Sequence[str]) -> list[tuple[str, str]]:
             (", ".join(generic_on_own), "multiact's array-API implementation on that library")
         )
     if forced:
+        titles = [by_name(name).adapter.title for name in forced]
+        onto = ", ".join(titles[:-1]) + f" or {titles[-1]}" if len(titles) > 1 else titles[0]
         items.append(
             (
                 ", ".join(forced),
-                "the same array-API implementation forced onto NumPy, PyTorch, JAX, TensorFlow or "
-                "MLX arrays (the path CuPy and every library without a native backend take)",
+                f"the same array-API implementation forced onto {onto} arrays "
+                "(the path CuPy and every library without a native backend take)",
             )
         )
     return items

@@ -258,6 +258,12 @@ def _square_overflows(values: np.ndarray, dtype: str, params: Params) -> np.ndar
     return np.isfinite(values) & (np.abs(values) > np.sqrt(largest))
 
 
+def _double_overflows(values: np.ndarray, dtype: str, params: Params) -> np.ndarray:
+    """Where 2 x overflows in the dtype the gradient is computed in."""
+    largest = np.finfo(np.float64 if dtype == "float64" else np.float32).max
+    return np.isfinite(values) & (np.abs(values) > largest / 2)
+
+
 _EVERY_BACKEND_BUT_TORCH = (
     "numpy",
     "jax",
@@ -484,6 +490,29 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "TensorFlow's CPU kernels flush subnormal numbers to zero too. "
         "XLA on CPU flushes subnormal numbers to zero: log1mexp of the smallest positive "
         "subnormal is log1mexp(0) = -inf on JAX, instead of about -103 (float32).",
+    ),
+    KnownDifference(
+        "relu2",
+        {},
+        "gradient",
+        ("torch", *_EVERY_BACKEND_BUT_TORCH, "cupy"),
+        ("float16", "bfloat16", "float32", "float64"),
+        _double_overflows,
+        None,
+        "Computed as PyTorch's autograd of torch.square(relu(x)) (Transformers' relu2) computes "
+        "it, g * (2 x): +-inf from x = max / 2, where the exact g 2 x is finite for |g| < 1.",
+    ),
+    KnownDifference(
+        "xielu",
+        {},
+        "forward",
+        ("jax", "generic-jax"),
+        ("float16", "bfloat16", "float32", "float64"),
+        _subnormal,
+        None,
+        "XLA on CPU flushes subnormal numbers to zero: a positive subnormal x is 0 to JAX, where "
+        "xielu jumps (x > 0 is the quadratic branch, about 0; x = 0 the negative one, "
+        "alpha_n expm1(eps), -8e-7 with the defaults).",
     ),
     KnownDifference(
         "softplus",

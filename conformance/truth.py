@@ -109,6 +109,8 @@ def _source_hash(a: Activation) -> str:
     except (OSError, TypeError):
         source = repr(a.exact)
     limits = getattr(a, "limits", None)  # the values at +-inf are cached too
+    if callable(limits):  # a function of the parameters: its source, not its address
+        limits = inspect.getsource(limits)
     return hashlib.sha256(f"{_VERSION}|{DPS}|{source}|{limits}".encode()).hexdigest()[:16]
 
 
@@ -140,7 +142,7 @@ class Truth:
         except TypeError as error:
             self.kwargs = {}
             self.error = f"no exact value: {error}"
-        self.limits = getattr(a, "limits", None)
+        self.limits = None if self.error else a.limits_at(self.params)
         self._path = None
         if cache_dir is not None:
             name = f"{a.name}-{hashlib.sha256(self.label.encode()).hexdigest()[:8]}"

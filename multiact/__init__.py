@@ -14,6 +14,7 @@ array([1., 0., 3., 0.])
 from __future__ import annotations
 
 from ._checks import AxisError, DtypeError, PyTorchRefusedError
+from ._conventions import get
 from ._dispatch import backend_for
 from ._functional import *  # noqa: F403
 from ._functional import __all__ as _functions
@@ -35,6 +36,7 @@ __all__ = [
     "DtypeError",
     "PyTorchRefusedError",
     "backend_for",
+    "get",
     "lookup",
     "vjp",  # noqa: F405 (loaded on first use by __getattr__)
     *_functions,

@@ -146,7 +146,9 @@ class Activation:
     halves_axis: bool = False
     #: The values at -inf and +inf (the limits): the exact value there, for activations without
     #: a PyTorch reference and wherever PyTorch's own code paths disagree. NaN always gives NaN.
-    limits: tuple[float, float] | None = None
+    #: Where they depend on the parameters (clipped_gelu's max_val), a function of them (by
+    #: name, as ``kinks``) returning the pair; :meth:`limits_at` evaluates either form.
+    limits: tuple[float, float] | Callable[..., tuple[float, float]] | None = None
     #: Where the function or its derivative is not smooth, given the parameters (by name):
     #: kinks, thresholds, clipping points. Tests and conformance probe them, and skip them
     #: when comparing with a numerical derivative.
@@ -199,6 +201,13 @@ class Activation:
     def math_params(self) -> tuple[Param, ...]:
         """The parameters that change the value: all but ``inplace`` and ``generator``."""
         return tuple(p for p in self.params if p.name != "inplace" and p.kind != "generator")
+
+    def limits_at(self, params: Mapping[str, object] | None = None) -> tuple[float, float] | None:
+        """``limits`` at ``params`` (PyTorch's defaults filled in), or None where undeclared."""
+        if self.limits is None or not callable(self.limits):
+            return self.limits
+        values = dict(zip(self.defaults, self.kernel_args(params), strict=True))
+        return self.limits(**{p.name: values[p.name] for p in self.math_params})
 
     def kink_points(self, params: Mapping[str, object] | None = None) -> tuple[float, ...]:
         """``kinks`` evaluated at ``params`` (PyTorch's defaults filled in)."""

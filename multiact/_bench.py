@@ -12,6 +12,12 @@ alike. Sections:
   against the naive formula and SciPy;
 - ``memory``: peak memory of a NumPy call beyond its output (tracemalloc, which NumPy reports
   its allocations to), and the naive formula's for comparison;
+- ``gradient``: the gradient of ``sum(f(x))`` on a 256 x 2048 float32 array: JAX
+  ``jit(grad(...))`` against the same of ``jax.nn``, torch backward against
+  ``torch.nn.functional``'s, ``multiact.vjp`` on NumPy against the hand-written derivative;
+- ``training``: one step of an MLP (256x512 @ 512x2048, GELU, @ 2048x512, softmax, SGD) with
+  multiact's GELU and softmax against the framework's own, on torch eager, ``torch.compile``
+  and JAX ``jit``;
 - ``dask`` and ``dask cluster``: multiact on a chunked float32 Dask array (4000 x 4000 in 64
   chunks; ``--quick``: 1000 x 1000 in 16) against ``map_blocks`` of multiact's NumPy kernel
   and against the formula written with Dask, with each graph's task count, on the threads
@@ -68,8 +74,13 @@ QUICK_SIZES = (1, 1_000, 300_000)
 SMALL = 1_000
 EAGER = ("relu", "gelu", "softmax")
 MEMORY_SIZE = 1_000_000
-#: NumPy activations whose speed against the naive formula the targets name.
-BLOCKED_TARGETS = ("sigmoid", "silu", "gelu_tanh", "softplus")
+#: NumPy activations held to at most 0.8x the naive formula at 16M elements (issue 15); the
+#: others (and these below 16M) to at most 1.0x.
+BLOCKED_TARGETS = ("sigmoid", "silu", "gelu", "gelu_tanh", "softplus", "mish")
+#: The gradient section's input: a batch of 256 rows of 2048 features.
+GRADIENT_SHAPE = (256, 2048)
+#: The training step's MLP: batch, inputs, hidden units.
+MLP_SHAPE = (256, 512, 2048)
 SCIPY = {"sigmoid": "expit", "softmax": "softmax", "log_softmax": "log_softmax"}
 FRAMEWORKS = ("torch", "jax", "scipy", "dask", "array_api_compat", "array_api_strict")
 
@@ -269,12 +280,12 @@ def _input(size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _overhead_target(backend: str, size: int, ratio: float, diff: float) -> tuple[str, bool | None]:
+    if backend == "numpy":
+        return "<= 1.00x", ratio <= 1.0
     if size != 1:
         if backend == "jax":
             return "<= 1.15x", ratio <= 1.15
         return "", None
-    if backend == "numpy":
-        return "<= +100 ns", diff <= 100e-9
     return "<= 1.10x", ratio <= 1.10
 
 
@@ -379,7 +390,9 @@ def _throughput_target(backend: str, name: str, size: int, ratio: float) -> tupl
     if backend in ("torch", "jax"):
         return "<= 1.03x", ratio <= 1.03
     if name in BLOCKED_TARGETS and size >= 16_000_000:
-        return ">= 2x faster", ratio <= 0.5
+        return "<= 0.80x", ratio <= 0.8
+    if size <= 1_000_000:
+        return "<= 1.00x", ratio <= 1.0
     return "", None
 
 
@@ -484,6 +497,264 @@ def run_memory(backend: _Backend, settings: Settings, rng: np.random.Generator) 
                 extra <= 1 << 20,
                 unit="B",
                 extra={"output_bytes": out},
+            )
+        )
+    return records
+
+
+# --- Gradients and a training step.
+
+
+def _numpy_derivatives() -> dict[str, Callable[[Any, Any], Any]]:
+    """The derivative a NumPy user writes for each activation, as ``(x, g) -> g * f'(x)``."""
+    c = np.float32(math.sqrt(2 / math.pi))
+    k = np.float32(0.044715)
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    def gelu_tanh(x, g):
+        t = np.tanh(c * (x + k * x**3))
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * k * x * x))
+
+    def silu(x, g):
+        s = sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+
+    def mish(x, g):
+        t = np.tanh(np.log1p(np.exp(x)))
+        return g * (t + x * sigmoid(x) * (1 - t * t))
+
+    def softmax(x, g):
+        e = np.exp(x - x.max(-1, keepdims=True))
+        y = e / e.sum(-1, keepdims=True)
+        return y * (g - (g * y).sum(-1, keepdims=True))
+
+    def log_softmax(x, g):
+        s = x - x.max(-1, keepdims=True)
+        y = s - np.log(np.exp(s).sum(-1, keepdims=True))
+        return g - np.exp(y) * g.sum(-1, keepdims=True)
+
+    derivatives = {
+        "relu": lambda x, g: np.where(x > 0, g, 0),
+        "leaky_relu": lambda x, g: np.where(x > 0, g, g * np.float32(0.01)),
+        "sigmoid": lambda x, g: g * sigmoid(x) * (1 - sigmoid(x)),
+        "tanh": lambda x, g: g * (1 - np.tanh(x) ** 2),
+        "softmax": softmax,
+        "log_softmax": log_softmax,
+        "gelu_tanh": gelu_tanh,
+        "silu": silu,
+        "softplus": lambda x, g: g * sigmoid(x),
+        "elu": lambda x, g: np.where(x > 0, g, g * np.exp(x)),
+        "mish": mish,
+    }
+    if importlib.util.find_spec("scipy") is not None:
+        from scipy.special import erf
+
+        r = np.float32(1 / math.sqrt(2))
+        p = np.float32(1 / math.sqrt(2 * math.pi))
+        derivatives["gelu"] = lambda x, g: (
+            g * (0.5 * (1 + erf(x * r)) + x * p * np.exp(-0.5 * x * x))
+        )
+    return derivatives
+
+
+def _gradient_calls(
+    backend: _Backend, name: str
+) -> tuple[Callable[[Any], Any], Callable[[Any], Any]] | None:
+    """(multiact's, the reference's) gradient of sum(f(x)) with respect to x, or None."""
+    mine = _multiact_call(name)
+    if backend.name == "jax":
+        import jax
+
+        native = backend.eager.get(name)
+        if native is None:
+            return None
+        return (
+            jax.jit(jax.grad(lambda x: mine(x).sum())),
+            jax.jit(jax.grad(lambda x: native(x).sum())),
+        )
+    if backend.name == "torch":
+        import torch
+
+        native = backend.native.get(name)
+        if native is None:
+            return None
+
+        def through(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            def grad(x: Any) -> Any:
+                x = x.detach().requires_grad_()
+                y = f(x)
+                return torch.autograd.grad(y, x, torch.ones_like(y))[0]
+
+            return grad
+
+        return through(mine), through(native)
+    derivative = _numpy_derivatives().get(name)
+    if derivative is None:
+        return None
+    params = {"approximate": "tanh"} if name == "gelu_tanh" else {}
+    if name in ("softmax", "log_softmax"):
+        params["axis"] = -1
+    fn = "gelu" if name == "gelu_tanh" else name
+    ones = np.ones(GRADIENT_SHAPE, np.float32)
+    return (
+        lambda x: multiact.vjp(fn, x, ones, **params),
+        lambda x: derivative(x, ones),
+    )
+
+
+def _gradient_reference(backend: str) -> str:
+    return {
+        "jax": "jax.jit(jax.grad(jax.nn))",
+        "torch": "torch.nn.functional backward",
+        "numpy": "hand-written derivative",
+    }[backend]
+
+
+def run_gradient(backend: _Backend, settings: Settings, rng: np.random.Generator) -> list[Record]:
+    records = []
+    x = backend.asarray(rng.standard_normal(GRADIENT_SHAPE).astype(np.float32))
+    size = math.prod(GRADIENT_SHAPE)
+    for name in settings.activations:
+        calls = _gradient_calls(backend, name)
+        if calls is None:
+            continue
+        mine, native = calls
+        a, b, ratio = compare(
+            lambda mine=mine: backend.ready(mine(x)),
+            lambda native=native: backend.ready(native(x)),
+            settings,
+        )
+        if backend.name == "numpy":
+            target, met = "", None  # the hand-written derivative is not PyTorch's at the edges
+        else:
+            target, met = "<= 1.10x", ratio <= 1.10
+        records.append(
+            Record(
+                "gradient",
+                backend.name,
+                name,
+                size,
+                a,
+                _gradient_reference(backend.name),
+                b,
+                ratio,
+                target,
+                met,
+                extra={"shape": list(GRADIENT_SHAPE)},
+            )
+        )
+    return records
+
+
+def _torch_step(gelu: Callable[[Any], Any], softmax: Callable[[Any], Any], compiled: bool):
+    """An SGD step of the MLP on torch, with these activations; returns (step, its weights)."""
+    import torch
+
+    batch, inputs, hidden = MLP_SHAPE
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, inputs, generator=generator)
+    target = torch.randn(batch, inputs, generator=generator)
+    w1 = (torch.randn(inputs, hidden, generator=generator) / math.sqrt(inputs)).requires_grad_()
+    w2 = (torch.randn(hidden, inputs, generator=generator) / math.sqrt(hidden)).requires_grad_()
+
+    def loss(w1: Any, w2: Any) -> Any:
+        return (softmax(gelu(x @ w1) @ w2) * target).sum()
+
+    if compiled:
+        loss = torch.compile(loss)
+
+    def step() -> Any:
+        g1, g2 = torch.autograd.grad(loss(w1, w2), (w1, w2))
+        with torch.no_grad():
+            w1.sub_(1e-3 * g1)
+            w2.sub_(1e-3 * g2)
+        return w2.detach()
+
+    return step
+
+
+def _jax_step(gelu: Callable[[Any], Any], softmax: Callable[[Any], Any]):
+    import jax
+    import jax.numpy as jnp
+
+    batch, inputs, hidden = MLP_SHAPE
+    k = jax.random.split(jax.random.key(0), 4)
+    x = jax.random.normal(k[0], (batch, inputs))
+    target = jax.random.normal(k[1], (batch, inputs))
+    params = [
+        jax.random.normal(k[2], (inputs, hidden)) / math.sqrt(inputs),
+        jax.random.normal(k[3], (hidden, inputs)) / math.sqrt(hidden),
+    ]
+
+    def loss(params: Any) -> Any:
+        w1, w2 = params
+        return (softmax(gelu(x @ w1) @ w2) * target).sum()
+
+    @jax.jit
+    def update(params: Any) -> Any:
+        grads = jax.grad(loss)(params)
+        return [w - 1e-3 * g for w, g in zip(params, grads, strict=True)]
+
+    state = [params]
+
+    def step() -> Any:
+        state[0] = update(state[0])
+        return jnp.asarray(state[0][1]).block_until_ready()
+
+    return step
+
+
+def _training_steps(framework: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """(multiact's, the framework's) training step: eager torch, torch.compile or JAX jit."""
+    if framework == "jax":
+        import jax
+
+        mine = _jax_step(multiact.gelu, lambda o: multiact.softmax(o, -1))
+        native = _jax_step(
+            functools.partial(jax.nn.gelu, approximate=False),
+            functools.partial(jax.nn.softmax, axis=-1),
+        )
+        return mine, native
+    import torch.nn.functional as F
+
+    compiled = framework == "torch.compile"
+    mine = _torch_step(multiact.gelu, lambda o: multiact.softmax(o, -1), compiled)
+    native = _torch_step(F.gelu, functools.partial(F.softmax, dim=-1), compiled)
+    return mine, native
+
+
+def run_training(backend: str, settings: Settings) -> list[Record]:
+    """The MLP's training step with multiact's GELU and softmax against the framework's own."""
+    frameworks = (
+        ("jax",)
+        if backend == "jax"
+        else ("torch",)
+        if settings.quick
+        else (
+            "torch",
+            "torch.compile",
+        )
+    )
+    records = []
+    for framework in frameworks:
+        mine, native = _training_steps(framework)
+        a, b, ratio = compare(mine, native, settings)
+        records.append(
+            Record(
+                "training",
+                backend,
+                "mlp (gelu, softmax)",
+                MLP_SHAPE[0] * MLP_SHAPE[2],
+                a,
+                f"{framework} with its own",
+                b,
+                ratio,
+                "<= 1.03x",
+                ratio <= 1.03,
+                note=framework,
+                extra={"mlp": list(MLP_SHAPE), "framework": framework},
             )
         )
     return records
@@ -804,6 +1075,11 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda line: None)
         records += run_throughput(backend, settings, rng)
         report_step(f"{name}: memory")
         records += run_memory(backend, settings, rng)
+        report_step(f"{name}: gradient")
+        records += run_gradient(backend, settings, rng)
+        if name != "numpy" and "gelu" in settings.activations:
+            report_step(f"{name}: training step")
+            records += run_training(name, settings)
     report_step("")
     return {
         "command": "multiact bench" + (" --quick" if settings.quick else ""),
@@ -822,11 +1098,17 @@ def machine() -> dict[str, Any]:
     for module in ("numpy", "torch", "jax", "scipy", "dask", "distributed"):
         if importlib.util.find_spec(module) is not None:
             versions[module] = importlib.metadata.version(module)
+    from multiact.conformance import machine as simd
+
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": _cpu_model(),
         "cpus": os.cpu_count(),
+        # The SIMD level changes NumPy's and PyTorch's kernels, and so every ratio.
+        "cpu_features": simd.cpu_features(),
+        "numpy_dispatch": simd.numpy_dispatch(),
+        "torch_capability": simd.torch_capability(),
         "versions": {"multiact": multiact.__version__, **versions},
     }
 
@@ -875,6 +1157,8 @@ SECTIONS = {
     "floor": "the one ufunc a NumPy kernel cannot avoid, alone (no kernel of NumPy ufuncs can "
     "have a lower ratio)",
     "memory": "NumPy's peak memory during a call beyond its output",
+    "gradient": "the gradient of sum(f(x)) on 256 x 2048 float32 elements",
+    "training": "one SGD step of an MLP (256x512 @ 512x2048, GELU, @ 2048x512, softmax)",
 }
 
 

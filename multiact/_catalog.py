@@ -93,6 +93,93 @@ def _exact_log1mexp(mp: object, x: object) -> object:
     return mp.log(-mp.expm1(-x))
 
 
+#: QuickGELU's factor: x * sigmoid(1.702 x) approximates x * Phi(x) (Hendrycks & Gimpel).
+QUICK_GELU_FACTOR = 1.702
+
+
+def _exact_quick_gelu(mp: object, x: object) -> object:
+    return x / (1 + mp.exp(-mp.mpf("1.702") * x))
+
+
+def _exact_laplace(mp: object, x: object, mu: float, sigma: float) -> object:
+    # Beyond |z| = 1e6 the value is within e^-1e12 of 0 or 1, which every dtype rounds to
+    # that; mpmath's erfc overflows a float near z = 1e308.
+    z = (x - mu) / (sigma * mp.sqrt(2))
+    return mp.erfc(-min(max(z, mp.mpf(-1e6)), mp.mpf(1e6))) / 2
+
+
+def _exact_clipped_gelu(mp: object, x: object, min_val: float, max_val: float) -> object:
+    # Beyond |x| = 1e6, x Phi(x) is x, or a negative number above -e^-1e11, to far more than
+    # any dtype's precision; mpmath's erfc overflows a float near 1e308.
+    gelu = x if x > 1e6 else _exact_gelu(mp, max(x, mp.mpf(-1e6)), "none")
+    return min(max(gelu, mp.mpf(min_val)), mp.mpf(max_val))
+
+
+def gelu_crossings(level: float) -> tuple[float, ...]:
+    """Where the exact GELU x Phi(x) equals ``level`` (to 1e-15): none below its minimum
+    (-0.17 at x = -0.75), two between that and 0, one from 0 up. clipped_gelu's kinks."""
+    import math
+
+    def gelu(x: float) -> float:
+        return 0.5 * x * math.erfc(-x / math.sqrt(2.0))
+
+    def solve(low: float, high: float) -> float:  # gelu - level changes sign on [low, high]
+        rising = gelu(high) > gelu(low)
+        for _ in range(200):
+            middle = (low + high) / 2
+            if middle in (low, high):
+                break
+            if (gelu(middle) < level) == rising:
+                low = middle
+            else:
+                high = middle
+        return (low + high) / 2
+
+    turn = -0.7517915241  # where x Phi(x) is least
+    if level < gelu(turn):
+        return ()
+    if level >= 0:
+        return (solve(0.0, max(1.0, 2.0 * level)),) if level > 0 else (0.0,)
+    return (solve(-40.0, turn), solve(turn, 0.0))
+
+
+def _clipped_gelu_kinks(min_val: float, max_val: float) -> tuple[float, ...]:
+    return tuple(sorted({*gelu_crossings(min_val), *gelu_crossings(max_val)}))
+
+
+def _clip_limit(value: float, min_val: float, max_val: float) -> float:
+    return min(max(value, min_val), max_val)
+
+
+def _hard_mish_exact(mp: object, x: object) -> object:
+    # timm's 0.5 x clamp(x + 2, 0, 2): x from 0 up, x (x + 2) / 2 on (-2, 0), 0 up to -2.
+    return x * min(max(x + 2, mp.mpf(0)), mp.mpf(2)) / 2
+
+
+def _exact_sqrtsoftplus(mp: object, x: object) -> object:
+    # sqrt of PyTorch's softplus, whose threshold (20, beyond which it is x) is part of it.
+    return mp.sqrt(x if x > 20 else mp.log1p(mp.exp(x)))
+
+
+def _exact_xielu(
+    mp: object, x: object, alpha_p: float, alpha_n: float, beta: float, eps: float
+) -> object:
+    if x > 0:
+        return alpha_p * x * x + beta * x
+    return (mp.expm1(min(x, mp.mpf(eps))) - x) * alpha_n + beta * x
+
+
+def _infinite_sign(c: float, at_zero: float) -> float:
+    """c * inf, and ``at_zero`` where c is 0."""
+    return at_zero if c == 0 else (float("inf") if c > 0 else float("-inf"))
+
+
+def _xielu_limits(alpha_p: float, alpha_n: float, beta: float, eps: float) -> tuple[float, float]:
+    # x -> -inf: -alpha_n + (beta - alpha_n) x; x -> inf: alpha_p x^2 + beta x.
+    low = _infinite_sign(alpha_n - beta, -alpha_n)
+    return low, _infinite_sign(alpha_p, _infinite_sign(beta, 0.0))
+
+
 _INPLACE = Param("inplace", False, "flag", "Overwrite ``x`` with the result and return it.")
 # Softmax-like modules default to dim=None, PyTorch's legacy implicit axis (with a warning).
 _AXIS_IMPLICIT = Param(
@@ -1022,5 +1109,236 @@ DECLARATIONS: tuple[Activation, ...] = (
             "multiact.exponential(x).round(4)",
             "array([2.71830e+00, 1.35300e-01, 2.00855e+01, 6.70000e-03])",
         ),
+    ),
+    # --- The activations of model zoos (Transformers, timm) that the frameworks lack: the
+    # conventions (multiact/_conventions.py) resolve their libraries' names to these.
+    Activation(
+        name="quick_gelu",
+        module="QuickGELU",
+        summary="QuickGELU: x * sigmoid(1.702 x), GELU's sigmoid approximation (CLIP).",
+        formula=r"\mathrm{quick\_gelu}(x) = x\,\sigma(1.702\,x)",
+        derivative=r"\sigma(1.702\,x) + 1.702\,x\,\sigma(1.702\,x)\,(1 - \sigma(1.702\,x))",
+        params=(),
+        names=FrameworkNames(
+            torch=None,
+            torch_module=None,
+            jax=None,
+            keras=None,
+            differences=(
+                "Reference: transformers.activations.QuickGELUActivation and timm's quick_gelu "
+                "(both x * torch.sigmoid(1.702 * x)), and the formula (mpmath).",
+                "Both give NaN at -inf (-inf * 0) and, through autograd, a NaN gradient at "
+                "+-inf; multiact returns the limits: -0.0 at -inf, and gradients 0 and 1.",
+            ),
+        ),
+        exact=_exact_quick_gelu,
+        domain=(-6.0, 4.0),
+        limits=(-0.0, float("inf")),
+        example=_ex(
+            "multiact.quick_gelu(x).round(4)",
+            "array([ 8.4580e-01, -6.4300e-02,  2.9819e+00, -1.0000e-03])",
+        ),
+    ),
+    Activation(
+        name="relu2",
+        module="SquaredReLU",
+        summary="Squared ReLU: relu(x) ** 2 (Primer; Transformers' relu2).",
+        formula=r"\mathrm{relu2}(x) = \max(x, 0)^2",
+        derivative=r"2 \max(x, 0)",
+        params=(),
+        names=FrameworkNames(
+            torch=None,
+            torch_module=None,
+            jax=None,
+            keras=None,
+            differences=(
+                "Reference: transformers.activations.ReLUSquaredActivation, "
+                "torch.square(torch.relu(x)), and the formula (mpmath). Its result is never "
+                "-0.0 (the square of relu(-0.0) = -0.0 is +0.0).",
+            ),
+        ),
+        exact=lambda mp, x: x * x if x > 0 else mp.mpf(0),
+        aliases=("squared_relu",),
+        domain=(-2.0, 2.0),
+        limits=(0.0, float("inf")),
+        # The derivative 2 max(x, 0) is continuous; the second derivative jumps at 0.
+        kinks=lambda: (0.0,),
+        example=_ex("multiact.relu2(x)", "array([1., 0., 9., 0.])"),
+    ),
+    Activation(
+        name="laplace",
+        module="Laplace",
+        summary="The Laplace activation of MEGA: the normal CDF of (x - mu) / sigma.",
+        formula=r"\mathrm{laplace}(x) = \frac{1}{2}\left(1 + \mathrm{erf}\left("
+        r"\frac{x - \mu}{\sigma \sqrt 2}\right)\right)",
+        derivative=r"\frac{1}{\sigma \sqrt{2\pi}}\, e^{-(x - \mu)^2 / (2 \sigma^2)}",
+        params=(
+            Param("mu", 0.707107, "real", "The centre: where the output is 1/2."),
+            Param("sigma", 0.282095, "real", "The width of the step.", constraint="positive"),
+        ),
+        names=FrameworkNames(
+            torch=None,
+            torch_module=None,
+            jax=None,
+            keras=None,
+            differences=(
+                "Reference: transformers.activations.LaplaceActivation (mu=0.707107 and "
+                "sigma=0.282095, MEGA's sqrt(1/2) and sqrt(1/(4 pi)) to six digits), and the "
+                "formula (mpmath).",
+                "Transformers computes 0.5 * (1 + erf(z)), which cancels left of mu (every "
+                "x < -0.72 gives 0 in float32, 1e-9 absolute); multiact computes "
+                "0.5 * erfc(-z), accurate to a few ULP there.",
+            ),
+        ),
+        exact=_exact_laplace,
+        variants=({"mu": 0.0, "sigma": 1.0},),
+        domain=(-1.0, 2.5),
+        limits=(0.0, 1.0),
+        example=_ex("multiact.laplace(x / 4).round(4)", "array([0.0526, 0.    , 0.5604, 0.    ])"),
+    ),
+    Activation(
+        name="clipped_gelu",
+        module="ClippedGELU",
+        summary="The exact GELU clipped to [min_val, max_val] (Transformers' gelu_10).",
+        formula=r"\mathrm{clipped\_gelu}(x) = \min(\max(x\,\Phi(x), \mathrm{min\_val}),"
+        r" \mathrm{max\_val})",
+        derivative=r"\Phi(x) + x\,\varphi(x) \text{ where } \mathrm{min\_val} \le x\,\Phi(x)"
+        r" \le \mathrm{max\_val} \text{, else } 0",
+        params=(
+            Param("min_val", -10.0, "real", "The lowest output (GELU never goes below -0.17)."),
+            Param("max_val", 10.0, "real", "The highest output."),
+        ),
+        names=FrameworkNames(
+            torch=None,
+            torch_module=None,
+            jax=None,
+            keras=None,
+            differences=(
+                "Reference: transformers.activations.ClippedGELUActivation(-10, 10) (gelu_10), "
+                "torch.clip(F.gelu(x), min, max), and the formula (mpmath). Its gradient is "
+                "autograd's through torch.clip: GELU's derivative where min_val <= gelu(x) <= "
+                "max_val, both ends included, 0 elsewhere, NaN at NaN.",
+                "Transformers gives NaN at -inf (PyTorch's gelu(-inf) is -inf * 0) and, in "
+                "PyTorch's vectorised loop, at +inf (clip(NaN)), with NaN gradients at +-inf; "
+                "multiact returns the limits: clip(0) at -inf, max_val at +inf, gradient 0.",
+            ),
+        ),
+        exact=_exact_clipped_gelu,
+        ordered=(("min_val", "max_val"),),
+        variants=({"min_val": -0.1, "max_val": 1.0},),
+        domain=(-4.0, 12.0),
+        limits=lambda min_val, max_val: (
+            _clip_limit(-0.0, min_val, max_val),
+            _clip_limit(float("inf"), min_val, max_val),
+        ),
+        kinks=_clipped_gelu_kinks,
+        example=_ex(
+            "multiact.clipped_gelu(x * 4).round(4)", "array([ 3.9999, -0.    , 10.    , -0.    ])"
+        ),
+    ),
+    Activation(
+        name="hard_mish",
+        module="HardMish",
+        summary="Hard Mish: x * clamp(x + 2, 0, 2) / 2, Mish's piecewise-quadratic stand-in "
+        "(timm).",
+        formula=r"\mathrm{hard\_mish}(x) = \frac{x}{2} \min(\max(x + 2, 0), 2)",
+        derivative=r"0 \ (x < -2);\ x + 1 \ (-2 \le x \le 0);\ 1 \ (x > 0)",
+        params=(),
+        names=FrameworkNames(
+            torch=None,
+            torch_module=None,
+            jax=None,
+            keras=None,
+            differences=(
+                "Reference: timm's hard_mish (0.5 * x * (x + 2).clamp(0, 2), with its own "
+                "backward: x + 1 on [-2, 0], so -1 at x = -2), and the formula (mpmath).",
+                "timm gives NaN at -inf (-inf * 0) and a gradient of 0 at NaN; multiact "
+                "returns the limit, -0.0, and a NaN gradient for NaN.",
+            ),
+        ),
+        exact=_hard_mish_exact,
+        domain=(-3.0, 2.0),
+        limits=(-0.0, float("inf")),
+        kinks=lambda: (-2.0, 0.0),
+        example=_ex("multiact.hard_mish(x / 2)", "array([ 0.5, -0.5,  1.5, -0. ])"),
+    ),
+    Activation(
+        name="sqrtsoftplus",
+        module="SqrtSoftplus",
+        summary="The square root of softplus (PyTorch's, linear beyond 20): DeepSeek V4's "
+        "router score.",
+        formula=r"\mathrm{sqrtsoftplus}(x) = \sqrt{\log(1 + e^{x})},"
+        r"\ \sqrt{x} \text{ where } x > 20",
+        derivative=r"\frac{\sigma(x)}{2 \sqrt{\mathrm{softplus}(x)}},"
+        r"\ \frac{1}{2\sqrt x} \text{ where } x > 20",
+        params=(),
+        names=FrameworkNames(
+            torch=None,
+            torch_module=None,
+            jax=None,
+            keras=None,
+            differences=(
+                "Reference: transformers.activations.SqrtSoftplusActivation, "
+                "F.softplus(x).sqrt() with PyTorch's threshold of 20, and the formula (mpmath).",
+                "Where softplus underflows (x below -104 in float32, -745 in float64) PyTorch "
+                "gives 0 and a NaN gradient (0 * inf), and NaN at -inf; multiact returns "
+                "exp(x / 2), the value to every digit, and its derivative exp(x / 2) / 2 (0 at "
+                "-inf).",
+            ),
+        ),
+        exact=_exact_sqrtsoftplus,
+        domain=(-8.0, 25.0),
+        limits=(0.0, float("inf")),
+        kinks=lambda: (20.0,),
+        example=_ex("multiact.sqrtsoftplus(x).round(4)", "array([1.146 , 0.3563, 1.746 , 0.0819])"),
+    ),
+    Activation(
+        name="xielu",
+        module="XIELU",
+        summary="xIELU (Huang and Schlag, 2024): quadratic for x > 0, an integrated ELU below, "
+        "with learnable coefficients.",
+        formula=r"\mathrm{xielu}(x) = \alpha_p x^2 + \beta x \ (x > 0);\ "
+        r"\alpha_n\,(e^{\min(x, \epsilon)} - 1 - x) + \beta x \ (x \le 0)",
+        derivative=r"2 \alpha_p x + \beta \ (x > 0);\ \alpha_n\,(e^{x} - 1) + \beta"
+        r" \ (x < \epsilon);\ \beta - \alpha_n \ (\epsilon < x \le 0)",
+        params=(
+            Param(
+                "alpha_p",
+                0.8,
+                "real",
+                "The quadratic coefficient for x > 0 (Transformers learns it as a softplus).",
+            ),
+            Param(
+                "alpha_n",
+                0.8,
+                "real",
+                "The coefficient of the negative part (Transformers learns it as beta plus a "
+                "softplus).",
+            ),
+            Param("beta", 0.5, "real", "The linear coefficient."),
+            Param("eps", -1e-6, "real", "Where the negative part's exponential stops (x > eps)."),
+        ),
+        names=FrameworkNames(
+            torch=None,
+            torch_module=None,
+            jax=None,
+            keras=None,
+            differences=(
+                "Reference: transformers.activations.XIELUActivation (its Python form), and "
+                "the formula (mpmath). multiact.xielu takes the coefficients themselves; "
+                "multiact.nn.XIELU keeps Transformers' parameters (softplus-parameterised "
+                "alpha_p and alpha_n, initialised in bfloat16 as Transformers does).",
+                "Transformers gives NaN at -inf (inf - inf) and a NaN gradient there; multiact "
+                "returns the limits (+inf and beta - alpha_n for alpha_n > beta). At x = eps "
+                "the gradient is PyTorch's for torch.min at a tie: half of exp(eps) there.",
+            ),
+        ),
+        exact=_exact_xielu,
+        variants=({"alpha_p": 1.5, "alpha_n": 0.5, "beta": 0.25, "eps": -0.5},),
+        domain=(-4.0, 2.0),
+        limits=_xielu_limits,
+        kinks=lambda alpha_p, alpha_n, beta, eps: tuple(sorted({min(eps, 0.0), 0.0})),
+        custom_module=True,
+        example=_ex("multiact.xielu(x).round(4)", "array([ 1.3   , -0.0917,  8.7   ,  0.7054])"),
     ),
 )

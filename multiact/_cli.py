@@ -77,6 +77,15 @@ def _heading(text: str) -> None:
     print(_terminal.heading(text), flush=True)
 
 
+def _compiled_note() -> str:
+    """Whether NumPy arrays run the compiled loops (multiact._ufuncs) or the NumPy kernels."""
+    from multiact.backends import _compiled
+
+    if _compiled.available():
+        return "; compiled loops for " + ", ".join(_compiled.NAMES) + " (float32, float16)"
+    return f"; NumPy kernels only, compiled loops not in use: {_compiled.UNAVAILABLE}"
+
+
 def command_list(args: argparse.Namespace) -> int:
     from multiact import _terminal
     from multiact.conformance.progress import Progress
@@ -98,7 +107,8 @@ def command_list(args: argparse.Namespace) -> int:
                 if target.backend == target.name
                 else "multiact's array-API implementation"
             )
-            legend.append((target.name, f"{target.adapter.distribution} {version}, {path}"))
+            note = _compiled_note() if target.name == "numpy" else ""
+            legend.append((target.name, f"{target.adapter.distribution} {version}, {path}{note}"))
     libraries = sum(installed)
     _heading(
         f"multiact list: multiact {multiact.__version__}, {len(ACTIVATIONS)} activations on "

@@ -498,7 +498,11 @@ def class_source(a: Activation) -> str:
 
 def nn_module() -> str:
     generated = [a for a in ACTIVATIONS.values() if not a.custom_module]
-    custom = sorted(a.module for a in ACTIVATIONS.values() if a.custom_module)
+    # In isort's order, which ruff checks: all-capital names (XIELU) first, as constants.
+    custom = sorted(
+        (a.module for a in ACTIVATIONS.values() if a.custom_module),
+        key=lambda n: (not n.isupper(), n),
+    )
     classes = [a.module for a in ACTIVATIONS.values()]
     parts = [
         HEADER,
@@ -519,7 +523,9 @@ def nn_module() -> str:
         "``multiact.keras.layers`` (docs/modules.md).",
         "",
         "The modules whose constructor is not the function's parameters (PReLU, RReLU) and",
-        "Softmax2d are written by hand in ``multiact/_nn_custom.py``.",
+        "Softmax2d are written by hand in ``multiact/_nn_custom.py``. ``get(name,",
+        "convention=...)`` builds the module a library (Transformers, timm, Keras, Flax, jax.nn)",
+        "means by an activation name (``multiact/_conventions.py``).",
         '"""',
         "",
         "from __future__ import annotations",
@@ -528,6 +534,7 @@ def nn_module() -> str:
         "",
         "from . import _checks",
         "from . import _functional as _F",
+        "from ._conventions import module_arguments as _module_arguments",
         "from ._module import Module",
         f"from ._nn_custom import {', '.join([*custom, 'Softmax2d'])}",
         "from ._typing import ArrayT",
@@ -542,7 +549,26 @@ def nn_module() -> str:
     ]
     for a in generated:
         parts += ["", class_source(a)]
+    parts += ["", _NN_GET]
     return "\n".join(parts).rstrip() + "\n"
+
+
+_NN_GET = '''
+def get(name: str, *, convention: str = "torch", **kwargs: object) -> Module:
+    """The ``multiact.nn`` module a library means by an activation name, with its defaults.
+
+    ``convention`` as in :func:`multiact.get`; learnable parameters are initialised as that
+    library does (Flax's ``PReLU`` slope 0.01, PyTorch's, Transformers' and timm's 0.25;
+    Transformers' xIELU in bfloat16). Keyword arguments take the library's own spelling.
+
+    >>> import multiact.nn as nn
+    >>> nn.get("PReLU", convention="flax")
+    PReLU(num_parameters=1)
+    >>> nn.get("leaky_relu", convention="keras")
+    LeakyReLU(negative_slope=0.2)
+    """
+    cls, arguments = _module_arguments(name, convention, kwargs)
+    return globals()[cls](**arguments)'''
 
 
 OUTPUTS = {"_functional.py": functional_module, "nn.py": nn_module}

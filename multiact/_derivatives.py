@@ -18,6 +18,7 @@ elementwise activation the VJP with ``g`` is the JVP with tangent ``g``).
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 from . import _numerics, _special
@@ -329,3 +330,130 @@ def identity(x: Any, y: Any, g: Any, xp: Any) -> Any:
 
 def exponential(x: Any, y: Any, g: Any, xp: Any) -> Any:
     return g * y
+
+
+# --- The activations of model zoos. PyTorch has no kernel of its own for these: each follows
+# PyTorch's autograd through the formula its library writes (Transformers', timm's), except
+# where that formula's gradient is NaN where the derivative has a limit (+-inf, underflow):
+# there, the limit.
+
+
+def _sigmoid_without_abs(x: Any, xp: Any) -> Any:
+    """stable_sigmoid's value, written without |x|: differentiated again (a second
+    derivative), autograd takes |x|'s derivative at 0 as 0 (PyTorch) or 1 (JAX), and
+    stable_sigmoid's derivative at 0 came out 0 on one backend and 1/4 on the other."""
+    above = xp.where(x >= 0, x, xp.zeros_like(x))
+    below = xp.where(x >= 0, xp.zeros_like(x), x)  # NaN stays NaN
+    e = xp.exp(below)
+    return xp.where(x >= 0, 1.0 / (1.0 + xp.exp(-above)), e / (1.0 + e))
+
+
+def quick_gelu(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # s + 1.702 x s (1 - s), s = sigmoid(1.702 x); x clipped where s saturates, which gives
+    # the limits 0 and 1 at -inf and +inf (autograd through x * sigmoid(1.702 x): NaN there).
+    limit = _numerics.QUICK_GELU_CLIP
+    c = xp.where(x < -limit, xp.full_like(x, -limit), xp.where(x > limit, limit, x))
+    s = _sigmoid_without_abs(1.702 * c, xp)
+    return g * (s + (1.702 * c) * (s * (1.0 - s)))
+
+
+def relu2(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # 2 relu(x): 0 at and below 0, NaN at NaN (which is not <= 0), +inf beyond half the max.
+    # The slope is selected before it multiplies g (JAX transposes a where() over g-dependent
+    # branches by multiplying both: -inf * 0 would be NaN).
+    # g (2 x), as PyTorch's autograd of torch.square(relu(x)) (Transformers' relu2): +-inf
+    # from x = max / 2 even where the exact g 2 x is finite (a known difference of the
+    # conformance suite). The slope is selected before it multiplies g (JAX transposes a
+    # where() over g-dependent branches by multiplying both: -inf * 0 would be NaN).
+    kept = xp.where(x <= 0, xp.zeros_like(x), x)
+    return g * xp.where(x <= 0, xp.zeros_like(x), _numerics.times(kept, 2.0, xp))
+
+
+def laplace(x: Any, y: Any, g: Any, xp: Any, mu: float, sigma: float) -> Any:
+    # phi(z) / sigma, z = (x - mu) / sigma, clipped where exp(-z^2 / 2) is 0 in every dtype.
+    # Times 1 / sigma rather than over sigma: XLA makes that rewrite itself, and exp(-z^2 / 2)
+    # turns z's last bit into up to 2 z^2 ULP (170 at z = 13), so every backend must round z
+    # alike for jax.grad, torch autograd and multiact.vjp to agree.
+    # Clipped by selections, which NaN passes, so that its second derivative is NaN at NaN
+    # on every backend (torch.clamp's derivative is 0 there).
+    reach = _numerics.as_param(_numerics.LAPLACE_CLIP * sigma, x.dtype, xp)
+    return g * laplace_slope(x - _numerics.as_param(mu, x.dtype, xp), sigma, reach, xp)
+
+
+def laplace_slope(d: Any, sigma: Any, reach: Any, xp: Any) -> Any:
+    """phi(z) / sigma for d = x - mu, clipped to +-reach (``reach`` and ``sigma`` numbers or
+    0-d arrays: multiact._traced's parameters)."""
+    zero = xp.zeros_like(d)
+    d = xp.where(d < -reach, zero - reach, xp.where(d > reach, zero + reach, d))
+    z = d * (1.0 / sigma)
+    return xp.exp(-0.5 * (z * z)) / (sigma * math.sqrt(2.0 * math.pi))
+
+
+def clipped_gelu(x: Any, y: Any, g: Any, xp: Any, min_val: float, max_val: float) -> Any:
+    # torch.clip's backward passes the gradient where min_val <= gelu(x) <= max_val, both ends
+    # included (hardtanh's excludes them), and 0 elsewhere; GELU's backward then makes it NaN
+    # at NaN. +-inf are clipped or GELU's limit, 0: the derivative's limit there is 0, where
+    # PyTorch's gelu backward gives NaN (inf * 0).
+    low = _numerics.as_param(min_val, x.dtype, xp)
+    high = _numerics.as_param(max_val, x.dtype, xp)
+    return clipped_gelu_between(x, g, xp, low, high)
+
+
+def clipped_gelu_between(x: Any, g: Any, xp: Any, low: Any, high: Any) -> Any:
+    """clipped_gelu's vector-Jacobian product with the bounds as they compare with x's values
+    (numbers, or multiact._traced's 0-d arrays)."""
+    unclipped = _numerics.clipped_gelu_unclipped(x, xp)
+    inside = (unclipped >= low) & (unclipped <= high) & xp.isfinite(x)
+    slope = xp.where(inside, _special.gelu_exact_grad(_finite(x, xp), xp), xp.zeros_like(x))
+    return g * xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)
+
+
+def hard_mish(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # timm's backward: 0 below -2, x + 1 on [-2, 0] (so -1 at -2, PyTorch's clamp convention),
+    # 1 above; NaN at NaN (timm's gives 0 there). The slope is selected before it multiplies
+    # g (see hardswish).
+    # Selections, not a clip, so that the slope's own derivative (the second derivative) is 1
+    # at -2 and 0 on every backend: JAX's clip gives 1/2 at its ends.
+    inner = xp.where(x >= -2.0, x + 1.0, xp.zeros_like(x))
+    slope = xp.where(x > 0, xp.ones_like(x), inner)
+    return g * xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)
+
+
+def sqrtsoftplus(x: Any, y: Any, g: Any, xp: Any) -> Any:
+    # PyTorch's autograd of sqrt(softplus(x)): sigmoid(x) / (2 sqrt(softplus(x))), and
+    # 1 / (2 sqrt(x)) where softplus is x (above 20; at 20 the first). Below -40 it is
+    # exp(x / 2) / 2 to every digit: 0 at -inf and finite where softplus underflows, where
+    # PyTorch's is inf * 0 = NaN.
+    linear, exponential, softplus_, large = _numerics.sqrtsoftplus_parts(x, xp)
+    middle = xp.where(linear | exponential, xp.zeros_like(x), x)
+    inner = _sigmoid_without_abs(middle, xp) / (2.0 * xp.sqrt(softplus_))
+    tail = 0.5 * xp.exp(xp.where(exponential, x, xp.zeros_like(x)) / 2.0)
+    slope = xp.where(linear, 0.5 / xp.sqrt(large), xp.where(exponential, tail, inner))
+    return g * slope
+
+
+def _rounded(value: float, x: Any, xp: Any) -> float:
+    """``value`` rounded to x's dtype (float32 or float64 here: the derivatives see x widened)."""
+    if _numerics.float_bits(x, xp) == 64:
+        return value
+    return struct.unpack("f", struct.pack("f", value))[0] if abs(value) < 3.4e38 else value
+
+
+def xielu(
+    x: Any, y: Any, g: Any, xp: Any, alpha_p: float, alpha_n: float, beta: float, eps: float
+) -> Any:
+    # x > 0: 2 alpha_p x + beta. x <= 0: alpha_n (d/dx expm1(min(x, eps)) - 1) + beta, where
+    # d/dx min(x, eps) is PyTorch's for torch.min: 1 below eps, 0 above, 1/2 at the tie. At
+    # -inf beta - alpha_n (PyTorch's autograd: NaN, from the unselected branch's 0 * -inf).
+    # The branch is x < eps for eps as given: where eps is not a value of x's dtype, no x
+    # ties with it, and x equal to eps rounded is on the side the rounding went.
+    rounded = _rounded(eps, x, xp)
+    eps = _numerics.as_param(eps, x.dtype, xp)
+    below = (x <= rounded) if rounded < eps else (x < rounded)
+    e = xp.exp(xp.where(below, x, xp.full_like(x, rounded)))
+    tie = x == rounded if rounded == eps else xp.zeros_like(below)
+    e = xp.where(below, e, xp.where(tie, 0.5 * e, xp.zeros_like(e)))
+    negative = alpha_n * (e - 1.0) + beta
+    positive = _numerics.times(xp.where(x > 0, x, xp.zeros_like(x)), 2.0 * alpha_p, xp) + beta
+    slope = xp.where(x > 0, positive, negative)
+    return g * xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)

@@ -20,9 +20,15 @@ from . import nn as _nn
 
 __all__ = ["NEUTRAL", "build", "signature"]
 
-#: Every ``multiact.nn`` class (Softmax2d included), in ``multiact.nn.__all__``'s order.
+#: Modules of ``multiact.nn`` that the families leave out: ``XIELU`` is Transformers' module,
+#: whose learnable parameters are softplus-parameterised and initialised in bfloat16 as
+#: Transformers does; a family's module would have to train them as Transformers does, which
+#: :func:`multiact.xielu` with the framework's own parameters already allows.
+NOT_IN_FAMILIES = frozenset({"Module", "XIELU"})
+
+#: Every other ``multiact.nn`` class (Softmax2d included), in ``multiact.nn.__all__``'s order.
 NEUTRAL: tuple[type[_nn.Module], ...] = tuple(
-    getattr(_nn, name) for name in _nn.__all__ if name != "Module"
+    getattr(_nn, name) for name in _nn.__all__ if name not in NOT_IN_FAMILIES
 )
 
 

@@ -16,7 +16,7 @@ from ._dispatch import complex_kernel as _complex_kernel
 from ._dispatch import resolve as _resolve
 from ._typing import ArrayT, DTypeLike
 
-__all__ = ['celu', 'celu_', 'elu', 'elu_', 'exponential', 'gelu', 'glu', 'hard_shrink', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'hard_tanh', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'hardtanh_', 'identity', 'leaky_relu', 'leaky_relu_', 'linear', 'log1mexp', 'log_sigmoid', 'log_softmax', 'logsigmoid', 'mish', 'prelu', 'relu', 'relu6', 'relu_', 'rrelu', 'rrelu_', 'selu', 'selu_', 'sigmoid', 'silu', 'soft_shrink', 'soft_sign', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sparse_plus', 'sparse_sigmoid', 'sparsemax', 'squareplus', 'swish', 'tanh', 'tanh_shrink', 'tanhshrink', 'threshold', 'threshold_']
+__all__ = ['celu', 'celu_', 'clipped_gelu', 'elu', 'elu_', 'exponential', 'gelu', 'glu', 'hard_mish', 'hard_shrink', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'hard_tanh', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'hardtanh_', 'identity', 'laplace', 'leaky_relu', 'leaky_relu_', 'linear', 'log1mexp', 'log_sigmoid', 'log_softmax', 'logsigmoid', 'mish', 'prelu', 'quick_gelu', 'relu', 'relu2', 'relu6', 'relu_', 'rrelu', 'rrelu_', 'selu', 'selu_', 'sigmoid', 'silu', 'soft_shrink', 'soft_sign', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sparse_plus', 'sparse_sigmoid', 'sparsemax', 'sqrtsoftplus', 'squared_relu', 'squareplus', 'swish', 'tanh', 'tanh_shrink', 'tanhshrink', 'threshold', 'threshold_', 'xielu']
 
 _INF = float("inf")
 
@@ -2114,5 +2114,432 @@ def exponential(x: ArrayT) -> ArrayT:
     return kernel(x)
 
 
+def quick_gelu(x: ArrayT) -> ArrayT:
+    r"""QuickGELU: x * sigmoid(1.702 x), GELU's sigmoid approximation (CLIP).
 
-_BY_NAME = {"leaky_relu": leaky_relu, "rrelu": rrelu, "elu": elu, "celu": celu, "hardtanh": hardtanh, "hardshrink": hardshrink, "softshrink": softshrink, "softplus": softplus, "threshold": threshold, "squareplus": squareplus}
+    .. math::
+
+        \mathrm{quick\_gelu}(x) = x\,\sigma(1.702\,x)
+
+    Parameters
+    ----------
+    x : array
+        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
+        bool and complex arrays raise ``TypeError``.
+
+    Returns
+    -------
+    array
+        Same array type, device and dtype as ``x``, the shape of ``x``.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \sigma(1.702\,x) + 1.702\,x\,\sigma(1.702\,x)\,(1 - \sigma(1.702\,x))
+
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.QuickGELUActivation and timm's quick_gelu (both x *
+      torch.sigmoid(1.702 * x)), and the formula (mpmath).
+    - Both give NaN at -inf (-inf * 0) and, through autograd, a NaN gradient at +-inf; multiact
+      returns the limits: -0.0 at -inf, and gradients 0 and 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([1.0, -2.0, 3.0, -5.0])
+    >>> multiact.quick_gelu(x).round(4)
+    array([ 8.4580e-01, -6.4300e-02,  2.9819e+00, -1.0000e-03])
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = _resolve("quick_gelu", x)
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
+        _check_dtype("quick_gelu", x, "f", backend)
+    return backend.quick_gelu(x)
+
+
+def relu2(x: ArrayT) -> ArrayT:
+    r"""Squared ReLU: relu(x) ** 2 (Primer; Transformers' relu2).
+
+    .. math::
+
+        \mathrm{relu2}(x) = \max(x, 0)^2
+
+    Parameters
+    ----------
+    x : array
+        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
+        bool and complex arrays raise ``TypeError``.
+
+    Returns
+    -------
+    array
+        Same array type, device and dtype as ``x``, the shape of ``x``.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        2 \max(x, 0)
+
+    Gradient at kinks, PyTorch's convention: 0 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.ReLUSquaredActivation, torch.square(torch.relu(x)), and
+      the formula (mpmath). Its result is never -0.0 (the square of relu(-0.0) = -0.0 is +0.0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([1.0, -2.0, 3.0, -5.0])
+    >>> multiact.relu2(x)
+    array([1., 0., 9., 0.])
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = _resolve("relu2", x)
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
+        _check_dtype("relu2", x, "f", backend)
+    return backend.relu2(x)
+
+squared_relu = relu2
+
+def laplace(x: ArrayT, mu: float = 0.707107, sigma: float = 0.282095) -> ArrayT:
+    r"""The Laplace activation of MEGA: the normal CDF of (x - mu) / sigma.
+
+    .. math::
+
+        \mathrm{laplace}(x) = \frac{1}{2}\left(1 + \mathrm{erf}\left(\frac{x - \mu}{\sigma \sqrt 2}\right)\right)
+
+    Parameters
+    ----------
+    x : array
+        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
+        bool and complex arrays raise ``TypeError``.
+    mu : float, default 0.707107
+        The centre: where the output is 1/2.
+    sigma : float, default 0.282095
+        The width of the step. Must be positive.
+
+    Returns
+    -------
+    array
+        Same array type, device and dtype as ``x``, the shape of ``x``.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \frac{1}{\sigma \sqrt{2\pi}}\, e^{-(x - \mu)^2 / (2 \sigma^2)}
+
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.LaplaceActivation (mu=0.707107 and sigma=0.282095, MEGA's
+      sqrt(1/2) and sqrt(1/(4 pi)) to six digits), and the formula (mpmath).
+    - Transformers computes 0.5 * (1 + erf(z)), which cancels left of mu (every x < -0.72 gives 0 in
+      float32, 1e-9 absolute); multiact computes 0.5 * erfc(-z), accurate to a few ULP there.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([1.0, -2.0, 3.0, -5.0])
+    >>> multiact.laplace(x / 4).round(4)
+    array([0.0526, 0.    , 0.5604, 0.    ])
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = _resolve("laplace", x)
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
+        _check_dtype("laplace", x, "f", backend)
+    if type(mu) is not float or not -_INF < mu < _INF:
+        if _checks.is_array(mu):
+            return _with_arrays("laplace", x, backend, mu, sigma)
+        mu = _checks.check_real("laplace", "mu", mu)
+    if type(sigma) is not float or not -_INF < sigma < _INF:
+        if _checks.is_array(sigma):
+            return _with_arrays("laplace", x, backend, mu, sigma)
+        sigma = _checks.check_real("laplace", "sigma", sigma)
+    if sigma <= 0:
+        raise _checks.constraint_error("laplace", "sigma", sigma, "positive")
+    return backend.laplace(x, mu, sigma)
+
+
+def clipped_gelu(x: ArrayT, min_val: float = -10.0, max_val: float = 10.0) -> ArrayT:
+    r"""The exact GELU clipped to [min_val, max_val] (Transformers' gelu_10).
+
+    .. math::
+
+        \mathrm{clipped\_gelu}(x) = \min(\max(x\,\Phi(x), \mathrm{min\_val}), \mathrm{max\_val})
+
+    Parameters
+    ----------
+    x : array
+        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
+        bool and complex arrays raise ``TypeError``.
+    min_val : float, default -10.0
+        The lowest output (GELU never goes below -0.17).
+    max_val : float, default 10.0
+        The highest output.
+
+    Returns
+    -------
+    array
+        Same array type, device and dtype as ``x``, the shape of ``x``.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \Phi(x) + x\,\varphi(x) \text{ where } \mathrm{min\_val} \le x\,\Phi(x) \le \mathrm{max\_val} \text{, else } 0
+
+    Gradient at kinks, PyTorch's convention: 1 at x = 10. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.ClippedGELUActivation(-10, 10) (gelu_10),
+      torch.clip(F.gelu(x), min, max), and the formula (mpmath). Its gradient is autograd's through
+      torch.clip: GELU's derivative where min_val <= gelu(x) <= max_val, both ends included, 0
+      elsewhere, NaN at NaN.
+    - Transformers gives NaN at -inf (PyTorch's gelu(-inf) is -inf * 0) and, in PyTorch's vectorised
+      loop, at +inf (clip(NaN)), with NaN gradients at +-inf; multiact returns the limits: clip(0) at
+      -inf, max_val at +inf, gradient 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([1.0, -2.0, 3.0, -5.0])
+    >>> multiact.clipped_gelu(x * 4).round(4)
+    array([ 3.9999, -0.    , 10.    , -0.    ])
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = _resolve("clipped_gelu", x)
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
+        _check_dtype("clipped_gelu", x, "f", backend)
+    if type(min_val) is not float or not -_INF < min_val < _INF:
+        if _checks.is_array(min_val):
+            return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
+        min_val = _checks.check_real("clipped_gelu", "min_val", min_val)
+    if type(max_val) is not float or not -_INF < max_val < _INF:
+        if _checks.is_array(max_val):
+            return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
+        max_val = _checks.check_real("clipped_gelu", "max_val", max_val)
+    if min_val > max_val:
+        raise _checks.order_error("clipped_gelu", "min_val", min_val, "max_val", max_val)
+    return backend.clipped_gelu(x, min_val, max_val)
+
+
+def hard_mish(x: ArrayT) -> ArrayT:
+    r"""Hard Mish: x * clamp(x + 2, 0, 2) / 2, Mish's piecewise-quadratic stand-in (timm).
+
+    .. math::
+
+        \mathrm{hard\_mish}(x) = \frac{x}{2} \min(\max(x + 2, 0), 2)
+
+    Parameters
+    ----------
+    x : array
+        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
+        bool and complex arrays raise ``TypeError``.
+
+    Returns
+    -------
+    array
+        Same array type, device and dtype as ``x``, the shape of ``x``.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        0 \ (x < -2);\ x + 1 \ (-2 \le x \le 0);\ 1 \ (x > 0)
+
+    Gradient at kinks, PyTorch's convention: -1 at x = -2; 1 at x = 0. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: timm's hard_mish (0.5 * x * (x + 2).clamp(0, 2), with its own backward: x + 1 on
+      [-2, 0], so -1 at x = -2), and the formula (mpmath).
+    - timm gives NaN at -inf (-inf * 0) and a gradient of 0 at NaN; multiact returns the limit,
+      -0.0, and a NaN gradient for NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([1.0, -2.0, 3.0, -5.0])
+    >>> multiact.hard_mish(x / 2)
+    array([ 0.5, -0.5,  1.5, -0. ])
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = _resolve("hard_mish", x)
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
+        _check_dtype("hard_mish", x, "f", backend)
+    return backend.hard_mish(x)
+
+
+def sqrtsoftplus(x: ArrayT) -> ArrayT:
+    r"""The square root of softplus (PyTorch's, linear beyond 20): DeepSeek V4's router score.
+
+    .. math::
+
+        \mathrm{sqrtsoftplus}(x) = \sqrt{\log(1 + e^{x})},\ \sqrt{x} \text{ where } x > 20
+
+    Parameters
+    ----------
+    x : array
+        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
+        bool and complex arrays raise ``TypeError``.
+
+    Returns
+    -------
+    array
+        Same array type, device and dtype as ``x``, the shape of ``x``.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \frac{\sigma(x)}{2 \sqrt{\mathrm{softplus}(x)}},\ \frac{1}{2\sqrt x} \text{ where } x > 20
+
+    Gradient at kinks, PyTorch's convention: 0.111803 at x = 20. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.SqrtSoftplusActivation, F.softplus(x).sqrt() with
+      PyTorch's threshold of 20, and the formula (mpmath).
+    - Where softplus underflows (x below -104 in float32, -745 in float64) PyTorch gives 0 and a NaN
+      gradient (0 * inf), and NaN at -inf; multiact returns exp(x / 2), the value to every digit, and
+      its derivative exp(x / 2) / 2 (0 at -inf).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([1.0, -2.0, 3.0, -5.0])
+    >>> multiact.sqrtsoftplus(x).round(4)
+    array([1.146 , 0.3563, 1.746 , 0.0819])
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = _resolve("sqrtsoftplus", x)
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
+        _check_dtype("sqrtsoftplus", x, "f", backend)
+    return backend.sqrtsoftplus(x)
+
+
+def xielu(x: ArrayT, alpha_p: float = 0.8, alpha_n: float = 0.8, beta: float = 0.5, eps: float = -1e-06) -> ArrayT:
+    r"""xIELU (Huang and Schlag, 2024): quadratic for x > 0, an integrated ELU below, with learnable coefficients.
+
+    .. math::
+
+        \mathrm{xielu}(x) = \alpha_p x^2 + \beta x \ (x > 0);\ \alpha_n\,(e^{\min(x, \epsilon)} - 1 - x) + \beta x \ (x \le 0)
+
+    Parameters
+    ----------
+    x : array
+        Floating dtype: float16, bfloat16, float32 or float64 (where the library has them); integer,
+        bool and complex arrays raise ``TypeError``.
+    alpha_p : float, default 0.8
+        The quadratic coefficient for x > 0 (Transformers learns it as a softplus).
+    alpha_n : float, default 0.8
+        The coefficient of the negative part (Transformers learns it as beta plus a softplus).
+    beta : float, default 0.5
+        The linear coefficient.
+    eps : float, default -1e-06
+        Where the negative part's exponential stops (x > eps).
+
+    Returns
+    -------
+    array
+        Same array type, device and dtype as ``x``, the shape of ``x``.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        2 \alpha_p x + \beta \ (x > 0);\ \alpha_n\,(e^{x} - 1) + \beta \ (x < \epsilon);\ \beta - \alpha_n \ (\epsilon < x \le 0)
+
+    Gradient at kinks, PyTorch's convention: 0.0999996 at x = -1e-06; -0.3 at x = 0. torch autograd,
+    ``jax.grad`` and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.XIELUActivation (its Python form), and the formula
+      (mpmath). multiact.xielu takes the coefficients themselves; multiact.nn.XIELU keeps
+      Transformers' parameters (softplus-parameterised alpha_p and alpha_n, initialised in bfloat16 as
+      Transformers does).
+    - Transformers gives NaN at -inf (inf - inf) and a NaN gradient there; multiact returns the
+      limits (+inf and beta - alpha_n for alpha_n > beta). At x = eps the gradient is PyTorch's for
+      torch.min at a tie: half of exp(eps) there.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact
+    >>> x = np.array([1.0, -2.0, 3.0, -5.0])
+    >>> multiact.xielu(x).round(4)
+    array([ 1.3   , -0.0917,  8.7   ,  0.7054])
+    """
+    try:
+        backend = _BACKENDS[type(x)]
+    except KeyError:
+        backend = _resolve("xielu", x)
+    if (floats := backend.FLOATS) is not None and x.dtype not in floats:
+        _check_dtype("xielu", x, "f", backend)
+    if type(alpha_p) is not float or not -_INF < alpha_p < _INF:
+        if _checks.is_array(alpha_p):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+        alpha_p = _checks.check_real("xielu", "alpha_p", alpha_p)
+    if type(alpha_n) is not float or not -_INF < alpha_n < _INF:
+        if _checks.is_array(alpha_n):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+        alpha_n = _checks.check_real("xielu", "alpha_n", alpha_n)
+    if type(beta) is not float or not -_INF < beta < _INF:
+        if _checks.is_array(beta):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+        beta = _checks.check_real("xielu", "beta", beta)
+    if type(eps) is not float or not -_INF < eps < _INF:
+        if _checks.is_array(eps):
+            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+        eps = _checks.check_real("xielu", "eps", eps)
+    return backend.xielu(x, alpha_p, alpha_n, beta, eps)
+
+
+
+_BY_NAME = {"leaky_relu": leaky_relu, "rrelu": rrelu, "elu": elu, "celu": celu, "hardtanh": hardtanh, "hardshrink": hardshrink, "softshrink": softshrink, "softplus": softplus, "threshold": threshold, "squareplus": squareplus, "laplace": laplace, "clipped_gelu": clipped_gelu, "xielu": xielu}

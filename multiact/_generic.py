@@ -20,6 +20,7 @@ from . import _checks, _special
 from ._constants import SELU_ALPHA, SELU_SCALE
 from ._namespace import namespace
 from ._numerics import (
+    LAPLACE_CLIP,
     LN2,
     TANHSHRINK_P,
     TANHSHRINK_Q,
@@ -28,6 +29,7 @@ from ._numerics import (
     celu_negative,
     channel_weight,
     clamp,
+    clipped_gelu_unclipped,
     dtype_kind,
     exp_capped,
     finish,
@@ -44,6 +46,7 @@ from ._numerics import (
     mish_factor,
     nan_rows,
     overflows,
+    quick_gelu_sigmoid,
     root_limit,
     rowwise,
     rrelu_rng,
@@ -52,8 +55,11 @@ from ._numerics import (
     softmax_parts,
     sort_descending,
     sparsemax_shifted,
+    sqrtsoftplus_parts,
+    square_limit,
     stable_sigmoid,
     times,
+    vanishing_at_minus_inf,
     widen,
 )
 
@@ -493,6 +499,93 @@ def log1mexp(x: Any) -> Any:
 def exponential(x: Any) -> Any:
     xp = namespace(x)
     return finish("exponential", x, exp_capped(widen(x, xp), xp), xp)
+
+
+# --- The activations of model zoos (Transformers, timm) that the frameworks lack.
+
+
+def quick_gelu(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    y = vanishing_at_minus_inf(w, quick_gelu_sigmoid(w, xp), xp)
+    return finish("quick_gelu", x, y, xp)
+
+
+def relu2(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    r = xp.where(w <= 0, xp.zeros_like(w), w)  # NaN stays; -0.0 becomes +0.0
+    big = r >= square_limit(w.dtype, xp)
+    r = xp.where(big, xp.zeros_like(r), r)
+    return finish("relu2", x, xp.where(big, xp.full_like(r, xp.inf), r * r), xp)
+
+
+def laplace(x: Any, mu: float, sigma: float) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    scale = sigma * math.sqrt(2.0)
+    # Phi((x - mu) / sigma) = erfc((mu - x) / (sigma sqrt 2)) / 2: erfc keeps the left tail
+    # accurate, where 1 + erf cancels. The difference is clipped before the division, which
+    # then cannot overflow; where erfc saturates, the clip changes nothing.
+    reach = as_param(LAPLACE_CLIP * scale, w.dtype, xp)
+    d = xp.clip(as_param(mu, w.dtype, xp) - w, -reach, reach)
+    return finish("laplace", x, 0.5 * _special.erfc(d / scale, xp), xp)
+
+
+def clipped_gelu(x: Any, min_val: float, max_val: float) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    low, high = as_param(min_val, w.dtype, xp), as_param(max_val, w.dtype, xp)
+    y = clamp(clipped_gelu_unclipped(w, xp), low, high, xp)
+    return finish("clipped_gelu", x, y, xp)
+
+
+def hard_mish(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    # timm's (0.5 x) clamp(x + 2, 0, 2), for its rounding; the clamp keeps NaN.
+    c = clamp(w + 2.0, 0.0, 2.0, xp)
+    return finish("hard_mish", x, vanishing_at_minus_inf(0.5 * w, c, xp), xp)
+
+
+def sqrtsoftplus(x: Any) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    linear, exponential, softplus_, large = sqrtsoftplus_parts(w, xp)
+    tail = xp.exp(xp.where(exponential, w, xp.zeros_like(w)) / 2.0)  # 0 at -inf
+    y = xp.where(linear, xp.sqrt(large), xp.where(exponential, tail, xp.sqrt(softplus_)))
+    return finish("sqrtsoftplus", x, y, xp)
+
+
+def _xielu_formula(
+    alpha_p: float, alpha_n: float, beta: float, eps: float
+) -> Callable[[Any, Any], Any]:
+    def formula(w: Any, xp: Any) -> Any:
+        # x > 0: x (alpha_p x + beta), which overflows to the infinity of alpha_p x^2 where
+        # that dominates (alpha_p x^2 + beta x could be inf - inf).
+        if alpha_p != 0:
+            positive = w * (alpha_p * w + beta)
+        else:
+            positive = times(w, beta, xp) if beta != 0 else xp.zeros_like(w)
+        # x <= 0: alpha_n (expm1(min(x, eps)) - x) + beta x, written as alpha_n expm1(...) +
+        # (beta - alpha_n) x: at -inf that is the limit, where the literal form is inf - inf.
+        negative = alpha_n * xp.expm1(xp.where(w < eps, w, xp.full_like(w, eps)))
+        if beta != alpha_n:
+            negative = negative + (beta - alpha_n) * w
+        y = xp.where(w > 0, positive, negative)
+        return xp.where(xp.isnan(w), w, y)
+
+    return formula
+
+
+def xielu(x: Any, alpha_p: float, alpha_n: float, beta: float, eps: float) -> Any:
+    xp = namespace(x)
+    w = widen(x, xp)
+    args = (as_factor(v, w.dtype, xp) for v in (alpha_p, alpha_n, beta))
+    formula = _xielu_formula(*args, as_param(eps, w.dtype, xp))
+    # Quietly: the unselected branch overflows or is inf - inf at +-inf, and the selected one
+    # overflows to the right infinity beyond the dtype's range, which NumPy would warn about.
+    return finish("xielu", x, _quietly(formula, w, xp), xp)
 
 
 # --- Functions of an axis.

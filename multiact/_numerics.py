@@ -10,7 +10,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
-from . import _checks
+from . import _checks, _special
 from ._namespace import namespace
 
 __all__ = [
@@ -18,8 +18,12 @@ __all__ = [
     "FLOAT16_MAX",
     "FLOAT16_OVERFLOW",
     "GELU_TANH_CLIP",
+    "LAPLACE_CLIP",
     "LN2",
     "MISH_CLIP",
+    "QUICK_GELU_CLIP",
+    "SQRTSOFTPLUS_EXPONENTIAL",
+    "SQRTSOFTPLUS_LINEAR",
     "SQRT_2_OVER_PI",
     "TANHSHRINK_P",
     "TANHSHRINK_Q",
@@ -28,6 +32,7 @@ __all__ = [
     "celu_negative",
     "channel_weight",
     "clamp",
+    "clipped_gelu_unclipped",
     "dtype_kind",
     "exp_capped",
     "finish",
@@ -44,6 +49,7 @@ __all__ = [
     "mish_factor",
     "nan_rows",
     "overflows",
+    "quick_gelu_sigmoid",
     "root_limit",
     "rowwise",
     "rrelu_rng",
@@ -53,8 +59,11 @@ __all__ = [
     "softmax_parts",
     "sort_descending",
     "sparsemax_shifted",
+    "sqrtsoftplus_parts",
+    "square_limit",
     "stable_sigmoid",
     "times",
+    "vanishing_at_minus_inf",
     "widen",
 ]
 
@@ -492,3 +501,54 @@ def sort_descending(x: Any, axis: int, xp: Any) -> Any:
         # torch.onnx.export cannot translate; without it, it becomes ONNX's TopK.
         return x.sort(dim=axis, descending=True).values
     return xp.sort(x, axis=axis, descending=True)
+
+
+# --- The activations of model zoos (Transformers, timm) that the frameworks lack.
+
+#: quick_gelu's argument is clipped to this: beyond it sigmoid(1.702 x) is exactly 0 or 1 in
+#: every dtype (exp(-1702) underflows float64), and 1.702 x cannot overflow.
+QUICK_GELU_CLIP = 1000.0
+#: sqrtsoftplus is sqrt(x) above PyTorch's softplus threshold, and exp(x / 2) below this (where
+#: log1p(e^x) = e^x (1 - e^x / 2 ...) to every float64 digit), which keeps its value where
+#: softplus itself underflows.
+SQRTSOFTPLUS_LINEAR = 20.0
+SQRTSOFTPLUS_EXPONENTIAL = -40.0
+#: laplace's standardised argument is clipped to +-this: erfc is 0 and 2 beyond it in every
+#: dtype, and the division cannot overflow.
+LAPLACE_CLIP = 40.0
+
+
+def vanishing_at_minus_inf(w: Any, factor: Any, xp: Any) -> Any:
+    """``w * factor`` for a factor that vanishes as w -> -inf fast enough that the product
+    does: -0.0 at -inf, the limit, where the product would be -inf * 0 = NaN (quick_gelu,
+    hard_mish; PyTorch's silu keeps the NaN of its formula)."""
+    minus_inf = w == -xp.inf
+    y = xp.where(minus_inf, xp.zeros_like(w), w) * factor
+    return xp.where(minus_inf, xp.full_like(y, -0.0), y)
+
+
+def quick_gelu_sigmoid(w: Any, xp: Any) -> Any:
+    """sigmoid(1.702 x), with x clipped where it saturates."""
+    c = xp.clip(w, -QUICK_GELU_CLIP, QUICK_GELU_CLIP)
+    return stable_sigmoid(1.702 * c, xp)
+
+
+def square_limit(dtype: Any, xp: Any) -> float:
+    """The power of two from which a square overflows ``dtype`` (2**64 for float32)."""
+    return 2.0 ** (math.frexp(float(xp.finfo(dtype).max))[1] // 2)
+
+
+def clipped_gelu_unclipped(w: Any, xp: Any) -> Any:
+    """The exact GELU with its limit, -0.0, at -inf (PyTorch's gelu(-inf) is -inf * 0 = NaN)."""
+    y = _special.gelu_exact(w, xp)
+    return xp.where(w == -xp.inf, xp.full_like(y, -0.0), y)
+
+
+def sqrtsoftplus_parts(w: Any, xp: Any) -> tuple[Any, Any, Any, Any]:
+    """``(linear, exponential, softplus, x)`` for sqrtsoftplus and its derivative: the masks
+    of x above 20 and below -40, log1p(exp(x)) between them (computed there only; NaN stays
+    NaN), and x itself in the linear branch (1 elsewhere)."""
+    linear = w > SQRTSOFTPLUS_LINEAR
+    exponential = w < SQRTSOFTPLUS_EXPONENTIAL
+    middle = xp.where(linear | exponential, xp.zeros_like(w), w)
+    return linear, exponential, xp.log1p(xp.exp(middle)), xp.where(linear, w, xp.ones_like(w))

@@ -426,7 +426,70 @@ def guide() -> str:
         if recipes:
             lines += ["Differences verified on the installed frameworks, and the recipes:", ""]
             lines += [*_recipe_rows(recipes), ""]
+    lines += _conventions_section()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _conventions_section() -> list[str]:
+    """The names of every convention (multiact._conventions), and where one name means
+    different functions in different libraries."""
+    from ._conventions import CONVENTIONS, LIBRARIES, Meaning
+
+    lines = [
+        "## Activation names of the model zoos",
+        "",
+        "`multiact.get(name, convention=...)` returns the function a library means by a name, "
+        "with that library's defaults, on every backend; `multiact.nn.get` the module "
+        "(learnable parameters initialised as the library does). The tables below are "
+        "`multiact/_conventions.py`, checked against the libraries themselves by "
+        "`tests/test_conventions.py` (forward on NumPy, PyTorch and JAX arrays, float32 and "
+        "float64, with extremes, zeros, infinities and NaN; torch autograd for Transformers "
+        "and timm). *Differs at* lists the special inputs where the library's answer is not "
+        "multiact's, and why in the note.",
+        "",
+        "### One name, several functions",
+        "",
+        "| name | " + " | ".join(CONVENTIONS) + " |",
+        "|---|" + "---|" * len(CONVENTIONS),
+    ]
+    libraries = [c for c in CONVENTIONS if c != "torch"]
+
+    def function(m: Meaning) -> tuple[object, ...]:
+        """What is computed: the activation, its parameters with the registry's defaults
+        filled in, or the module's initial parameters."""
+        a = ACTIVATIONS[m.activation]
+        params = {p.name: p.default for p in a.params if p.kind in ("real", "choice", "axis")}
+        params.update(m.params)
+        return (m.activation, sorted(params.items(), key=str), sorted((m.init or {}).items()))
+
+    names = sorted({n for c in libraries for n in CONVENTIONS[c]}, key=str.lower)
+    for name in names:
+        found = {c: CONVENTIONS[c][name] for c in CONVENTIONS if name in CONVENTIONS[c]}
+        if len({repr(function(m)) for m in found.values()}) < 2:
+            continue
+        cells = [_code(found[c].describe()) if c in found else "—" for c in CONVENTIONS]
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Under `convention='torch'` (the default) every name is multiact's own: PyTorch's "
+        "semantics, so `multiact.get('gelu')` is the exact GELU.",
+        "",
+    ]
+    for convention in libraries:
+        library, how = LIBRARIES[convention]
+        lines += [
+            f"### {library} (`convention={convention!r}`)",
+            "",
+            f"Called in the library as `{how}`.",
+            "",
+            "| name | multiact computes | differs at | note |",
+            "|---|---|---|---|",
+        ]
+        for name, m in sorted(CONVENTIONS[convention].items(), key=lambda kv: kv[0].lower()):
+            differs = ", ".join(m.differs_at)
+            lines.append(f"| `{name}` | `{m.describe()}` | {differs} | {m.note} |")
+        lines.append("")
+    return lines
 
 
 GUIDE_PATH = Path(__file__).resolve().parent.parent / "docs" / "porting.md"

@@ -310,7 +310,10 @@ _F32 = _Params(
 
 def _prepare(x: Array, xp: ModuleType) -> tuple[Array, _Params, Callable[[Array], Array]]:
     """Return x as float32/float64, its constants, and a cast back to its dtype."""
-    x = xp.asarray(x)
+    if not hasattr(x, "dtype"):
+        # Only what is not yet an array: torch.asarray of a tensor that requires grad (inside
+        # an autograd.Function's forward) warns that the result now requires grad too.
+        x = xp.asarray(x)
     dtype = x.dtype
     if dtype == xp.float64:
         return x, _F64, lambda r: r

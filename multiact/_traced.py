@@ -21,11 +21,12 @@ partial takes the side PyTorch's ``torch.clamp`` takes for a tensor bound (0 at 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import _checks, _derivatives
+from . import _checks, _derivatives, _special
 from ._registry import ACTIVATIONS
 
 __all__ = ["FORMULAS", "Formula", "call", "real_params"]
@@ -243,6 +244,105 @@ def _squareplus_partials(x: Any, y: Any, xp: Any, b: Any) -> tuple[Any]:
     return (1 / (4 * r),)
 
 
+# --- The activations of model zoos (Transformers' laplace, gelu_10 and xIELU).
+
+
+def _laplace_reach(sigma: Any) -> Any:
+    from ._numerics import LAPLACE_CLIP
+
+    return LAPLACE_CLIP * (sigma * math.sqrt(2.0))
+
+
+def _laplace_value(x: Any, xp: Any, mu: Any, sigma: Any) -> Any:
+    # As the kernel: erfc((mu - x) / (sigma sqrt 2)) / 2, the difference clipped where erfc
+    # saturates (selections, so that NaN stays NaN).
+    reach = _laplace_reach(sigma)
+    zero = xp.zeros_like(x)
+    d = mu - x
+    d = xp.where(d < -reach, zero - reach, xp.where(d > reach, zero + reach, d))
+    return 0.5 * _special.erfc(d / (sigma * math.sqrt(2.0)), xp)
+
+
+def _laplace_derivative(x: Any, y: Any, g: Any, xp: Any, mu: Any, sigma: Any) -> Any:
+    return g * _derivatives.laplace_slope(x - mu, sigma, _laplace_reach(sigma), xp)
+
+
+def _laplace_partials(x: Any, y: Any, xp: Any, mu: Any, sigma: Any) -> tuple[Any, Any]:
+    # y = Phi(z), z = (x - mu) / sigma: dy/dmu = -phi(z) / sigma, dy/dsigma = -z phi(z) / sigma
+    # (0 where z is clipped far out: phi is 0 there, and z finite).
+    slope = _derivatives.laplace_slope(x - mu, sigma, _laplace_reach(sigma), xp)
+    reach = _laplace_reach(sigma)
+    zero = xp.zeros_like(x)
+    d = x - mu
+    d = xp.where(d < -reach, zero - reach, xp.where(d > reach, zero + reach, d))
+    return -slope, -slope * (d / sigma)
+
+
+def _clipped_gelu_value(x: Any, xp: Any, min_val: Any, max_val: Any) -> Any:
+    from ._numerics import clipped_gelu_unclipped
+
+    return _hardtanh_value(clipped_gelu_unclipped(x, xp), xp, min_val, max_val)
+
+
+def _clipped_gelu_partials(x: Any, y: Any, xp: Any, min_val: Any, max_val: Any) -> tuple[Any, Any]:
+    from ._numerics import clipped_gelu_unclipped
+
+    return _hardtanh_partials(clipped_gelu_unclipped(x, xp), y, xp, min_val, max_val)
+
+
+def _clipped_gelu_derivative(x: Any, y: Any, g: Any, xp: Any, min_val: Any, max_val: Any) -> Any:
+    return _derivatives.clipped_gelu_between(x, g, xp, min_val, max_val)
+
+
+def _xielu_min(x: Any, xp: Any, eps: Any) -> tuple[Any, Any]:
+    """(min(x, eps), where x < eps) on the negative side."""
+    below = x < eps
+    return xp.where(below, x, xp.zeros_like(x) + eps), below
+
+
+def _xielu_linear(x: Any, xp: Any, alpha_n: Any, beta: Any) -> Any:
+    """(beta - alpha_n) x, 0 where that factor is 0 (at -inf too: the kernel's limit)."""
+    c = beta - alpha_n
+    return xp.where(c == 0, xp.zeros_like(x), xp.where(c == 0, xp.zeros_like(x), x) * c)
+
+
+def _xielu_value(x: Any, xp: Any, alpha_p: Any, alpha_n: Any, beta: Any, eps: Any) -> Any:
+    m, _ = _xielu_min(x, xp, eps)
+    negative = alpha_n * xp.expm1(m) + _xielu_linear(x, xp, alpha_n, beta)
+    positive = x * (alpha_p * xp.where(x > 0, x, xp.zeros_like(x)) + beta)
+    y = xp.where(x > 0, positive, negative)
+    return xp.where(xp.isnan(x), x, y)
+
+
+def _xielu_derivative(
+    x: Any, y: Any, g: Any, xp: Any, alpha_p: Any, alpha_n: Any, beta: Any, eps: Any
+) -> Any:
+    # _derivatives.xielu's slopes, with the parameters as arrays.
+    m, below = _xielu_min(x, xp, eps)
+    e = xp.exp(m)
+    e = xp.where(below, e, xp.where(x == eps, 0.5 * e, xp.zeros_like(e)))
+    negative = alpha_n * (e - 1.0) + beta
+    positive = 2.0 * alpha_p * xp.where(x > 0, x, xp.zeros_like(x)) + beta
+    slope = xp.where(x > 0, positive, negative)
+    return g * xp.where(xp.isnan(x), xp.full_like(x, xp.nan), slope)
+
+
+def _xielu_partials(
+    x: Any, y: Any, xp: Any, alpha_p: Any, alpha_n: Any, beta: Any, eps: Any
+) -> tuple[Any, Any, Any, Any]:
+    # x > 0: y = alpha_p x^2 + beta x; x <= 0: alpha_n (expm1(min(x, eps)) - x) + beta x, with
+    # torch.minimum's convention at the tie x = eps (half to each side).
+    zero = xp.zeros_like(x)
+    m, below = _xielu_min(x, xp, eps)
+    positive = x > 0
+    d_alpha_p = xp.where(positive, x * x, zero)
+    d_alpha_n = xp.where(positive, zero, xp.expm1(m) - x)
+    d_beta = x
+    e = alpha_n * xp.exp(m)
+    d_eps = xp.where(below | positive, zero, xp.where(x == eps, 0.5 * e, e))
+    return d_alpha_p, d_alpha_n, d_beta, d_eps
+
+
 FORMULAS: dict[str, Formula] = {
     "leaky_relu": Formula(
         lambda x, xp, slope: _leaky(x, slope, xp),
@@ -258,6 +358,9 @@ FORMULAS: dict[str, Formula] = {
     "threshold": Formula(_threshold_value, _threshold_partials, _derivatives.threshold),
     "softplus": Formula(_softplus_value, _softplus_partials, _softplus_derivative),
     "squareplus": Formula(_squareplus_value, _squareplus_partials, _squareplus_derivative),
+    "laplace": Formula(_laplace_value, _laplace_partials, _laplace_derivative),
+    "clipped_gelu": Formula(_clipped_gelu_value, _clipped_gelu_partials, _clipped_gelu_derivative),
+    "xielu": Formula(_xielu_value, _xielu_partials, _xielu_derivative),
 }
 
 

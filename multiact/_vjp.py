@@ -13,11 +13,13 @@ from typing import Any
 
 from . import _checks, _derivatives, _functional
 from ._dispatch import _BACKENDS, resolve
-from ._numerics import widen
+from ._numerics import FLOAT16_MAX, saturate_float16, widen
 from ._registry import Activation, lookup
 from ._typing import ArrayT
 
 __all__ = ["vjp"]
+
+_FLOAT16_MAX = FLOAT16_MAX
 
 
 def _activation_of(fn: str | Callable[..., Any]) -> Activation:
@@ -129,10 +131,15 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
         operands = [xp.reshape(v, (1,)) for v in operands]
     with quiet():
         grad = getattr(_derivatives, a.name)(*operands, xp, *math_args)
-    if zero_d:
-        grad = xp.reshape(grad, ())
-    if grad.dtype != x.dtype:
-        grad = xp.astype(grad, x.dtype)
+        if zero_d:
+            grad = xp.reshape(grad, ())
+        if grad.dtype != x.dtype:
+            # A gradient beyond float16's range is +-inf there (relu2's 2x), as in PyTorch;
+            # saturated first, as the forward kernels do, so that no library warns (Dask casts
+            # later, outside this context).
+            if xp.finfo(x.dtype).max == _FLOAT16_MAX:
+                grad = saturate_float16(grad, xp)
+            grad = xp.astype(grad, x.dtype)
     grad = xp.asarray(grad)  # NumPy ufuncs turn 0-d results into scalars...
     np = sys.modules.get("numpy")
     if np is not None and isinstance(x, np.generic):

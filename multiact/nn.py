@@ -18,7 +18,9 @@ framework the same classes exist as its modules, built from these: ``multiact.to
 ``multiact.keras.layers`` (docs/modules.md).
 
 The modules whose constructor is not the function's parameters (PReLU, RReLU) and
-Softmax2d are written by hand in ``multiact/_nn_custom.py``.
+Softmax2d are written by hand in ``multiact/_nn_custom.py``. ``get(name,
+convention=...)`` builds the module a library (Transformers, timm, Keras, Flax, jax.nn)
+means by an activation name (``multiact/_conventions.py``).
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from typing import Literal
 
 from . import _checks
 from . import _functional as _F
+from ._conventions import module_arguments as _module_arguments
 from ._module import Module
-from ._nn_custom import PReLU, RReLU, Softmax2d
+from ._nn_custom import XIELU, PReLU, RReLU, Softmax2d
 from ._typing import ArrayT
 
-__all__ = ['CELU', 'ELU', 'Exponential', 'GELU', 'GLU', 'Hardshrink', 'Hardsigmoid', 'Hardswish', 'Hardtanh', 'Identity', 'LeakyReLU', 'Log1mexp', 'LogSigmoid', 'LogSoftmax', 'Mish', 'Module', 'PReLU', 'RReLU', 'ReLU', 'ReLU6', 'SELU', 'SiLU', 'Sigmoid', 'Softmax', 'Softmax2d', 'Softmin', 'Softplus', 'Softshrink', 'Softsign', 'SparsePlus', 'SparseSigmoid', 'Sparsemax', 'Squareplus', 'Tanh', 'Tanhshrink', 'Threshold']
+__all__ = ['CELU', 'ClippedGELU', 'ELU', 'Exponential', 'GELU', 'GLU', 'HardMish', 'Hardshrink', 'Hardsigmoid', 'Hardswish', 'Hardtanh', 'Identity', 'Laplace', 'LeakyReLU', 'Log1mexp', 'LogSigmoid', 'LogSoftmax', 'Mish', 'Module', 'PReLU', 'QuickGELU', 'RReLU', 'ReLU', 'ReLU6', 'SELU', 'SiLU', 'Sigmoid', 'Softmax', 'Softmax2d', 'Softmin', 'Softplus', 'Softshrink', 'Softsign', 'SparsePlus', 'SparseSigmoid', 'Sparsemax', 'SqrtSoftplus', 'SquaredReLU', 'Squareplus', 'Tanh', 'Tanhshrink', 'Threshold', 'XIELU']
 
 
 def __dir__() -> list[str]:
@@ -1668,3 +1671,334 @@ class Exponential(Module):
 
     def forward(self, x: ArrayT) -> ArrayT:
         return _F.exponential(x)
+
+
+class QuickGELU(Module):
+    r"""QuickGELU: x * sigmoid(1.702 x), GELU's sigmoid approximation (CLIP). Module form of :func:`multiact.quick_gelu`.
+
+    PyTorch-style constructor signature, defaults and ``repr``; callable on NumPy, PyTorch, JAX and
+    array-API arrays.
+
+    .. math::
+
+        \mathrm{quick\_gelu}(x) = x\,\sigma(1.702\,x)
+
+    Parameters
+    ----------
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \sigma(1.702\,x) + 1.702\,x\,\sigma(1.702\,x)\,(1 - \sigma(1.702\,x))
+
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.QuickGELUActivation and timm's quick_gelu (both x *
+      torch.sigmoid(1.702 * x)), and the formula (mpmath).
+    - Both give NaN at -inf (-inf * 0) and, through autograd, a NaN gradient at +-inf; multiact
+      returns the limits: -0.0 at -inf, and gradients 0 and 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact.nn as nn
+    >>> nn.QuickGELU()
+    QuickGELU()
+    """
+
+    _activation = "quick_gelu"
+    _owner = "nn.QuickGELU"
+    _attributes = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def forward(self, x: ArrayT) -> ArrayT:
+        return _F.quick_gelu(x)
+
+
+class SquaredReLU(Module):
+    r"""Squared ReLU: relu(x) ** 2 (Primer; Transformers' relu2). Module form of :func:`multiact.relu2`.
+
+    PyTorch-style constructor signature, defaults and ``repr``; callable on NumPy, PyTorch, JAX and
+    array-API arrays.
+
+    .. math::
+
+        \mathrm{relu2}(x) = \max(x, 0)^2
+
+    Parameters
+    ----------
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        2 \max(x, 0)
+
+    Gradient at kinks, PyTorch's convention: 0 at x = 0. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.ReLUSquaredActivation, torch.square(torch.relu(x)), and
+      the formula (mpmath). Its result is never -0.0 (the square of relu(-0.0) = -0.0 is +0.0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact.nn as nn
+    >>> nn.SquaredReLU()
+    SquaredReLU()
+    """
+
+    _activation = "relu2"
+    _owner = "nn.SquaredReLU"
+    _attributes = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def forward(self, x: ArrayT) -> ArrayT:
+        return _F.relu2(x)
+
+
+class Laplace(Module):
+    r"""The Laplace activation of MEGA: the normal CDF of (x - mu) / sigma. Module form of :func:`multiact.laplace`.
+
+    PyTorch-style constructor signature, defaults and ``repr``; callable on NumPy, PyTorch, JAX and
+    array-API arrays.
+
+    .. math::
+
+        \mathrm{laplace}(x) = \frac{1}{2}\left(1 + \mathrm{erf}\left(\frac{x - \mu}{\sigma \sqrt 2}\right)\right)
+
+    Parameters
+    ----------
+    mu : float, default 0.707107
+        The centre: where the output is 1/2.
+    sigma : float, default 0.282095
+        The width of the step. Must be positive.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \frac{1}{\sigma \sqrt{2\pi}}\, e^{-(x - \mu)^2 / (2 \sigma^2)}
+
+    Gradient at kinks: none; the derivative above holds everywhere (NaN gives NaN).
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.LaplaceActivation (mu=0.707107 and sigma=0.282095, MEGA's
+      sqrt(1/2) and sqrt(1/(4 pi)) to six digits), and the formula (mpmath).
+    - Transformers computes 0.5 * (1 + erf(z)), which cancels left of mu (every x < -0.72 gives 0 in
+      float32, 1e-9 absolute); multiact computes 0.5 * erfc(-z), accurate to a few ULP there.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact.nn as nn
+    >>> nn.Laplace()
+    Laplace(mu=0.707107, sigma=0.282095)
+    """
+
+    _activation = "laplace"
+    _owner = "nn.Laplace"
+    _attributes = ('mu', 'sigma')
+
+    def __init__(self, mu: float = 0.707107, sigma: float = 0.282095) -> None:
+        self.mu = _checks.check_real(self._owner, "mu", mu)
+        self.sigma = _checks.check_real(self._owner, "sigma", sigma)
+        _checks.check_constraint(self._owner, "sigma", sigma, "positive")
+
+    def forward(self, x: ArrayT) -> ArrayT:
+        return _F.laplace(x, self.mu, self.sigma)
+
+
+class ClippedGELU(Module):
+    r"""The exact GELU clipped to [min_val, max_val] (Transformers' gelu_10). Module form of :func:`multiact.clipped_gelu`.
+
+    PyTorch-style constructor signature, defaults and ``repr``; callable on NumPy, PyTorch, JAX and
+    array-API arrays.
+
+    .. math::
+
+        \mathrm{clipped\_gelu}(x) = \min(\max(x\,\Phi(x), \mathrm{min\_val}), \mathrm{max\_val})
+
+    Parameters
+    ----------
+    min_val : float, default -10.0
+        The lowest output (GELU never goes below -0.17).
+    max_val : float, default 10.0
+        The highest output.
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \Phi(x) + x\,\varphi(x) \text{ where } \mathrm{min\_val} \le x\,\Phi(x) \le \mathrm{max\_val} \text{, else } 0
+
+    Gradient at kinks, PyTorch's convention: 1 at x = 10. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.ClippedGELUActivation(-10, 10) (gelu_10),
+      torch.clip(F.gelu(x), min, max), and the formula (mpmath). Its gradient is autograd's through
+      torch.clip: GELU's derivative where min_val <= gelu(x) <= max_val, both ends included, 0
+      elsewhere, NaN at NaN.
+    - Transformers gives NaN at -inf (PyTorch's gelu(-inf) is -inf * 0) and, in PyTorch's vectorised
+      loop, at +inf (clip(NaN)), with NaN gradients at +-inf; multiact returns the limits: clip(0) at
+      -inf, max_val at +inf, gradient 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact.nn as nn
+    >>> nn.ClippedGELU()
+    ClippedGELU(min_val=-10.0, max_val=10.0)
+    """
+
+    _activation = "clipped_gelu"
+    _owner = "nn.ClippedGELU"
+    _attributes = ('min_val', 'max_val')
+
+    def __init__(self, min_val: float = -10.0, max_val: float = 10.0) -> None:
+        self.min_val = _checks.check_real(self._owner, "min_val", min_val)
+        self.max_val = _checks.check_real(self._owner, "max_val", max_val)
+        if min_val > max_val:
+            raise _checks.order_error(self._owner, "min_val", min_val, "max_val", max_val)
+
+    def forward(self, x: ArrayT) -> ArrayT:
+        return _F.clipped_gelu(x, self.min_val, self.max_val)
+
+
+class HardMish(Module):
+    r"""Hard Mish: x * clamp(x + 2, 0, 2) / 2, Mish's piecewise-quadratic stand-in (timm). Module form of :func:`multiact.hard_mish`.
+
+    PyTorch-style constructor signature, defaults and ``repr``; callable on NumPy, PyTorch, JAX and
+    array-API arrays.
+
+    .. math::
+
+        \mathrm{hard\_mish}(x) = \frac{x}{2} \min(\max(x + 2, 0), 2)
+
+    Parameters
+    ----------
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        0 \ (x < -2);\ x + 1 \ (-2 \le x \le 0);\ 1 \ (x > 0)
+
+    Gradient at kinks, PyTorch's convention: -1 at x = -2; 1 at x = 0. torch autograd, ``jax.grad``
+    and :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: timm's hard_mish (0.5 * x * (x + 2).clamp(0, 2), with its own backward: x + 1 on
+      [-2, 0], so -1 at x = -2), and the formula (mpmath).
+    - timm gives NaN at -inf (-inf * 0) and a gradient of 0 at NaN; multiact returns the limit,
+      -0.0, and a NaN gradient for NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact.nn as nn
+    >>> nn.HardMish()
+    HardMish()
+    """
+
+    _activation = "hard_mish"
+    _owner = "nn.HardMish"
+    _attributes = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def forward(self, x: ArrayT) -> ArrayT:
+        return _F.hard_mish(x)
+
+
+class SqrtSoftplus(Module):
+    r"""The square root of softplus (PyTorch's, linear beyond 20): DeepSeek V4's router score. Module form of :func:`multiact.sqrtsoftplus`.
+
+    PyTorch-style constructor signature, defaults and ``repr``; callable on NumPy, PyTorch, JAX and
+    array-API arrays.
+
+    .. math::
+
+        \mathrm{sqrtsoftplus}(x) = \sqrt{\log(1 + e^{x})},\ \sqrt{x} \text{ where } x > 20
+
+    Parameters
+    ----------
+
+    Notes
+    -----
+    Derivative:
+
+    .. math::
+
+        \frac{\sigma(x)}{2 \sqrt{\mathrm{softplus}(x)}},\ \frac{1}{2\sqrt x} \text{ where } x > 20
+
+    Gradient at kinks, PyTorch's convention: 0.111803 at x = 20. torch autograd, ``jax.grad`` and
+    :func:`multiact.vjp` all give it through multiact.
+
+    Names elsewhere: PyTorch none; JAX none; Keras none.
+
+    - Reference: transformers.activations.SqrtSoftplusActivation, F.softplus(x).sqrt() with
+      PyTorch's threshold of 20, and the formula (mpmath).
+    - Where softplus underflows (x below -104 in float32, -745 in float64) PyTorch gives 0 and a NaN
+      gradient (0 * inf), and NaN at -inf; multiact returns exp(x / 2), the value to every digit, and
+      its derivative exp(x / 2) / 2 (0 at -inf).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import multiact.nn as nn
+    >>> nn.SqrtSoftplus()
+    SqrtSoftplus()
+    """
+
+    _activation = "sqrtsoftplus"
+    _owner = "nn.SqrtSoftplus"
+    _attributes = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def forward(self, x: ArrayT) -> ArrayT:
+        return _F.sqrtsoftplus(x)
+
+
+
+def get(name: str, *, convention: str = "torch", **kwargs: object) -> Module:
+    """The ``multiact.nn`` module a library means by an activation name, with its defaults.
+
+    ``convention`` as in :func:`multiact.get`; learnable parameters are initialised as that
+    library does (Flax's ``PReLU`` slope 0.01, PyTorch's, Transformers' and timm's 0.25;
+    Transformers' xIELU in bfloat16). Keyword arguments take the library's own spelling.
+
+    >>> import multiact.nn as nn
+    >>> nn.get("PReLU", convention="flax")
+    PReLU(num_parameters=1)
+    >>> nn.get("leaky_relu", convention="keras")
+    LeakyReLU(negative_slope=0.2)
+    """
+    cls, arguments = _module_arguments(name, convention, kwargs)
+    return globals()[cls](**arguments)

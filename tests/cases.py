@@ -106,7 +106,7 @@ def exact_reference(
         if np.isnan(v):
             return np.nan
         if np.isinf(v):
-            low, high = activation.limits
+            low, high = activation.limits_at(params)
             return high if v > 0 else low
         return float(activation.exact(mp, mp.mpf(float(v)), **kwargs))
 

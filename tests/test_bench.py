@@ -40,6 +40,7 @@ def test_quick_bench_writes_every_section(quick_report):
         "dispatch",
         "throughput",
         "memory",
+        "gradient",
     }
     assert _sections(quick_report, "-") == {"import"}
 
@@ -47,7 +48,44 @@ def test_quick_bench_writes_every_section(quick_report):
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_quick_bench_times_each_framework(quick_report, backend):
     pytest.importorskip(backend)
-    assert {"overhead", "dispatch", "throughput"} <= _sections(quick_report, backend)
+    assert {"overhead", "dispatch", "throughput", "gradient"} <= _sections(quick_report, backend)
+
+
+def test_quick_bench_records_the_cpu(quick_report):
+    machine = quick_report["machine"]
+    assert isinstance(machine["cpu_features"], list)
+    assert set(machine["numpy_dispatch"]) <= set(np._core._multiarray_umath.__cpu_dispatch__)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_training_step_compares_the_same_mlp(backend):
+    """One record per framework (quick: no torch.compile), each step changing its weights."""
+    pytest.importorskip(backend)
+    settings = _bench.Settings((backend,), ("gelu",), (1,), quick=True, rounds=2, min_time=0)
+    framework = "jax" if backend == "jax" else "torch"
+    mine, native = _bench._training_steps(framework)
+
+    def host(w):  # a copy: torch's step updates its weights in place
+        return w.numpy().copy() if backend == "torch" else np.array(w)
+
+    before = host(mine())
+    assert not np.array_equal(before, host(mine()))
+    assert host(native()).shape == before.shape
+    (record,) = _bench.run_training(backend, settings)
+    assert record.section == "training"
+    assert record.extra["framework"] == framework
+    assert record.ratio > 0
+    assert record.met == (record.ratio <= 1.03)
+
+
+@pytest.mark.parametrize("name", _bench.ACTIVATIONS)
+def test_numpy_gradient_reference_is_the_derivative(name):
+    """The hand-written derivatives the gradient section times are derivatives: they agree
+    with multiact.vjp away from the edges."""
+    pytest.importorskip("scipy")
+    mine, reference = _bench._gradient_calls(_bench._Backend("numpy"), name)
+    x = np.random.default_rng(1).uniform(-3, 3, _bench.GRADIENT_SHAPE).astype(np.float32)
+    np.testing.assert_allclose(reference(x), mine(x), rtol=2e-4, atol=2e-5)
 
 
 def test_quick_bench_records_are_complete(quick_report):
@@ -131,7 +169,7 @@ def test_a_quick_run_ends_with_a_verdict_that_says_how_far_to_trust_it(quick_rep
 
 @pytest.mark.parametrize(("check", "status"), [(False, 0), (True, 1)])
 def test_bench_exits_1_for_a_missed_target_only_with_check(monkeypatch, capsys, check, status):
-    # The timings of the committed run (43 targets missed), not a fresh run's: a missed target
+    # The timings of the committed run (52 targets missed), not a fresh run's: a missed target
     # on demand, whatever this machine's speed.
     report = _committed()
     assert _bench.missed(report)
@@ -140,8 +178,8 @@ def test_bench_exits_1_for_a_missed_target_only_with_check(monkeypatch, capsys, 
     assert main(argv) == status
     captured = capsys.readouterr()
     assert captured.out.startswith("multiact bench: numpy, torch, jax, dask; 1 activations")
-    assert "verdict: 92 of 135 targets met, 43 missed" in captured.out
-    assert ("exit status 1 (--check): 43 targets missed" in captured.err) is check
+    assert "verdict: 136 of 188 targets met, 52 missed" in captured.out
+    assert ("exit status 1 (--check): 52 targets missed" in captured.err) is check
 
 
 # --- Peak memory of the NumPy kernels: the output plus at most 1 MiB of scratch.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import doctest
+import inspect
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -312,6 +313,12 @@ def _module_kwargs(a: Activation, **params: object) -> dict:
     return {("dim" if k == "axis" else k): v for k, v in merged.items() if k != "weight"}
 
 
+def _constructor_takes(a: Activation, name: str) -> bool:
+    """Whether the module's constructor takes the function's parameter ``name``: not PReLU's
+    weight, nor XIELU's alpha_p and alpha_n (it takes Transformers' initial values)."""
+    return name in inspect.signature(_module_constructor(a)).parameters
+
+
 def _constructor_case(row: str, a: Activation, name: str, bad: object, label: str) -> object:
     """``row`` on the module's constructor given ``bad`` for parameter ``name``."""
     return _case(
@@ -338,7 +345,7 @@ def _parameter_cases(row: str, bad_values: dict[str, object], applies=lambda a, 
                     f"{target.name}-{a.name}-{name}-{label}",
                     target,
                 )
-            if a.name != "prelu":
+            if _constructor_takes(a, name):
                 yield _constructor_case(row, a, name, bad, label)
 
 
@@ -347,7 +354,8 @@ def _() -> Iterator[object]:
     yield from _parameter_cases("not-a-number", {"str": "0.5", "bool": True, "None": None})
     # A constructor takes numbers only (the library of an array is not known there).
     for a, name in _real_params():
-        yield _constructor_case("not-a-number", a, name, np.array(0.5), "array")
+        if _constructor_takes(a, name):
+            yield _constructor_case("not-a-number", a, name, np.array(0.5), "array")
 
 
 def _param_array(target: Target, values: object, dtype: str) -> object:

@@ -27,9 +27,9 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sdist, and the wheel built from it (as ``python -m build`` does by default)."""
     source = tmp_path_factory.mktemp("source")
     ignore = shutil.ignore_patterns(
-        ".git", "__pycache__", "*.egg-info", "build", "dist", ".*cache", ".venv", ".whl"
+        ".git", "__pycache__", "*.egg-info", "build", "dist", ".*cache", ".venv", ".whl", "*.so"
     )
-    files = ("pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "MANIFEST.in")
+    files = ("pyproject.toml", "setup.py", "README.md", "LICENSE", "CHANGELOG.md", "MANIFEST.in")
     for name in (*files, "multiact", "backends", "conformance"):
         path = ROOT / name
         if path.is_dir():
@@ -107,8 +107,18 @@ def test_sdist_has_the_license_changelog_and_every_package(sdist: Path):
         "multiact/py.typed",
         "backends/numpy.py",
         "conformance/targets.py",
+        # The compiled loops' source and their build (an sdist builds them where installed).
+        "setup.py",
+        "multiact/_ufuncs.c",
     ):
         assert expected in names
+
+
+def test_wheel_has_the_compiled_loops(wheel: Path):
+    """Built here, where gcc and Python's headers are: a wheel for this platform."""
+    names = zipfile.ZipFile(wheel).namelist()
+    assert [n for n in names if n.startswith("multiact/_ufuncs.") and n.endswith((".so", ".pyd"))]
+    assert "-none-any" not in wheel.name
 
 
 def test_license_is_bsd_3_clause():
