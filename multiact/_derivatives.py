@@ -348,13 +348,28 @@ def _sigmoid_without_abs(x: Any, xp: Any) -> Any:
     return xp.where(x >= 0, 1.0 / (1.0 + xp.exp(-above)), e / (1.0 + e))
 
 
+def _sigmoid_and_complement_without_abs(x: Any, xp: Any) -> tuple[Any, Any]:
+    """sigmoid(x) and 1 - sigmoid(x) = sigmoid(-x), each from its own side, without |x|.
+
+    1 - s computed as a difference cancels: a last-bit error in s (TensorFlow's graphs divide
+    with an approximate reciprocal, 1 / 1 being 1 - 2**-24 in float32) becomes a relative
+    error of up to 1e-4 in 1 - s where s is near 1."""
+    above = xp.where(x >= 0, x, xp.zeros_like(x))
+    below = xp.where(x >= 0, xp.zeros_like(x), x)  # NaN stays NaN
+    e_above, e_below = xp.exp(-above), xp.exp(below)
+    positive = x >= 0
+    s = xp.where(positive, 1.0 / (1.0 + e_above), e_below / (1.0 + e_below))
+    rest = xp.where(positive, e_above / (1.0 + e_above), 1.0 / (1.0 + e_below))
+    return s, rest
+
+
 def quick_gelu(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # s + 1.702 x s (1 - s), s = sigmoid(1.702 x); x clipped where s saturates, which gives
     # the limits 0 and 1 at -inf and +inf (autograd through x * sigmoid(1.702 x): NaN there).
     limit = _numerics.QUICK_GELU_CLIP
     c = xp.where(x < -limit, xp.full_like(x, -limit), xp.where(x > limit, limit, x))
-    s = _sigmoid_without_abs(1.702 * c, xp)
-    return g * (s + (1.702 * c) * (s * (1.0 - s)))
+    s, rest = _sigmoid_and_complement_without_abs(1.702 * c, xp)
+    return g * (s + (1.702 * c) * (s * rest))
 
 
 def relu2(x: Any, y: Any, g: Any, xp: Any) -> Any:

@@ -224,10 +224,13 @@ def test_mlx_dtypes_are_kept(activation, params, dtype):
 
 # --- multiact.nn on both.
 
+# XIELU's constructor takes Transformers' initial values (alpha_p_init...), not the function's
+# parameters, so its module is not the function with these params; tests/test_conventions.py
+# holds it to Transformers' own module.
 _NN = [
     pytest.param(a, params, id=a.name)
     for a, params in (p.values for p in TYPICAL)
-    if a.module is not None
+    if a.module is not None and a.name != "xielu"
 ]
 
 
