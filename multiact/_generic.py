@@ -521,7 +521,10 @@ def relu2(x: Any) -> Any:
 
 
 def laplace(x: Any, mu: float, sigma: float) -> Any:
-    xp = namespace(x)
+    return _laplace(x, mu, sigma, namespace(x))
+
+
+def _laplace(x: Any, mu: float, sigma: float, xp: Any) -> Any:
     w = widen(x, xp)
     scale = sigma * math.sqrt(2.0)
     # Phi((x - mu) / sigma) = erfc((mu - x) / (sigma sqrt 2)) / 2: erfc keeps the left tail
@@ -549,7 +552,10 @@ def hard_mish(x: Any) -> Any:
 
 
 def sqrtsoftplus(x: Any) -> Any:
-    xp = namespace(x)
+    return _sqrtsoftplus(x, namespace(x))
+
+
+def _sqrtsoftplus(x: Any, xp: Any) -> Any:
     w = widen(x, xp)
     linear, exponential, softplus_, large = sqrtsoftplus_parts(w, xp)
     tail = xp.exp(xp.where(exponential, w, xp.zeros_like(w)) / 2.0)  # 0 at -inf
@@ -579,7 +585,10 @@ def _xielu_formula(
 
 
 def xielu(x: Any, alpha_p: float, alpha_n: float, beta: float, eps: float) -> Any:
-    xp = namespace(x)
+    return _xielu(x, alpha_p, alpha_n, beta, eps, namespace(x))
+
+
+def _xielu(x: Any, alpha_p: float, alpha_n: float, beta: float, eps: float, xp: Any) -> Any:
     w = widen(x, xp)
     args = (as_factor(v, w.dtype, xp) for v in (alpha_p, alpha_n, beta))
     formula = _xielu_formula(*args, as_param(eps, w.dtype, xp))
