@@ -1,10 +1,11 @@
 """Native backends: each array library's own kernels, corrected to PyTorch's semantics.
 
-The contract every backend module keeps (``numpy.py``, ``torch.py``, ``jax.py``, ``dask.py``
-here, and the generic array-API backend ``multiact._generic``) is :class:`Backend`, written down
-once below; the native ones are listed once, in :data:`NATIVE_BACKENDS`, which dispatch, the
-command line and the tests read. Adding a native backend is one module here and one line in
-that table (and, for the conformance suite, one adapter in ``multiact.conformance.adapters``).
+The contract every backend module keeps (``numpy.py``, ``torch.py``, ``jax.py``, ``dask.py``,
+``tensorflow.py`` and ``mlx.py`` here, and the generic array-API backend ``multiact._generic``) is
+:class:`Backend`, written down once below; the native ones are listed once, in
+:data:`NATIVE_BACKENDS`, which dispatch, the command line and the tests read. Adding a native
+backend is one module here and one line in that table (and, for the conformance suite, one
+adapter in ``multiact.conformance.adapters``).
 
 Importing this package imports no array library: a backend module is imported only once an
 array of its library has been seen (its library is then in ``sys.modules`` already).
@@ -31,6 +32,8 @@ class Backend(Protocol):
     Optional: ``refuse(fn, x)``, called once per array type before it is cached, raises for
     arrays of the library that the kernels would silently get wrong (``numpy.matrix``); for a
     library with scalars (``NativeBackend.scalar_type``), ``asarray_of_scalar``;
+    ``negate(x)``, ``-x`` for a library whose ``-`` refuses unsigned integers (TensorFlow's),
+    which PyTorch's negation wraps around;
     ``with_array_params(name, x, *params)``, the kernel of ``name`` where real parameters are
     0-d arrays of the library (``multiact._traced``; without it they are read as numbers); and
     ``vjp(name, x, y, cotangent, params)``, ``multiact.vjp`` built by the backend once its
@@ -38,7 +41,8 @@ class Backend(Protocol):
     name; without it ``multiact._derivatives``' formulas run with the array's namespace).
     """
 
-    #: The backend's name: ``numpy``, ``torch``, ``jax``, ``dask`` or ``generic``.
+    #: The backend's name: ``numpy``, ``torch``, ``jax``, ``dask``, ``tensorflow``, ``mlx`` or
+    #: ``generic``.
     NAME: str
     #: The dtypes already seen to pass the float-only dtype check, so that the next call with
     #: one costs a set lookup (``dtype_kind`` costs a call, a tenth of a one-element kernel);
@@ -83,6 +87,14 @@ class NativeBackend:
     array_type: str
     #: The library's scalar class, computed as 0-d arrays and returned as scalars (NumPy's).
     scalar_type: str | None = None
+    #: Further array classes of the library that are not subclasses of ``array_type``
+    #: (TensorFlow's ``tf.Variable`` is no ``tf.Tensor``).
+    more_array_types: tuple[str, ...] = ()
+
+    @property
+    def array_types(self) -> tuple[str, ...]:
+        """Every array class of the library dispatch sends to this backend."""
+        return (self.array_type, *self.more_array_types)
 
     @property
     def module(self) -> str:
@@ -94,6 +106,8 @@ NATIVE_BACKENDS: tuple[NativeBackend, ...] = (
     NativeBackend("numpy", "numpy", "ndarray", scalar_type="generic"),
     NativeBackend("torch", "torch", "Tensor"),
     NativeBackend("jax", "jax", "Array"),
+    NativeBackend("tensorflow", "tensorflow", "Tensor", more_array_types=("Variable",)),
+    NativeBackend("mlx", "mlx.core", "array"),
     NativeBackend("dask", "dask", "array.Array"),
 )
 

@@ -55,6 +55,11 @@ class Adapter(ABC):
     #: multiact's native backend for these arrays, or None: the generic array-API one.
     native_backend: ClassVar[str | None] = None
     dtypes: ClassVar[tuple[str, ...]] = ("float16", "float32", "float64")
+    #: Its complex dtypes (MLX has no complex128).
+    complex_dtypes: ClassVar[tuple[str, ...]] = ("complex64", "complex128")
+    #: Arrays of the library can be written into (``inplace=True``); JAX arrays and TensorFlow
+    #: tensors cannot (a ``tf.Variable`` can: ``assign``).
+    mutable: ClassVar[bool] = True
     #: Where its arrays can live (``cpu``, ``cuda``).
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     #: Rough cost of a case relative to NumPy, to start the longest jobs first.
@@ -113,6 +118,10 @@ class Adapter(ABC):
     def device_of(self, y: Any) -> str:
         """Where the array ``y`` lives: ``cpu`` or ``cuda``."""
         return "cpu"
+
+    def dtype_name(self, dtype: Any) -> str:
+        """A dtype of the library by name: ``float32``, ``bfloat16``, ``int8``, ``complex64``."""
+        return str(dtype).rpartition(".")[2]
 
     def same_array_type(self, x: Any, y: Any) -> bool:
         """Does the result ``y`` have the array type of the input ``x`` (the output contract)?"""
@@ -216,6 +225,7 @@ class JaxAdapter(Adapter):
     dtypes = _FLOATS
     devices = ("cpu", "cuda")
     cost = 3.0
+    mutable = False
     # Slicing copies, and XLA compiles one shape-agnostic kernel per elementwise function.
     strided_views = False
     shape_agnostic_elementwise = True
@@ -276,6 +286,111 @@ def _jax_device(device: str) -> Any:
         return jax.devices("gpu")[0]
     except RuntimeError as error:
         raise RuntimeError(f"JAX has no GPU device: {error}") from None
+
+
+class TensorFlowAdapter(Adapter):
+    module = "tensorflow"
+    title = "TensorFlow"
+    # TensorFlow's CPU-only build installs the same module under another name.
+    distributions = ("tensorflow", "tensorflow-cpu")
+    native_backend = "tensorflow"
+    dtypes = _FLOATS
+    devices = ("cpu", "cuda")
+    cost = 4.0
+    mutable = False
+    # Slicing copies.
+    strided_views = False
+    has_autograd = True
+
+    def dtype_name(self, dtype: Any) -> str:
+        return self.namespace().as_dtype(dtype).name
+
+    def version(self) -> str | None:
+        for distribution in self.distributions:
+            try:
+                return importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        return None
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        tf = self.namespace()
+        numpy_dtype = tf.as_dtype(dtype).as_numpy_dtype
+        with tf.device(_tf_device(device)):
+            return tf.constant(np.asarray(values).astype(numpy_dtype))
+
+    def to_host(self, y: Any) -> Any:
+        return y.numpy()
+
+    def device_of(self, y: Any) -> str:
+        return "cuda" if ":GPU:" in y.device else "cpu"
+
+    def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return tape.gradient(y, x, output_gradients=g)
+
+    def gpu_problem(self) -> str | None:
+        import tensorflow as tf
+
+        return None if tf.config.list_physical_devices("GPU") else "TensorFlow finds no GPU"
+
+    def prepare(self) -> None:
+        import os
+
+        # TensorFlow's C++ start-up notes (oneDNN, CUDA drivers) on stderr, once per process.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    def single_thread(self) -> None:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(1)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # TensorFlow's runtime has started: too late, and harmless
+            pass
+
+
+def _tf_device(device: str | None) -> str:
+    return "/GPU:0" if device == "cuda" else "/CPU:0"
+
+
+class MLXAdapter(Adapter):
+    module = "mlx.core"
+    title = "MLX"
+    distributions = ("mlx",)
+    native_backend = "mlx"
+    # MLX has float64 on the CPU only, where its exp, tanh and others are float32's
+    # approximations (3.9e-6 relative for exp): not tested, as MLX's own float64 falls short.
+    dtypes = ("float16", "bfloat16", "float32")
+    complex_dtypes = ("complex64",)
+    cost = 1.5
+    has_autograd = True
+
+    def asarray(self, values: np.ndarray, dtype: str, device: str | None) -> Any:
+        mx = self.namespace()
+        values = np.asarray(values)
+        if dtype == "bfloat16":  # NumPy has no bfloat16: float32 holds the values exactly
+            return mx.array(values.astype(np.float32)).astype(mx.bfloat16)
+        # mx.array makes float32 of float64 values unless told the dtype.
+        return mx.array(
+            values.astype(dtype), dtype=getattr(mx, "bool_" if dtype == "bool" else dtype)
+        )
+
+    def to_host(self, y: Any) -> Any:
+        mx = self.namespace()
+        if y.dtype in (mx.float16, mx.bfloat16):
+            y = y.astype(mx.float32)
+        return np.array(y)
+
+    def vjp(self, f: Callable[[Any], Any], x: Any, g: Any) -> Any:
+        import mlx.core as mx
+
+        _, (grad,) = mx.vjp(f, [x], [g])
+        return grad
 
 
 class ArrayApiStrictAdapter(Adapter):
@@ -403,6 +518,8 @@ ADAPTERS: dict[str, Adapter] = {
         NumPyAdapter(),
         TorchAdapter(),
         JaxAdapter(),
+        TensorFlowAdapter(),
+        MLXAdapter(),
         DaskAdapter(),
         ArrayApiStrictAdapter(),
         CuPyAdapter(),

@@ -1,11 +1,11 @@
 """The backends under test: an array library (its adapter) and the path multiact takes for it.
 
 A target is a library's :class:`~conformance.adapters.Adapter` plus the path multiact takes for
-its arrays: its native backend (``numpy``, ``torch``, ``jax``, ``dask``), or the generic
-array-API backend, either because the library has no native one (array-api-strict, CuPy) or
-because the generic kernels are forced onto NumPy, PyTorch, JAX or Dask arrays to prove them
-against PyTorch (on Dask arrays they are lazy graphs of ``dask.array`` operations, which the
-Dask backend no longer builds).
+its arrays: its native backend (``numpy``, ``torch``, ``jax``, ``dask``, ``tensorflow``,
+``mlx``), or the generic array-API backend, either because the library has no native one
+(array-api-strict, CuPy) or because the generic kernels are forced onto NumPy, PyTorch, JAX,
+Dask, TensorFlow or MLX arrays to prove them against PyTorch (on Dask arrays they are lazy graphs
+of ``dask.array`` operations, which the Dask backend no longer builds).
 
 Devices: every target has the ``devices`` its library can place arrays on. ``cpu`` for all but
 CuPy; ``cuda`` for PyTorch and JAX (``tensor.to("cuda")``, ``jax.device_put`` on the first GPU)
@@ -119,7 +119,7 @@ class Target:
         params = dict(params or {})
         for p in a.params:
             if p.kind == "array" and p.name in params and isinstance(params[p.name], tuple):
-                dtype = str(like.dtype).rpartition(".")[2]
+                dtype = self.adapter.dtype_name(like.dtype)
                 values = np.asarray(params[p.name], np.float64)
                 try:
                     device = self.device_of(like)
@@ -134,6 +134,10 @@ class Target:
         a = lookup(activation)
         params = self.array_params(activation, params, x)
         if self.forced_generic:
+            if self.adapter.native_backend is not None:
+                # The native backend registers the array-API namespace the generic kernels
+                # use for its library (TensorFlow's, MLX's) when it is imported.
+                backend_module(self.adapter.native_backend)
             return getattr(backend_module("generic"), a.name)(x, *a.kernel_args(params))
         return getattr(multiact, activation)(x, **params)
 
@@ -182,17 +186,22 @@ class FunctionTarget(Target):
 
 
 _NUMPY, _TORCH, _JAX = ADAPTERS["numpy"], ADAPTERS["torch"], ADAPTERS["jax"]
+_TENSORFLOW, _MLX = ADAPTERS["tensorflow"], ADAPTERS["mlx"]
 CUPY = Target("cupy", ADAPTERS["cupy"])
 #: Every target the suite knows, whether or not its library is installed.
 ALL_TARGETS: tuple[Target, ...] = (
     Target("numpy", _NUMPY),
     Target("torch", _TORCH),
     Target("jax", _JAX),
+    Target("tensorflow", _TENSORFLOW),
+    Target("mlx", _MLX),
     Target("array-api-strict", ADAPTERS["array_api_strict"]),
     Target("dask", ADAPTERS["dask"]),
     Target("generic-numpy", _NUMPY, forced_generic=True),
     Target("generic-torch", _TORCH, forced_generic=True),
     Target("generic-jax", _JAX, forced_generic=True),
+    Target("generic-tensorflow", _TENSORFLOW, forced_generic=True),
+    Target("generic-mlx", _MLX, forced_generic=True),
     Target("generic-dask", ADAPTERS["dask"], forced_generic=True),
     CUPY,
 )

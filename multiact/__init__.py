@@ -22,6 +22,13 @@ from ._registry import ACTIVATIONS, Activation, lookup
 
 __version__ = "0.1.0.dev0"
 
+# TensorFlow's AutoGraph rewrites the Python functions that a tf.function calls; it cannot
+# rewrite these (their walrus operators), and says so in a warning before running them as they
+# are. The attribute it marks its own artifacts with has it run them as they are at once.
+_AUTOGRAPH_KEEPS = "autograph_info__"
+for _name in _functions:
+    setattr(globals()[_name], _AUTOGRAPH_KEEPS, frozenset())
+
 __all__ = [
     "ACTIVATIONS",
     "Activation",

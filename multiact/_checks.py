@@ -161,8 +161,14 @@ def dtype_error(fn: str, x: object, kinds: str, why: str = "") -> DtypeError:
     expected = " or ".join(_DTYPE_NAMES[k] for k in kinds if k in _DTYPE_NAMES)
     return DtypeError(
         f"multiact.{fn}: argument 'x' must be a {expected} array; got an array of dtype "
-        f"{getattr(x, 'dtype', '?')}{f' ({why})' if why else ''}{cast_hint(x)}"
+        f"{_dtype_shown(x)}{f' ({why})' if why else ''}{cast_hint(x)}"
     )
+
+
+def _dtype_shown(x: object) -> object:
+    dtype = getattr(x, "dtype", "?")
+    # TensorFlow's str() of a dtype is its repr, "<dtype: 'int32'>": its name instead.
+    return dtype.name if type(x).__module__.startswith("tensorflow") else dtype
 
 
 #: How each library spells a cast to float32, and the real part and magnitude of a complex
@@ -174,6 +180,8 @@ _CASTS = {
     "jaxlib": ("x.astype(jnp.float32)", "x.real or jnp.abs(x)"),
     "dask": ("x.astype(np.float32)", "x.real or abs(x)"),
     "cupy": ("x.astype(cupy.float32)", "x.real or cupy.abs(x)"),
+    "tensorflow": ("tf.cast(x, tf.float32)", "tf.math.real(x) or tf.abs(x)"),
+    "mlx": ("x.astype(mx.float32)", "mx.real(x) or mx.abs(x)"),
 }
 
 
@@ -344,13 +352,17 @@ def order_error(fn: str, low: str, low_value: object, high: str, high_value: obj
 
 def check_even_axis(fn: str, x: Any, axis: int) -> None:
     """glu halves an axis: it must exist and have an even size."""
-    shape = tuple(x.shape)
+    try:
+        shape = tuple(x.shape)
+    except ValueError:  # TensorFlow's unknown rank: its backend refuses it, saying so
+        return
     if not shape:
         raise ValueError(
             f"multiact.{fn}: argument 'x' must have at least one dimension to halve; "
             "got a 0-d array"
         )
-    if shape[axis] % 2:
+    # None: a size known only when the graph runs (tf.function), where the backend checks it.
+    if shape[axis] is not None and shape[axis] % 2:
         raise ValueError(
             f"multiact.{fn}: argument 'x' must have an even size along the axis to halve "
             f"(axis {axis}); got {shape[axis]} (shape {shape})"

@@ -514,9 +514,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--backends",
         action="append",
         metavar="NAMES",
-        help="comma-separated targets: numpy, torch, jax, array-api-strict, dask, generic-numpy, "
-        "generic-torch, generic-jax, generic-dask (or 'generic' for the four), and cupy where "
-        "CuPy is installed (default: all)",
+        help="comma-separated targets: numpy, torch, jax, tensorflow, mlx, array-api-strict, "
+        "dask, generic-numpy, generic-torch, generic-jax, generic-dask, generic-tensorflow, "
+        "generic-mlx (or 'generic' for those six), and cupy where CuPy is installed "
+        "(default: all)",
     )
     conformance.add_argument(
         "--dtypes",

@@ -119,8 +119,15 @@ def tanh(x: Any, y: Any, g: Any, xp: Any) -> Any:
 def silu(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # silu_backward: g * s * (1 + x * (1 - s)), s = sigmoid(x); NaN at +-inf, as PyTorch.
     xf = _finite(x, xp)
-    s = stable_sigmoid(xf, xp)
-    return g * _nan_at_inf(x, s * (1.0 + xf * (1.0 - s)), xp)
+    # 1 - s as sigmoid(-x), without the cancellation: a last-bit error in s (TensorFlow's
+    # graphs compute 1 / d with an approximate reciprocal: 1 / 1 is 1 - 2**-24 in float32)
+    # would otherwise be multiplied by x, up to the largest float.
+    e = xp.exp(-xp.abs(xf))
+    d = 1.0 + e
+    positive = xf >= 0
+    s = xp.where(positive, 1.0 / d, e / d)
+    rest = xp.where(positive, e / d, 1.0 / d)
+    return g * _nan_at_inf(x, s * (1.0 + xf * rest), xp)
 
 
 def _softplus(x: Any, xp: Any) -> Any:
@@ -312,7 +319,9 @@ def log1mexp(x: Any, y: Any, g: Any, xp: Any) -> Any:
     safe = xp.where((x > 0) & ~overflows, x, xp.ones_like(x))
     d = xp.exp(-safe) / -xp.expm1(-safe)
     d = xp.where(overflows, xp.full_like(d, xp.inf), d)
-    return g * xp.where(~(x >= 0), xp.full_like(d, xp.nan), d)  # negative or NaN
+    # Negative or NaN, spelled without ~(x >= 0): TensorFlow's graph optimizer rewrites
+    # logical_not(x >= 0) as x < 0, which is false at NaN (inside tf.function).
+    return g * xp.where((x < 0) | xp.isnan(x), xp.full_like(d, xp.nan), d)
 
 
 def identity(x: Any, y: Any, g: Any, xp: Any) -> Any:
@@ -339,13 +348,28 @@ def _sigmoid_without_abs(x: Any, xp: Any) -> Any:
     return xp.where(x >= 0, 1.0 / (1.0 + xp.exp(-above)), e / (1.0 + e))
 
 
+def _sigmoid_and_complement_without_abs(x: Any, xp: Any) -> tuple[Any, Any]:
+    """sigmoid(x) and 1 - sigmoid(x) = sigmoid(-x), each from its own side, without |x|.
+
+    1 - s computed as a difference cancels: a last-bit error in s (TensorFlow's graphs divide
+    with an approximate reciprocal, 1 / 1 being 1 - 2**-24 in float32) becomes a relative
+    error of up to 1e-4 in 1 - s where s is near 1."""
+    above = xp.where(x >= 0, x, xp.zeros_like(x))
+    below = xp.where(x >= 0, xp.zeros_like(x), x)  # NaN stays NaN
+    e_above, e_below = xp.exp(-above), xp.exp(below)
+    positive = x >= 0
+    s = xp.where(positive, 1.0 / (1.0 + e_above), e_below / (1.0 + e_below))
+    rest = xp.where(positive, e_above / (1.0 + e_above), 1.0 / (1.0 + e_below))
+    return s, rest
+
+
 def quick_gelu(x: Any, y: Any, g: Any, xp: Any) -> Any:
     # s + 1.702 x s (1 - s), s = sigmoid(1.702 x); x clipped where s saturates, which gives
     # the limits 0 and 1 at -inf and +inf (autograd through x * sigmoid(1.702 x): NaN there).
     limit = _numerics.QUICK_GELU_CLIP
     c = xp.where(x < -limit, xp.full_like(x, -limit), xp.where(x > limit, limit, x))
-    s = _sigmoid_without_abs(1.702 * c, xp)
-    return g * (s + (1.702 * c) * (s * (1.0 - s)))
+    s, rest = _sigmoid_and_complement_without_abs(1.702 * c, xp)
+    return g * (s + (1.702 * c) * (s * rest))
 
 
 def relu2(x: Any, y: Any, g: Any, xp: Any) -> Any:

@@ -66,13 +66,12 @@ def _find(x: object) -> Any:
         library = modules.get(native.library)
         if library is None:  # never imported by the caller: x cannot be one of its arrays
             continue
-        array_type = library
-        for part in native.array_type.split("."):  # dask.array.Array: only once imported
-            array_type = getattr(array_type, part, None)
-        if array_type is None:
-            continue
-        if isinstance(x, array_type):
-            return backend_module(native.name)
+        for name in native.array_types:
+            array_type = library
+            for part in name.split("."):  # dask.array.Array: only once imported
+                array_type = getattr(array_type, part, None)
+            if array_type is not None and isinstance(x, array_type):
+                return backend_module(native.name)
         if native.scalar_type is not None and isinstance(x, getattr(library, native.scalar_type)):
             return _scalars(backend_module(native.name))
     if isinstance(x, _NOT_ARRAYS):
@@ -144,7 +143,9 @@ def cast(fn: str, x: Any, dtype: object, backend: Backend) -> Any:
         if kind == "u":
             _checks.unsigned_negation_warning(fn, x)
         # -(-x cast): the kernel negates again, exactly, so it computes softmax(cast(-x)).
-        return -backend.cast(-x, target)
+        # A backend whose library has no negation of unsigned integers brings its own.
+        negate = getattr(backend, "negate", None)
+        return -backend.cast(-x if negate is None else negate(x), target)
     return backend.cast(x, target)
 
 
@@ -159,8 +160,8 @@ def forget() -> None:
 
 
 def backend_for(x: object) -> str:
-    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax``, ``dask`` or
-    ``generic``.
+    """The backend multiact uses for ``x``: ``numpy``, ``torch``, ``jax``, ``dask``,
+    ``tensorflow``, ``mlx`` or ``generic``.
 
     >>> import numpy as np
     >>> multiact.backend_for(np.ones(3))

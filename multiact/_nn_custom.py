@@ -28,9 +28,13 @@ def _weight_like(weight: np.ndarray, x: Any) -> Any:
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.Tensor):
         return torch.as_tensor(weight).to(device=x.device, dtype=x.dtype)
+    from ._dispatch import backend_for
     from ._namespace import namespace
 
     try:
+        # Resolving x's backend first registers the namespace of a library that has a native
+        # backend but no array-API namespace of its own (TensorFlow).
+        backend_for(x)
         xp = namespace(x)
     except TypeError:  # not an array: multiact.prelu says so, naming the argument
         return weight

@@ -469,7 +469,10 @@ def root_limit(dtype: Any, b: float, xp: Any) -> float | None:
 def halves(x: Any, axis: int) -> tuple[Any, Any]:
     """The two halves of ``x`` along ``axis`` (its size even)."""
     axis %= x.ndim
-    half = x.shape[axis] // 2
+    size = x.shape[axis]
+    if size is None:  # known when the graph runs only (a tf.function input): split there
+        return namespace(x).split_halves(x, axis)
+    half = size // 2
     before = (slice(None),) * axis
     return x[(*before, slice(0, half), ...)], x[(*before, slice(half, None), ...)]
 

@@ -120,6 +120,12 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
         return build(a.name, x, y, cotangent, values)
     xp, quiet = _namespace(x)
     operands = [widen(v, xp) for v in (x, y, cotangent)]
+    # Array parameters (prelu's weight) in the dtype x is computed in: TensorFlow refuses to
+    # multiply a float32 by a float16 tensor, where the other libraries promote.
+    math_args = tuple(
+        widen(v, xp) if p.kind == "array" else v
+        for p, v in zip(a.math_params, math_args, strict=True)
+    )
     zero_d = a.reduces and x.ndim == 0
     if zero_d:  # a 0-d input is one row of one element, as in the forward call
         operands = [xp.reshape(v, (1,)) for v in operands]
@@ -139,3 +145,6 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
     if np is not None and isinstance(x, np.generic):
         return grad[()]  # ...which is what a NumPy scalar input gets back
     return grad
+
+
+vjp.autograph_info__ = frozenset()  # type: ignore[attr-defined]  # see multiact/__init__.py

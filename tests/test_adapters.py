@@ -30,7 +30,9 @@ def test_every_native_backend_has_one_adapter_and_targets():
         adapters = [a for a in ADAPTERS.values() if a.native_backend == native.name]
         assert len(adapters) == 1, native.name
         (adapter,) = adapters
-        assert adapter.package == native.library
+        # The library dispatch looks for in sys.modules, a module of the adapter's package
+        # (mlx.core).
+        assert native.library.partition(".")[0] == adapter.package
         # The native path, and the generic kernels forced onto the same arrays.
         on_it = {(t.backend, t.forced_generic) for t in ALL_TARGETS if t.adapter is adapter}
         assert on_it == {(native.name, False), ("generic", True)}
@@ -97,7 +99,7 @@ def test_autograd_where_the_library_has_it(adapter: Adapter):
     device = adapter.devices[0]
     values = np.array([-1.5, 0.5, 2.0, 3.0])
     x = adapter.asarray(values, "float64" if "float64" in adapter.dtypes else "float32", device)
-    g = adapter.asarray(np.array([1.0, 2.0, -1.0, 0.5]), str(x.dtype).rpartition(".")[2], device)
+    g = adapter.asarray(np.array([1.0, 2.0, -1.0, 0.5]), adapter.dtype_name(x.dtype), device)
     if not adapter.has_autograd:
         with pytest.raises(NotImplementedError, match="has no autograd"):
             adapter.vjp(lambda v: v * v, x, g)

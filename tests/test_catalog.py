@@ -132,6 +132,12 @@ def _rrelu_seeds(target):
     if target.library.startswith("jax"):
         jax = pytest.importorskip("jax")
         return jax.random.key(7), jax.random.key(7), jax.random.key(8)
+    if target.library == "tensorflow":
+        tf = pytest.importorskip("tensorflow")
+        return tuple(tf.random.Generator.from_seed(s) for s in (7, 7, 8))
+    if target.library == "mlx.core":
+        mx = pytest.importorskip("mlx.core")
+        return mx.random.key(7), mx.random.key(7), mx.random.key(8)
     return np.random.default_rng(7), np.random.default_rng(7), np.random.default_rng(8)
 
 

@@ -467,7 +467,15 @@ def test_the_device_flows_through_to_the_arrays_and_the_reference():
     with pytest.raises(ValueError, match="cannot live on 'cuda'"):
         by_name["numpy"].asarray(np.arange(3.0), "float32", "cuda")
     selected = cases.enumerate_cases(cases.QUICK, activations=["relu"], device="cuda")
-    assert {c.target for c in selected} <= {"torch", "jax", "generic-torch", "generic-jax", "cupy"}
+    assert {c.target for c in selected} <= {
+        "torch",
+        "jax",
+        "tensorflow",
+        "generic-torch",
+        "generic-jax",
+        "generic-tensorflow",
+        "cupy",
+    }
     assert all(c.id.split("-float32-")[1].startswith("cuda") for c in selected)
     results = engine.Engine("quick").run(
         cases.enumerate_cases(cases.QUICK, activations=["relu"], targets=["torch", "jax"])

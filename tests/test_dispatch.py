@@ -112,7 +112,8 @@ def _python(code: str) -> str:
 def test_import_multiact_imports_no_framework():
     loaded = _python(
         "import sys, multiact, multiact.nn\n"
-        "heavy = ['torch', 'jax', 'scipy', 'dask', 'array_api_compat', 'array_api_strict']\n"
+        "heavy = ['torch', 'jax', 'tensorflow', 'mlx', 'scipy', 'dask', 'array_api_compat',\n"
+        "         'array_api_strict']\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     assert loaded == "[]"
@@ -129,7 +130,8 @@ def test_numpy_calls_import_no_other_framework():
         "    params = {k: np.asarray(v) if isinstance(v, tuple) else v\n"
         "              for k, v in params.items()}\n"
         "    getattr(multiact, a.name)(x, **params)\n"
-        "heavy = ['torch', 'jax', 'scipy', 'dask', 'array_api_compat', 'array_api_strict']\n"
+        "heavy = ['torch', 'jax', 'tensorflow', 'mlx', 'scipy', 'dask', 'array_api_compat',\n"
+        "         'array_api_strict']\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     assert loaded == "[]"

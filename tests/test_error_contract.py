@@ -105,7 +105,7 @@ def _call(a: Activation, x: object, **params: object) -> object:
 
 def _like(x: object, values: np.ndarray) -> object:
     target = next(t for t in BACKENDS if t.available() and _is(t, x))
-    return target.asarray(values, str(x.dtype).rpartition(".")[2])
+    return target.asarray(values, target.adapter.dtype_name(x.dtype))
 
 
 def _is(target: Target, x: object) -> bool:
@@ -664,15 +664,17 @@ INPLACE = [a for a in FUNCTIONS if a.supports_inplace]
 
 @builds("immutable")
 def _() -> Iterator[object]:
-    jax_target = next(t for t in BACKENDS if t.library == "jax.numpy")
+    # The libraries whose arrays cannot be written into: JAX's, TensorFlow's tensors.
+    immutable = [t for t in BACKENDS if not t.adapter.mutable]
     for a in INPLACE:
-        yield _case(
-            "immutable",
-            a.name,
-            lambda a=a, t=jax_target: _call(a, _array(t), inplace=True),
-            f"jax-{a.name}",
-            jax_target,
-        )
+        for target in immutable:
+            yield _case(
+                "immutable",
+                a.name,
+                lambda a=a, t=target: _call(a, _array(t), inplace=True),
+                f"{target.name}-{a.name}",
+                target,
+            )
         yield _case(
             "immutable",
             a.name,
@@ -689,13 +691,14 @@ def _() -> Iterator[object]:
                 None,
             )
         module_kwargs = _module_kwargs(a, inplace=True)
-        yield _case(
-            "immutable",
-            a.name,
-            lambda a=a, k=module_kwargs, t=jax_target: getattr(nn, a.module)(**k).eval()(_array(t)),
-            f"jax-nn.{a.module}",
-            jax_target,
-        )
+        for target in immutable:
+            yield _case(
+                "immutable",
+                a.name,
+                lambda a=a, k=module_kwargs, t=target: getattr(nn, a.module)(**k).eval()(_array(t)),
+                f"{target.name}-nn.{a.module}",
+                target,
+            )
 
 
 def _read_only() -> np.ndarray:
@@ -817,7 +820,13 @@ def _needing(library: str, target: Target) -> Target:
 @builds("generator-seed")
 def _() -> Iterator[object]:
     for target in BACKENDS:
-        seeds = {"numpy": [-1], "torch": [2**64, -(2**63) - 1], "jax": [2**63, -(2**63) - 1]}
+        seeds = {
+            "numpy": [-1],
+            "torch": [2**64, -(2**63) - 1],
+            "jax": [2**63, -(2**63) - 1],
+            "tensorflow": [2**64, -1],
+            "mlx": [2**64, -1],
+        }
         for seed in seeds.get(target.backend, [-1]):
             yield _case(
                 "generator-seed",

@@ -45,11 +45,22 @@ def _spellings(x: object) -> dict[str, object]:
     """The names a cast hint may use, bound as a user of x's library would have them."""
     from array_api_compat import array_namespace
 
-    names: dict[str, object] = {"x": x, "np": np, "xp": array_namespace(x)}
-    if type(x).__module__.startswith(("jax", "jaxlib")):
+    names: dict[str, object] = {"x": x, "np": np}
+    module = type(x).__module__
+    if module.startswith(("jax", "jaxlib")):
         import jax.numpy as jnp
 
         names["jnp"] = jnp
+    elif module.startswith("tensorflow"):  # no array-API namespace: the hint is TensorFlow's
+        import tensorflow as tf
+
+        names["tf"] = tf
+        return names
+    elif module.startswith("mlx"):
+        import mlx.core as mx
+
+        names["mx"] = mx
+    names["xp"] = array_namespace(x)
     return names
 
 
@@ -87,7 +98,7 @@ def test_integer_arrays_where_pytorch_takes_them(target, activation, params, dty
             target.call(activation.name, x, params)
         return
     y = target.call(activation.name, target.asarray(np.array(values), dtype), params)
-    assert str(y.dtype).endswith(dtype)
+    assert target.adapter.dtype_name(y.dtype) == dtype
     t = torch.tensor(values, dtype=getattr(torch, dtype))
     if activation.names.torch is None:  # identity
         expected = t

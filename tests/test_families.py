@@ -395,7 +395,7 @@ KERAS_BACKENDS = [
             reason=f"{backend} or keras missing",
         ),
     )
-    for backend in ("jax", "torch")
+    for backend in ("jax", "torch", "tensorflow")
 ]
 
 

@@ -68,7 +68,8 @@ def test_records_the_environment(smoke_report):
     environment = json.loads((report / "environment.json").read_text())
     assert environment["device"] == "cpu"
     assert environment["versions"]["torch"] == torch.__version__
-    assert set(environment["gpu_status"]) == {"torch", "jax", "cupy"}
+    # Every library whose adapter has a CUDA device, installed or not.
+    assert set(environment["gpu_status"]) == {"torch", "jax", "tensorflow", "cupy"}
 
 
 def test_says_which_packages_are_missing_and_how_to_bring_them():

@@ -28,7 +28,7 @@ BACKENDS = [
             importlib.util.find_spec(backend) is None, reason=f"{backend} missing"
         ),
     )
-    for backend in ("jax", "torch")
+    for backend in ("jax", "torch", "tensorflow")
 ]
 #: One of each kind: names Keras has with other defaults (leaky_relu) or the same (gelu,
 #: squareplus), names it lacks (softmin, rrelu), multiact's own autograd Functions on torch

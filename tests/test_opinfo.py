@@ -84,11 +84,13 @@ def _dtypes_of(target: Target) -> set[str]:
     """The dtypes ``target``'s library has arrays of."""
     if target.library == "torch":
         return set(DTYPES)
-    others = {"int8", "int16", "int32", "int64", "uint8", "bool", "complex64", "complex128"}
-    return set(target.dtypes) | others
+    others = {"int8", "int16", "int32", "int64", "uint8", "bool"}
+    return set(target.dtypes) | others | set(target.adapter.complex_dtypes)
 
 
 def _name(dtype: Any) -> str:
+    if type(dtype).__module__.startswith("tensorflow"):  # str() of a tf.DType is its repr
+        return dtype.name
     return str(dtype).rpartition(".")[2]
 
 

@@ -25,7 +25,7 @@ def _target(name: str):
 
 
 def _rrelu(target, generator, values=VALUES, dtype="float64", **kwargs):
-    x = target.asarray(values, dtype)
+    x = target.asarray(values, dtype if dtype in target.dtypes else "float32")
     y = multiact.rrelu(x, LOWER, UPPER, training=True, generator=generator, **kwargs)
     return target.to_numpy(y)
 
@@ -40,6 +40,14 @@ def _generator(library: str, seed: int):
         import jax
 
         return jax.random.key(seed)
+    if library == "tensorflow":
+        import tensorflow as tf
+
+        return tf.random.Generator.from_seed(seed)
+    if library == "mlx.core":
+        import mlx.core as mx
+
+        return mx.random.key(seed)
     return np.random.default_rng(seed)
 
 
