@@ -518,11 +518,12 @@ KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
         "xielu",
         {},
         "forward",
-        ("jax", "generic-jax"),
+        _FLUSHING,
         ("float16", "bfloat16", "float32", "float64"),
         _subnormal,
         None,
-        "XLA on CPU flushes subnormal numbers to zero: a positive subnormal x is 0 to JAX, where "
+        "XLA and TensorFlow's CPU kernels flush subnormal numbers to zero: a positive subnormal "
+        "x is 0 to JAX and TensorFlow, where "
         "xielu jumps (x > 0 is the quadratic branch, about 0; x = 0 the negative one, "
         "alpha_n expm1(eps), -8e-7 with the defaults).",
     ),
