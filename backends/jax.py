@@ -314,6 +314,22 @@ MAX_COMPILED_VARIANTS = 32
 _ZERO = frozenset({0.0})
 
 
+def _in_range(lambd: float, x: jax.Array) -> float:
+    """A shrink's lambd clamped to x's finite range: beyond it, its conversion to x's dtype
+    overflows (NumPy warns at trace time), and the largest finite value selects the same
+    elements (every finite x is inside the zone, +-inf outside)."""
+    largest = float(jnp.finfo(x.dtype).max)
+    return min(max(lambd, -largest), largest)
+
+
+def _hardshrink(x: jax.Array, lambd: float) -> jax.Array:
+    return jnp.where((x >= -lambd) & (x <= lambd), jnp.zeros_like(x), x)
+
+
+def _softshrink(x: jax.Array, lambd: float) -> jax.Array:
+    return jnp.where(x > lambd, x - lambd, jnp.where(x < -lambd, x + lambd, x * 0))
+
+
 def _bounded(
     make: Callable[[], Callable[..., jax.Array]], n_static: int, n_arrays: int = 0
 ) -> Callable[..., jax.Array]:
@@ -429,11 +445,9 @@ _kernels: dict[str, Callable[..., jax.Array]] = {
     # PyTorch's formulas, for its rounding: (x + 3) clamped, then divided by 6.
     "hardsigmoid": lambda x: jnp.minimum(jnp.maximum(x + 3.0, 0.0), 6.0) / 6.0,
     "hardswish": lambda x: x * jnp.minimum(jnp.maximum(x + 3.0, 0.0), 6.0) / 6.0,
-    "hardshrink": lambda x, lambd: jnp.where((x >= -lambd) & (x <= lambd), jnp.zeros_like(x), x),
+    "hardshrink": lambda x, lambd: _hardshrink(x, _in_range(lambd, x)),
     # x * 0 inside the dead zone keeps the sign of zero, as PyTorch's kernel does.
-    "softshrink": lambda x, lambd: jnp.where(
-        x > lambd, x - lambd, jnp.where(x < -lambd, x + lambd, x * 0)
-    ),
+    "softshrink": lambda x, lambd: _softshrink(x, _in_range(lambd, x)),
     "tanhshrink": lambda x: x - jnp.tanh(x),
     "tanh": lambda x: jnp.tanh(x),
     "softsign": lambda x: jax.nn.soft_sign(x),
