@@ -19,6 +19,7 @@ from ._dispatch import backend_for
 from ._functional import *  # noqa: F403
 from ._functional import __all__ as _functions
 from ._registry import ACTIVATIONS, Activation, lookup
+from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0.dev0"
 
@@ -37,7 +38,9 @@ __all__ = [
     "PyTorchRefusedError",
     "backend_for",
     "get",
+    "get_num_threads",
     "lookup",
+    "set_num_threads",
     "vjp",  # noqa: F405 (loaded on first use by __getattr__)
     *_functions,
 ]

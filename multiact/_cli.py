@@ -82,7 +82,10 @@ def _compiled_note() -> str:
     from multiact.backends import _compiled
 
     if _compiled.available():
-        return "; compiled loops for " + ", ".join(_compiled.NAMES) + " (float32, float16)"
+        loops = ", ".join(
+            f"{name} ({', '.join(_compiled.available_dtypes(name))})" for name in _compiled.NAMES
+        )
+        return f"; compiled loops for {loops}; up to {_compiled.get_num_threads()} threads"
     return f"; NumPy kernels only, compiled loops not in use: {_compiled.UNAVAILABLE}"
 
 

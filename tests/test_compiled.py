@@ -19,6 +19,7 @@ from multiact.backends import _compiled
 from multiact.backends import numpy as numpy_backend
 
 import multiact
+from multiact._constants import SELU_ALPHA, SELU_SCALE
 
 pytestmark = pytest.mark.skipif(
     not _compiled.available(), reason=f"compiled loops not in use: {_compiled.UNAVAILABLE}"
@@ -26,6 +27,11 @@ pytestmark = pytest.mark.skipif(
 
 #: (label, kernel call on the backend module's function) for every compiled activation.
 CALLS = {
+    "relu": lambda k, x: k(x, False),
+    "leaky_relu": lambda k, x: k(x, 0.01, False),
+    "leaky_relu[-0.5]": lambda k, x: k(x, -0.5, False),
+    "leaky_relu[0.0]": lambda k, x: k(x, 0.0, False),
+    "leaky_relu[3.0]": lambda k, x: k(x, 3.0, False),
     "sigmoid": lambda k, x: k(x),
     "silu": lambda k, x: k(x, False),
     "gelu": lambda k, x: k(x, "none"),
@@ -34,8 +40,47 @@ CALLS = {
     "softplus": lambda k, x: k(x, 1.0, 20.0),
     "softplus[2.0,1.0]": lambda k, x: k(x, 2.0, 1.0),
     "softplus[0.5,-3.0]": lambda k, x: k(x, 0.5, -3.0),
+    "elu": lambda k, x: k(x, 1.0, False),
+    "elu[0.3]": lambda k, x: k(x, 0.3, False),
+    "selu": lambda k, x: k(x, False),
+    "celu[2.0]": lambda k, x: k(x, 2.0, False),
+    "softmax": lambda k, x: k(x, -1),
+    "log_softmax": lambda k, x: k(x, -1),
 }
-SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e-38, -1e-38, 3e38, -3e38]
+ROWS = ("softmax", "log_softmax")
+SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan]
+#: Values at the edges of float32's range, in the grids (the loops are exact there too, where
+#: the NumPy kernels may round twice: celu's x / alpha underflows in float32 at 1e-45).
+EDGES = [1e-45, -1e-45, 1e-38, -1e-38, 3e38, -3e38, 3.4e38, -3.4e38]
+
+
+def _f32(value):
+    return float(np.float32(value))
+
+
+def _log_softmax(x):
+    """log_softmax in float64 along the last axis, log S as log1p of the sum beside the
+    maximum (the NumPy kernel's log of a sum rounded to 1 + 1e-17 is not within 0.5 float32
+    ULP of a result of -1e-17)."""
+    m = x.max(-1, keepdims=True)
+    top = x == m
+    count = top.sum(-1, keepdims=True)
+    rest = np.exp(x - m, where=~top, out=np.zeros_like(x)).sum(-1, keepdims=True)
+    return (x - m) - np.where(count == 1, np.log1p(rest), np.log(count + rest))
+
+
+#: The float64 value each float32 or float16 loop rounds, where it is not the NumPy kernel's
+#: float64 result: the parameters rounded to float32 first, as PyTorch (and the loops) do.
+EXACT = {
+    "softmax": lambda x: np.exp(_log_softmax(x)),
+    "log_softmax": _log_softmax,
+    "leaky_relu": lambda x: np.where(x > 0, x, x * _f32(0.01)),
+    "leaky_relu[3.0]": lambda x: np.where(x > 0, x, x * 3.0),
+    "elu[0.3]": lambda x: np.where(x > 0, x, _f32(0.3) * np.expm1(np.minimum(x, 0))),
+    "selu": lambda x: np.where(
+        x > 0, _f32(SELU_SCALE) * x, _f32(SELU_ALPHA * SELU_SCALE) * np.expm1(np.minimum(x, 0))
+    ),
+}
 
 
 def _kernels(label):
@@ -47,9 +92,11 @@ def _grid(dtype):
     if dtype == np.float16:  # every finite float16
         x = np.arange(2**16, dtype=np.uint16).view(np.float16)
         return x[np.isfinite(x)]
+    if dtype == np.float64:
+        return np.concatenate([np.linspace(-40, 40, 400_001), EDGES])
     x = np.linspace(-40, 40, 400_001, dtype=np.float32)
     tiny = np.geomspace(1e-30, 1e-2, 2001, dtype=np.float32)
-    return np.concatenate([x, tiny, -tiny])
+    return np.concatenate([x, tiny, -tiny, np.array(EDGES, np.float32)])
 
 
 def test_every_compiled_activation_is_installed():
@@ -58,30 +105,56 @@ def test_every_compiled_activation_is_installed():
         assert getattr(numpy_backend, name).__qualname__ == f"install.<locals>.{name}"
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float16])
-@pytest.mark.parametrize("label", CALLS)
+def _cases(dtypes=("float16", "float32", "float64")):
+    """(label, dtype) for every dtype the label's activation has loops for here."""
+    return [
+        pytest.param(label, np.dtype(dtype), id=f"{label}-{dtype}")
+        for label in CALLS
+        for dtype in _compiled.available_dtypes(label.split("[")[0])
+        if dtype in dtypes
+    ]
+
+
+@pytest.mark.parametrize(("label", "dtype"), _cases())
 def test_special_values_are_the_numpy_kernels(label, dtype):
     compiled, fallback = _kernels(label)
     with np.errstate(over="ignore"):  # 3e38 is inf in float16
         x = np.array(SPECIAL, dtype)
+        if label in ROWS:  # each special value with others, and alone
+            x = np.array([[v, 1.0, -2.0] for v in SPECIAL] + [[v, v, v] for v in SPECIAL], dtype)
     call = CALLS[label]
     with np.errstate(all="raise"):  # and no warning of the compiled loops either
         mine = call(compiled, x)
     expected = call(fallback, x)
     assert mine.dtype == x.dtype
+    if label in ROWS:  # the rows' other values: correctly rounded (test below)
+        np.testing.assert_array_equal(np.isnan(mine), np.isnan(expected))
+        numbers = ~np.isnan(expected)
+        with np.errstate(all="ignore"):  # the NaN rows
+            exact = EXACT[label](x.astype(np.float64)).astype(dtype)
+        np.testing.assert_array_equal(mine[numbers], exact[numbers])
+        return
     np.testing.assert_array_equal(mine, expected)
-    np.testing.assert_array_equal(np.signbit(mine), np.signbit(expected))
+    numbers = ~np.isnan(expected)  # a NaN's sign is not the activation's (PyTorch's is set)
+    np.testing.assert_array_equal(np.signbit(mine[numbers]), np.signbit(expected[numbers]))
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float16])
-@pytest.mark.parametrize("label", CALLS)
+@pytest.mark.parametrize(("label", "dtype"), _cases())
 def test_correctly_rounded_against_float64(label, dtype):
     compiled, fallback = _kernels(label)
     x = _grid(dtype)
+    if label in ROWS:  # rows of 1,000 neighbours, and rows spanning the grid (a row's sum
+        # of 1 + 1e-17 where one element dominates: log_softmax's log1p)
+        x = x[: x.size // 1000 * 1000].reshape(-1, 1000)
+        x = np.concatenate([x, x.reshape(1000, -1).T[:, :1000]])
     with np.errstate(all="raise"):
         mine = CALLS[label](compiled, x).astype(np.float64)
-    exact = CALLS[label](fallback, x.astype(np.float64))  # within 3 ULP of float64
-    rounded = exact.astype(dtype)
+    if dtype == np.float64:  # relu and leaky_relu: exact, as the NumPy kernel
+        np.testing.assert_array_equal(mine, CALLS[label](fallback, x))
+        return
+    exact = EXACT.get(label, lambda w: CALLS[label](fallback, w))(x.astype(np.float64))
+    with np.errstate(over="ignore"):  # beyond float16's range: inf
+        rounded = exact.astype(dtype)
     info = np.finfo(dtype)
     normal = np.isfinite(exact) & (np.abs(rounded) >= info.tiny) & (np.abs(rounded) < info.max)
     ulps = np.abs(mine - exact)[normal] / np.spacing(np.abs(rounded[normal])).astype(np.float64)
@@ -151,3 +224,66 @@ def test_conformance_without_the_compiled_loops():
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]  # 1 on any failure
+
+
+@pytest.fixture
+def threads():
+    """Restores the thread count a test changes."""
+    before = multiact.get_num_threads()
+    yield multiact.set_num_threads
+    multiact.set_num_threads(before)
+
+
+@pytest.mark.parametrize("label", CALLS)
+def test_results_do_not_depend_on_the_thread_count(label, threads):
+    """Arrays large enough to be split (from 131,072 elements), and for the rows one long row
+    (split by segments) and many short ones (split by rows)."""
+    rng = np.random.default_rng(7)
+    shapes = [(2, 300_001), (3000, 70)] if label in ROWS else [(300_001,)]
+    for shape in shapes:
+        x = (rng.standard_normal(shape) * 8).astype(np.float32)
+        x.flat[::997] = np.nan
+        compiled, _ = _kernels(label)
+        threads(1)
+        one = CALLS[label](compiled, x)
+        threads(3)
+        np.testing.assert_array_equal(CALLS[label](compiled, x), one)
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.0, True, "2"])
+def test_set_num_threads_refuses_anything_but_a_positive_integer(n):
+    with pytest.raises(ValueError, match=r"multiact\.set_num_threads: n must be an integer"):
+        multiact.set_num_threads(n)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("1", 1), ("many", None)])
+def test_the_thread_count_comes_from_the_environment(value, expected):
+    code = "import multiact, warnings; print(multiact.get_num_threads())"
+    env = {**os.environ, "MULTIACT_NUM_THREADS": value}
+    out = subprocess.run(
+        [sys.executable, "-W", "default", "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    if expected is None:  # a warning, and the default
+        assert "MULTIACT_NUM_THREADS must be a positive integer, got 'many'" in out.stderr
+        assert int(out.stdout) >= 1
+    else:
+        assert int(out.stdout) == expected
+
+
+@pytest.mark.parametrize("name", ROWS)
+def test_rows_along_any_axis_and_of_any_size(name):
+    function = getattr(multiact, name)
+    x = np.random.default_rng(3).standard_normal((4, 5, 6)).astype(np.float32)
+    for axis in (0, 1, 2, -2):
+        moved = np.moveaxis(function(np.moveaxis(x, axis, -1).copy(), axis=-1), -1, axis)
+        np.testing.assert_array_equal(function(x, axis=axis), moved)
+    assert function(np.zeros((3, 0), np.float32)).shape == (3, 0)
+    assert function(np.zeros((0, 3), np.float32)).shape == (0, 3)
+    zero_d = function(np.array(2.5, np.float32))
+    assert zero_d.shape == ()
+    assert zero_d == (1.0 if name == "softmax" else 0.0)
+    # The largest element's log_softmax when the others are negligible: -log1p(2 e^-40).
+    if name == "log_softmax":
+        y = function(np.array([40.0, 0.0, 0.0], np.float32))
+        assert y[0] == np.float32(-2 * np.exp(-40.0))
