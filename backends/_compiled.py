@@ -165,9 +165,7 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     # PyTorch multiplies by the slope rounded to the dtype computed in (float32 for float16).
     slopes = _Parameters(
         lambda slope, dtype: (
-            _numerics.as_factor(slope, _FLOAT64, np)
-            if dtype is _FLOAT64
-            else _as_float32(slope),
+            _numerics.as_factor(slope, _FLOAT64, np) if dtype is _FLOAT64 else _as_float32(slope),
         )
     )
 
@@ -219,9 +217,7 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     # PyTorch's elu kernel: poscoef * x above 0, negcoef * expm1(x * input_scale) below, with
     # the coefficients rounded to float32 as backends/numpy.py rounds them.
     elu_parameters = _Parameters(lambda alpha: (_as_float32(alpha), 1.0, 1.0))
-    celu_parameters = _Parameters(
-        lambda alpha: (_as_float32(alpha), 1.0, 1.0 / _as_float32(alpha))
-    )
+    celu_parameters = _Parameters(lambda alpha: (_as_float32(alpha), 1.0, 1.0 / _as_float32(alpha)))
     selu_parameters = (
         np.array(float(np.float32(SELU_ALPHA * SELU_SCALE))),
         np.array(float(np.float32(SELU_SCALE))),
