@@ -89,6 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("reports", nargs="+", type=Path, help="report.json of full runs")
     parser.add_argument("--output", type=Path, default=BUDGETS_FILE)
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the budgets already in OUTPUT, each the larger of its old and new figure "
+        "(runs restricted to what changed: the kernels that run elsewhere, the NumPy kernels "
+        "where no compiler built the loops for instance, keep theirs)",
+    )
     args = parser.parse_args(argv)
     records: list[Mapping[str, Any]] = []
     runs = []
@@ -105,6 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
     budgets = build(records)
+    if args.merge and args.output.exists():
+        before = json.loads(args.output.read_text())
+        runs = [*before.get("runs", []), *runs]
+        budgets = {
+            key: max(before["budgets"].get(key, 0), budgets.get(key, 0))
+            for key in {*before["budgets"], *budgets}
+        }
     args.output.write_text(
         json.dumps({"runs": runs, "budgets": budgets}, indent=0, sort_keys=True) + "\n"
     )

@@ -54,9 +54,12 @@ def backend_module(name: str) -> ModuleType:
         raise ValueError(f"unknown backend {name!r}; expected one of {tuple(_MODULES)}") from None
     module = sys.modules.get(path)
     if module is None:
-        # A cache miss only (torch.compile's dynamo, tracing a first call, refuses
-        # importlib.import_module: it then finds the module already imported).
-        module = importlib.import_module(path)
+        if name == "torch":
+            # An import statement, which torch.compile's dynamo runs when it traces a first
+            # call (importlib.import_module it refuses: fullgraph=True would fail).
+            from .backends import torch as module
+        else:
+            module = importlib.import_module(path)
     return module
 
 

@@ -149,6 +149,14 @@ static PyObject *ma_get_num_threads(PyObject *self, PyObject *unused) {
     return PyLong_FromLong(ma_num_threads);
 }
 
+/* The elementwise functions below are inlined into every loop, whatever GCC's size limits
+ * (beyond them it calls ma_exp out of line, and the loop is no longer vectorised). */
+#if defined(__GNUC__)
+#define MA_INLINE static inline __attribute__((always_inline))
+#else
+#define MA_INLINE static inline
+#endif
+
 #if defined(__FLT16_MAX__)
 #define MA_HAVE_HALF 1
 typedef _Float16 ma_half;
@@ -156,7 +164,7 @@ typedef _Float16 ma_half;
 /* d rounded once to float16. A plain cast may go through float (vcvtpd2ps, vcvtps2ph), two
  * roundings that miss a tie's side; rounding to float with round-to-odd first does not: a
  * float has 13 bits more than a float16, and its odd last bit keeps the sticky information. */
-static inline ma_half ma_to_half(double d) {
+MA_INLINE ma_half ma_to_half(double d) {
     float f = (float)d;
     if ((double)f != d && f == f && f - f == 0) {
         uint32_t b;
@@ -172,13 +180,13 @@ static inline ma_half ma_to_half(double d) {
 #define MA_HAVE_HALF 0
 #endif
 
-static inline double ma_bits_to_double(uint64_t u) {
+MA_INLINE double ma_bits_to_double(uint64_t u) {
     double d;
     memcpy(&d, &u, sizeof d);
     return d;
 }
 
-static inline uint64_t ma_double_to_bits(double d) {
+MA_INLINE uint64_t ma_double_to_bits(double d) {
     uint64_t u;
     memcpy(&u, &d, sizeof u);
     return u;
@@ -187,7 +195,7 @@ static inline uint64_t ma_double_to_bits(double d) {
 /* exp(x) for -700 <= x <= 700 (callers clamp; NaN is dealt with by the callers): x = k ln2 + r,
  * |r| <= ln2 / 2, e^r by its Taylor polynomial to r^12 (relative error below 1e-15), times 2^k
  * built in the exponent bits. Branch-free, so that it vectorises. */
-static inline double ma_exp(double x) {
+MA_INLINE double ma_exp(double x) {
     const double shifter = 0x1.8p52;
     double kd = x * 1.4426950408889634 + shifter;
     uint64_t ki = ma_double_to_bits(kd);
@@ -214,7 +222,7 @@ static inline double ma_exp(double x) {
 /* 1 / d for 1 <= d < 2^127: float's division (a quarter of double's cost per element, and
  * vectorised twice as wide) refined by one Newton step in double, relative error about 2^-46:
  * the division is what bounded these loops' speed. */
-static inline double ma_recip(double d) {
+MA_INLINE double ma_recip(double d) {
     double r = (double)(1.0f / (float)d);
     return r + r * (1.0 - d * r);
 }
@@ -222,7 +230,7 @@ static inline double ma_recip(double d) {
 /* expm1(x) for -40 <= x <= 0 (callers clamp; below -40 it is -1 in double): the reduction of
  * ma_exp, e^r - 1 by its Taylor polynomial (no constant term: exact for tiny x), then
  * 2^k (e^r - 1) + (2^k - 1), whose two parts are exact for these k. */
-static inline double ma_expm1(double x) {
+MA_INLINE double ma_expm1(double x) {
     const double shifter = 0x1.8p52;
     double kd = x * 1.4426950408889634 + shifter;
     uint64_t ki = ma_double_to_bits(kd);
@@ -245,7 +253,7 @@ static inline double ma_expm1(double x) {
     return scale * p + (scale - 1.0);
 }
 
-static inline double ma_clamp(double x, double low, double high) {
+MA_INLINE double ma_clamp(double x, double low, double high) {
     /* NaN comes out as low or high: every caller puts NaN back itself. */
     x = x < low ? low : x;
     return x > high ? high : x;
@@ -254,7 +262,7 @@ static inline double ma_clamp(double x, double low, double high) {
 /* log1p(t) for 0 <= t <= 1 as t P(t), P a polynomial of degree 18 fitted to log1p(t) / t
  * (Chebyshev least squares; relative error 1.3e-15): no division, the slowest operation of
  * these loops, where 2 atanh(t / (2 + t)) needs one. */
-static inline double ma_log1p_fraction(double t) {
+MA_INLINE double ma_log1p_fraction(double t) {
     double p = 5.887181607646566e-05;
     p = p * t + -0.0006204234296864539;
     p = p * t + 0.0030948084180887174;
@@ -277,24 +285,26 @@ static inline double ma_log1p_fraction(double t) {
     return t * p;
 }
 
-static inline double ma_sigmoid(double x) {
+MA_INLINE double ma_sigmoid(double x) {
     /* exp only ever sees -|x|: 1 / (1 + e) above 0, e / (1 + e) below. */
     double e = ma_exp(ma_clamp(-fabs(x), -700.0, 0.0));
     double r = ma_recip(1.0 + e);
     double y = x >= 0 ? r : e * r;
+    y = x == -INFINITY ? 0.0 : y; /* where e^-700 stands for e^-inf */
     return x != x ? x : y;
 }
 
-static inline double ma_silu(double x) {
+MA_INLINE double ma_silu(double x) {
     double y = x * ma_sigmoid(x);
     /* -inf * sigmoid(-inf) = -inf * 0: NaN, as PyTorch gives. */
     return x == -INFINITY ? NAN : y;
 }
 
-/* The exact GELU: x Phi(x) = relu(x) - h(|x|), h(a) = a Phi(-a) = exp(-a^2/2) N(a) / Q(a)
- * (backends/numpy.py's _GELU_N and _GELU_Q: relative error 2e-16 on [0, 14.5]). */
-static inline double ma_gelu(double x) {
-    double a = ma_clamp(fabs(x), 0.0, 14.5);
+/* Phi(-a) for a >= 0, a clamped to 14.5 (Phi(-14.5) = 6e-48 is 0 in float32 and float16):
+ * exp(-a^2/2) N(a) / Q(a) (backends/numpy.py's _GELU_N / a and _GELU_Q: relative error 2e-16
+ * on [0, 14.5]). */
+MA_INLINE double ma_phi_left(double a) {
+    a = ma_clamp(a, 0.0, 14.5);
     double n = 5.440323846929732e-06;
     n = n * a + 0.00013387446366465777;
     n = n * a + 0.0015861219555941403;
@@ -304,7 +314,6 @@ static inline double ma_gelu(double x) {
     n = n * a + 0.4676763675189344;
     n = n * a + 0.6865110247405519;
     n = n * a + 0.5;
-    n = n * a;
     double q = 1.3636869550833855e-05;
     q = q * a + 0.00033557351883004043;
     q = q * a + 0.003989454859252001;
@@ -315,7 +324,13 @@ static inline double ma_gelu(double x) {
     q = q * a + 2.1674856023276132;
     q = q * a + 2.170906610283989;
     q = q * a + 1.0;
-    double h = ma_exp(-0.5 * (a * a)) * (n * ma_recip(q));
+    return ma_exp(-0.5 * (a * a)) * (n * ma_recip(q));
+}
+
+/* The exact GELU: x Phi(x) = relu(x) - h(|x|), h(a) = a Phi(-a). */
+MA_INLINE double ma_gelu(double x) {
+    double a = ma_clamp(fabs(x), 0.0, 14.5);
+    double h = a * ma_phi_left(a);
     double y = (x > 0 ? x : 0.0) - h;
     /* -inf * Phi(-inf) = -inf * 0: NaN, as PyTorch. */
     y = x == -INFINITY ? NAN : y;
@@ -324,7 +339,7 @@ static inline double ma_gelu(double x) {
 
 /* The tanh GELU as x * sigmoid(2u), u = sqrt(2/pi) (c + 0.044715 c^3), c = x clipped to
  * +-100 (_numerics.gelu_tanh): no 1 + tanh cancellation in the left tail. */
-static inline double ma_gelu_tanh(double x) {
+MA_INLINE double ma_gelu_tanh(double x) {
     double c = ma_clamp(x, -100.0, 100.0);
     double u2 = (2.0 * 0.7978845608028654) * (c + 0.044715 * (c * c * c));
     double y = x * ma_sigmoid(u2);
@@ -334,7 +349,7 @@ static inline double ma_gelu_tanh(double x) {
 
 /* mish(x) = x tanh(softplus(x)) = x n / (n + 2), n = e^x (e^x + 2) (_numerics.mish_factor);
  * beyond 40 the factor is 1 in double. */
-static inline double ma_mish(double x) {
+MA_INLINE double ma_mish(double x) {
     double e = ma_exp(ma_clamp(x, -700.0, 40.0));
     double n = e * (e + 2.0);
     double y = x * (n * ma_recip(n + 2.0));
@@ -344,7 +359,7 @@ static inline double ma_mish(double x) {
 
 /* softplus from bx = x * beta rounded to x's dtype (PyTorch compares that with threshold):
  * (max(bx, 0) + log1p(exp(-|bx|))) / beta, or x itself past the threshold. */
-static inline double ma_softplus(double x, double bx, double inv_beta, double threshold) {
+MA_INLINE double ma_softplus(double x, double bx, double inv_beta, double threshold) {
     double t = ma_exp(ma_clamp(-fabs(bx), -700.0, 0.0));
     double y = ((bx > 0 ? bx : 0.0) + ma_log1p_fraction(t)) * inv_beta;
     y = bx > threshold ? x : y;
@@ -354,12 +369,62 @@ static inline double ma_softplus(double x, double bx, double inv_beta, double th
 /* PyTorch's elu kernel, which also gives selu and celu: poscoef x above 0, negcoef
  * (e^(x input_scale) - 1) at and below it (negcoef, input_scale > 0; zeros keep their sign). For
  * float32 x and poscoef, poscoef x is exact in double: rounded once, it is float32's product. */
-static inline double ma_elu(double x, double negcoef, double poscoef, double input_scale) {
+MA_INLINE double ma_elu(double x, double negcoef, double poscoef, double input_scale) {
     double negative = negcoef * ma_expm1(ma_clamp(x * input_scale, -40.0, 0.0));
     double y = x > 0 ? poscoef * x : negative;
     y = x == 0 ? x : y;
     return x != x ? x : y;
 }
+
+/* log sigmoid = min(x, 0) - log1p(e^-|x|): nothing cancels; +0.0 at +inf, as PyTorch. */
+MA_INLINE double ma_logsigmoid(double x) {
+    double t = ma_exp(ma_clamp(-fabs(x), -700.0, 0.0));
+    double y = (x < 0 ? x : 0.0) - ma_log1p_fraction(t);
+    y = x == INFINITY ? 0.0 : y; /* where e^-700 stands for e^-inf */
+    return x != x ? x : y;
+}
+
+/* x sigmoid(1.702 x) (Transformers' QuickGELU with the factor exact, as the reference has it),
+ * -0.0 at -inf: the limit, where x * sigmoid is -inf * 0. */
+MA_INLINE double ma_quick_gelu(double x) {
+    double y = x * ma_sigmoid(1.702 * ma_clamp(x, -1000.0, 1000.0));
+    y = x == -INFINITY ? -0.0 : y;
+    return x != x ? x : y;
+}
+
+/* e^x (Keras' "exponential"): float32 and float16 overflow to inf and underflow to 0 far
+ * inside [-700, 700]. */
+MA_INLINE double ma_exponential(double x) {
+    double y = ma_exp(ma_clamp(x, -700.0, 700.0));
+    return x != x ? x : y;
+}
+
+/* sparse_plus: 0 below -1, (x + 1)^2 / 4 between, x above 1. */
+MA_INLINE double ma_sparse_plus(double x) {
+    double c = ma_clamp(x, -1.0, 1.0) + 1.0;
+    double y = 0.25 * (c * c);
+    y = x >= 1.0 ? x : y;
+    return x != x ? x : y;
+}
+
+/* softsign = x / (1 + |x|); NaN at +-inf, where PyTorch divides inf by inf. */
+MA_INLINE double ma_softsign(double x) {
+    double c = ma_clamp(x, -0x1p126, 0x1p126); /* ma_recip's range; the result rounds to 1 */
+    double y = c * ma_recip(1.0 + fabs(c));
+    y = x - x != 0 ? NAN : y; /* +-inf (and NaN) */
+    return x != x ? x : y;
+}
+
+/* laplace = Phi((x - mu) / sigma), from the tail on either side. */
+MA_INLINE double ma_laplace(double x, double mu, double inv_sigma) {
+    double z = (x - mu) * inv_sigma;
+    double tail = ma_phi_left(fabs(z));
+    double y = z <= 0 ? tail : 1.0 - tail;
+    return x != x ? x : y;
+}
+
+/* glu's product a sigmoid(b); inf * sigmoid(-inf) = inf * 0 is NaN, as PyTorch. */
+MA_INLINE double ma_glu(double a, double b) { return a * ma_sigmoid(b); }
 
 /* --- Loops. */
 
@@ -419,6 +484,96 @@ MA_UNARY_LOOPS(silu)
 MA_UNARY_LOOPS(gelu)
 MA_UNARY_LOOPS(gelu_tanh)
 MA_UNARY_LOOPS(mish)
+MA_UNARY_LOOPS(logsigmoid)
+MA_UNARY_LOOPS(quick_gelu)
+MA_UNARY_LOOPS(exponential)
+MA_UNARY_LOOPS(sparse_plus)
+MA_UNARY_LOOPS(softsign)
+
+/* laplace(x, mu, 1 / sigma) and glu(a, b): two more float64 or one more array input. */
+typedef struct {
+    const float *in, *other;
+    float *out;
+    double p, q;
+} ma_io2;
+
+MA_CLONES static void laplace_range(void *context, npy_intp begin, npy_intp end) {
+    const ma_io2 *io = (const ma_io2 *)context;
+    const float *restrict xs = io->in;
+    float *restrict ys = io->out;
+    const double mu = io->p, inv_sigma = io->q;
+    for (npy_intp i = begin; i < end; i++) ys[i] = (float)ma_laplace((double)xs[i], mu, inv_sigma);
+}
+
+MA_CLONES static void laplace_f(char **args, const npy_intp *dims, const npy_intp *steps,
+                                void *data) {
+    npy_intp n = dims[0];
+    char *in = args[0], *pm = args[1], *ps = args[2], *out = args[3];
+    if (steps[1] == 0 && steps[2] == 0 && steps[0] == sizeof(float) &&
+        steps[3] == sizeof(float) && in != out) {
+        ma_io2 io = {(const float *)in, NULL, (float *)out, *(const double *)pm,
+                     *(const double *)ps};
+        ma_run(laplace_range, &io, n);
+    } else {
+        for (npy_intp i = 0; i < n; i++, in += steps[0], pm += steps[1], ps += steps[2],
+                      out += steps[3])
+            *(float *)out = (float)ma_laplace((double)*(const float *)in, *(const double *)pm,
+                                              *(const double *)ps);
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+MA_CLONES static void glu_range(void *context, npy_intp begin, npy_intp end) {
+    const ma_io2 *io = (const ma_io2 *)context;
+    const float *restrict as = io->in, *restrict bs = io->other;
+    float *restrict ys = io->out;
+    for (npy_intp i = begin; i < end; i++) ys[i] = (float)ma_glu((double)as[i], (double)bs[i]);
+}
+
+MA_CLONES static void glu_f(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) {
+    npy_intp n = dims[0];
+    char *a = args[0], *b = args[1], *out = args[2];
+    if (steps[0] == sizeof(float) && steps[1] == sizeof(float) && steps[2] == sizeof(float) &&
+        a != out && b != out) {
+        ma_io2 io = {(const float *)a, (const float *)b, (float *)out, 0.0, 0.0};
+        ma_run(glu_range, &io, n);
+    } else {
+        for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2])
+            *(float *)out = (float)ma_glu((double)*(const float *)a, (double)*(const float *)b);
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+#if MA_HAVE_HALF
+MA_CLONES static void laplace_e(char **args, const npy_intp *dims, const npy_intp *steps,
+                                void *data) {
+    npy_intp n = dims[0];
+    char *in = args[0], *pm = args[1], *ps = args[2], *out = args[3];
+    for (npy_intp i = 0; i < n;
+         i++, in += steps[0], pm += steps[1], ps += steps[2], out += steps[3]) {
+        ma_half h;
+        memcpy(&h, in, sizeof h);
+        h = ma_to_half(ma_laplace((double)h, *(const double *)pm, *(const double *)ps));
+        memcpy(out, &h, sizeof h);
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+MA_CLONES static void glu_e(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) {
+    npy_intp n = dims[0];
+    char *a = args[0], *b = args[1], *out = args[2];
+    for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2]) {
+        ma_half ha, hb;
+        memcpy(&ha, a, sizeof ha);
+        memcpy(&hb, b, sizeof hb);
+        ha = ma_to_half(ma_glu((double)ha, (double)hb));
+        memcpy(out, &ha, sizeof ha);
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+#endif
 
 /* softplus(x, beta, threshold): beta and threshold arrive as float64 (0-d, stride 0), holding
  * the values rounded to float32 that the float32 computation uses. Dividing by beta is
@@ -550,9 +705,9 @@ MA_CLONES static void softplus_e(char **args, const npy_intp *dims, const npy_in
  * the product PyTorch rounds in float32 and float64 alike; float16 goes through double, whose
  * one rounding is the correctly rounded product). Unary ufuncs: a NumPy call with one array
  * costs less than np.maximum(x, 0) converting its 0. */
-static inline double ma_relu(double x) { return x < 0 ? 0.0 : x; } /* -0.0, NaN stay */
+MA_INLINE double ma_relu(double x) { return x < 0 ? 0.0 : x; } /* -0.0, NaN stay */
 
-static inline double ma_leaky(double x, double slope) { return x > 0 ? x : x * slope; }
+MA_INLINE double ma_leaky(double x, double slope) { return x > 0 ? x : x * slope; }
 
 #define MA_EXACT_LOOPS(SUFFIX, TYPE, TO_TYPE)                                                \
     MA_CLONES static void relu_##SUFFIX(char **args, const npy_intp *dims,                   \
@@ -612,181 +767,199 @@ MA_EXACT_LOOPS(e, ma_half, ma_to_half)
  * a NaN r (NaN - m, inf - inf, -inf + inf), and every element of it becomes NaN, as in
  * PyTorch. r is summed in eight lanes (lane k takes the elements i = k mod 8, in order, for
  * every layout and dtype): a reduction the compiler vectorises, with a fixed order. */
-static inline double ma_rest_term(double x, double m) {
+/* e^d for d <= 0, 0 below -708.4 (where double's exp leaves the normal range; for float32
+ * and float16 results far below their smallest), NaN for NaN. */
+MA_INLINE double ma_exp_nonpositive(double d) {
+    double e = ma_exp(ma_clamp(d, -708.0, 0.0));
+    e = d < -708.0 ? 0.0 : e;
+    return d != d ? d : e;
+}
+
+MA_INLINE double ma_rest_term(double x, double m) {
     double d = x - m;
-    double e = ma_exp(ma_clamp(d, -700.0, 0.0));
+    double e = ma_exp_nonpositive(d);
     e = d == 0 ? 0.0 : e; /* the maxima are counted instead */
     return d != d ? d : e;
 }
 
 /* A row is summed in segments of MA_SEGMENT elements, each in eight lanes (lane k takes the
  * elements i = k mod 8, in order), the segments' sums added in order: the same order for every
- * layout, dtype and thread count, so results do not depend on them. Long rows split their
- * segments over threads; batches of short rows split their rows. */
+ * layout and thread count, so results do not depend on them. Long rows split their segments
+ * over threads; batches of short rows split their rows. softmin is softmax of -x (negate). */
 #define MA_SEGMENT 65536
 
-static inline double ma_lanes(const double *lane) {
+MA_INLINE double ma_lanes(const double *lane) {
     return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
-
-/* The contiguous float32 segment's max and sums, vectorised by hand with GCC's vector types:
- * a floating-point reduction is not vectorised without -ffast-math (which would also reorder
- * it). Other compilers take the generic loops below, which give the same sums. */
-#if defined(__GNUC__)
-#define MA_VECTOR_ROWS 1
-typedef float ma_v16f __attribute__((vector_size(64), aligned(4)));
-typedef int32_t ma_v16i __attribute__((vector_size(64)));
-typedef double ma_v8d __attribute__((vector_size(64)));
-#define MA_BLOCK 512
-
-MA_CLONES static double ma_segment_max_f(const float *v, npy_intp n) {
-    ma_v16f part;
-    for (int k = 0; k < 16; k++) part[k] = -INFINITY;
-    npy_intp i = 0;
-    for (; i + 16 <= n; i += 16) {
-        ma_v16f t;
-        memcpy(&t, v + i, sizeof t);
-        ma_v16i above = t > part; /* never for NaN: the sum finds it */
-        part = (ma_v16f)(((ma_v16i)t & above) | ((ma_v16i)part & ~above));
-    }
-    double m = -INFINITY;
-    for (int k = 0; k < 16; k++) m = (double)part[k] > m ? (double)part[k] : m;
-    for (; i < n; i++) m = (double)v[i] > m ? (double)v[i] : m;
-    return m;
-}
-
-MA_CLONES static void ma_segment_sums_f(const float *v, npy_intp n, double m, double *rest,
-                                        double *count) {
-    double terms[MA_BLOCK], maxima[MA_BLOCK];
-    ma_v8d r = {0, 0, 0, 0, 0, 0, 0, 0}, c = r;
-    for (npy_intp start = 0; start < n; start += MA_BLOCK) {
-        npy_intp size = n - start < MA_BLOCK ? n - start : MA_BLOCK;
-        const float *block = v + start;
-        for (npy_intp j = 0; j < size; j++) {
-            terms[j] = ma_rest_term((double)block[j], m);
-            maxima[j] = (double)block[j] == m ? 1.0 : 0.0;
-        }
-        for (npy_intp j = size; j % 8; j++) terms[j] = maxima[j] = 0.0;
-        for (npy_intp j = 0; j < size; j += 8) {
-            ma_v8d t, k;
-            memcpy(&t, terms + j, sizeof t);
-            memcpy(&k, maxima + j, sizeof k);
-            r += t;
-            c += k;
-        }
-    }
-    double lanes[8];
-    memcpy(lanes, &r, sizeof lanes);
-    *rest = ma_lanes(lanes);
-    memcpy(lanes, &c, sizeof lanes);
-    *count = ma_lanes(lanes);
-}
-#else
-#define MA_VECTOR_ROWS 0
-static double ma_segment_max_f(const float *v, npy_intp n) { return 0.0; }
-static void ma_segment_sums_f(const float *v, npy_intp n, double m, double *rest,
-                              double *count) {}
-#endif
 
 typedef struct {
     double max, rest, count;
 } ma_row;
 
-/* A long contiguous float32 row, its segments on threads. */
-typedef struct {
-    const float *x;
-    npy_intp n;
-    double m;
-    double *maxima, *rests, *counts;
-} ma_segments;
-
-static void ma_segments_max(void *context, npy_intp begin, npy_intp end) {
-    ma_segments *job = (ma_segments *)context;
-    for (npy_intp s = begin; s < end; s++) {
-        npy_intp first = s * MA_SEGMENT, size = job->n - first;
-        job->maxima[s] = ma_segment_max_f(job->x + first, size < MA_SEGMENT ? size : MA_SEGMENT);
-    }
-}
-
-static void ma_segments_sums(void *context, npy_intp begin, npy_intp end) {
-    ma_segments *job = (ma_segments *)context;
-    for (npy_intp s = begin; s < end; s++) {
-        npy_intp first = s * MA_SEGMENT, size = job->n - first;
-        ma_segment_sums_f(job->x + first, size < MA_SEGMENT ? size : MA_SEGMENT, job->m,
-                          &job->rests[s], &job->counts[s]);
-    }
-}
-
-/* The float32 contiguous row's statistics; segments is n / MA_SEGMENT rounded up. */
-static ma_row ma_row_stats_f(const float *x, npy_intp n) {
-    npy_intp segments = (n + MA_SEGMENT - 1) / MA_SEGMENT;
-    double one[3];
-    double *work = segments > 1 ? (double *)malloc(3 * segments * sizeof(double)) : one;
-    ma_row row = {-INFINITY, 0.0, 0.0};
-    if (work == NULL) { /* out of memory: the same sums, segment by segment, without threads */
-        for (npy_intp s = 0; s < segments; s++) {
-            npy_intp size = n - s * MA_SEGMENT < MA_SEGMENT ? n - s * MA_SEGMENT : MA_SEGMENT;
-            double m = ma_segment_max_f(x + s * MA_SEGMENT, size);
-            row.max = m > row.max ? m : row.max;
-        }
-        for (npy_intp s = 0; s < segments; s++) {
-            npy_intp size = n - s * MA_SEGMENT < MA_SEGMENT ? n - s * MA_SEGMENT : MA_SEGMENT;
-            double rest, count;
-            ma_segment_sums_f(x + s * MA_SEGMENT, size, row.max, &rest, &count);
-            row.rest += rest;
-            row.count += count;
-        }
-        return row;
-    }
-    ma_segments job = {x, n, 0.0, work, work + segments, work + 2 * segments};
-    int parallel = n >= MA_PARALLEL_FROM;
-    ma_run_chunks(ma_segments_max, &job, segments, 1, parallel);
-    for (npy_intp s = 0; s < segments; s++) row.max = work[s] > row.max ? work[s] : row.max;
-    job.m = row.max;
-    ma_run_chunks(ma_segments_sums, &job, segments, 1, parallel);
-    for (npy_intp s = 0; s < segments; s++) {
-        row.rest += job.rests[s];
-        row.count += job.counts[s];
-    }
-    if (work != one) free(work);
-    return row;
-}
-
-/* softmax / log_softmax of a contiguous float32 row from its statistics, on [begin, end). */
-typedef struct {
-    const float *x;
-    float *y;
-    double m, scale, log_total;
-    int take_log;
-} ma_row_output;
-
-MA_CLONES static void ma_row_output_f(void *context, npy_intp begin, npy_intp end) {
-    const ma_row_output *o = (const ma_row_output *)context;
-    const float *restrict v = o->x;
-    float *restrict w = o->y;
-    const double m = o->m, scale = o->scale, log_total = o->log_total;
-    if (o->take_log) {
-        for (npy_intp i = begin; i < end; i++) w[i] = (float)(((double)v[i] - m) - log_total);
-    } else {
-        for (npy_intp i = begin; i < end; i++) {
-            double d = (double)v[i] - m;
-            double e = ma_exp(ma_clamp(d, -700.0, 0.0));
-            w[i] = (float)((d != d ? d : e) * scale);
-        }
-    }
-}
-
-static inline double ma_log_total(ma_row row) {
+MA_INLINE double ma_log_total(ma_row row) {
     return row.count == 1.0 ? log1p(row.rest) : log(row.count + row.rest);
 }
 
-#define MA_ROW_KERNELS(SUFFIX, TYPE, TO_TYPE)                                                \
-    static ma_row stats_##SUFFIX(const char *x, npy_intp xs, npy_intp n) {                   \
+/* A contiguous segment's max and sums, vectorised by hand with GCC's vector types: a
+ * floating-point reduction is not vectorised without -ffast-math (which would also reorder
+ * it). Other compilers take the generic loops further down, which give the same sums. */
+#if defined(__GNUC__)
+#define MA_VECTOR_ROWS 1
+typedef double ma_v8d __attribute__((vector_size(64)));
+#define MA_BLOCK 512
+#define MA_SEGMENT_KERNELS(SUFFIX, TYPE, VECTOR, MASK, LANES)                                \
+    MA_CLONES static double ma_segment_max_##SUFFIX(const TYPE *v, npy_intp n, int negate) { \
+        const TYPE sign = negate ? (TYPE)-1 : (TYPE)1;                                       \
+        VECTOR part;                                                                         \
+        for (int k = 0; k < LANES; k++) part[k] = (TYPE)-INFINITY;                           \
+        npy_intp i = 0;                                                                      \
+        for (; i + LANES <= n; i += LANES) {                                                 \
+            VECTOR t;                                                                        \
+            memcpy(&t, v + i, sizeof t);                                                     \
+            t = t * sign;                                                                    \
+            MASK above = t > part; /* never for NaN: the sum finds it */                     \
+            part = (VECTOR)(((MASK)t & above) | ((MASK)part & ~above));                      \
+        }                                                                                    \
+        double m = -INFINITY;                                                                \
+        for (int k = 0; k < LANES; k++) m = (double)part[k] > m ? (double)part[k] : m;       \
+        for (; i < n; i++) m = (double)(v[i] * sign) > m ? (double)(v[i] * sign) : m;        \
+        return m;                                                                            \
+    }                                                                                        \
+    MA_CLONES static void ma_segment_sums_##SUFFIX(const TYPE *v, npy_intp n, double m,      \
+                                                   int negate, double *rest, double *count) { \
+        const double sign = negate ? -1.0 : 1.0;                                             \
+        double terms[MA_BLOCK], maxima[MA_BLOCK];                                            \
+        ma_v8d r = {0, 0, 0, 0, 0, 0, 0, 0}, c = r;                                          \
+        for (npy_intp start = 0; start < n; start += MA_BLOCK) {                             \
+            npy_intp size = n - start < MA_BLOCK ? n - start : MA_BLOCK;                     \
+            const TYPE *block = v + start;                                                   \
+            for (npy_intp j = 0; j < size; j++) {                                            \
+                double x = (double)block[j] * sign;                                          \
+                terms[j] = ma_rest_term(x, m);                                               \
+                maxima[j] = x == m ? 1.0 : 0.0;                                              \
+            }                                                                                \
+            for (npy_intp j = size; j % 8; j++) terms[j] = maxima[j] = 0.0;                  \
+            for (npy_intp j = 0; j < size; j += 8) {                                         \
+                ma_v8d t, k;                                                                 \
+                memcpy(&t, terms + j, sizeof t);                                             \
+                memcpy(&k, maxima + j, sizeof k);                                            \
+                r += t;                                                                      \
+                c += k;                                                                      \
+            }                                                                                \
+        }                                                                                    \
+        double lanes[8];                                                                     \
+        memcpy(lanes, &r, sizeof lanes);                                                     \
+        *rest = ma_lanes(lanes);                                                             \
+        memcpy(lanes, &c, sizeof lanes);                                                     \
+        *count = ma_lanes(lanes);                                                            \
+    }
+typedef float ma_v16f __attribute__((vector_size(64), aligned(4)));
+typedef int32_t ma_v16i __attribute__((vector_size(64)));
+typedef double ma_v8du __attribute__((vector_size(64), aligned(8)));
+typedef int64_t ma_v8l __attribute__((vector_size(64)));
+MA_SEGMENT_KERNELS(f, float, ma_v16f, ma_v16i, 16)
+MA_SEGMENT_KERNELS(d, double, ma_v8du, ma_v8l, 8)
+#else
+#define MA_VECTOR_ROWS 0
+static double ma_segment_max_f(const float *v, npy_intp n, int negate) { return 0.0; }
+static void ma_segment_sums_f(const float *v, npy_intp n, double m, int negate, double *rest,
+                              double *count) {}
+static double ma_segment_max_d(const double *v, npy_intp n, int negate) { return 0.0; }
+static void ma_segment_sums_d(const double *v, npy_intp n, double m, int negate,
+                              double *rest, double *count) {}
+#endif
+
+/* The statistics and the output of contiguous float32 and float64 rows, on threads. */
+#define MA_FAST_ROWS(SUFFIX, TYPE)                                                           \
+    typedef struct {                                                                         \
+        const TYPE *x;                                                                       \
+        npy_intp n;                                                                          \
+        int negate;                                                                          \
+        double m;                                                                            \
+        double *maxima, *rests, *counts;                                                     \
+    } ma_segments_##SUFFIX;                                                                  \
+    static void ma_segments_max_##SUFFIX(void *context, npy_intp begin, npy_intp end) {      \
+        ma_segments_##SUFFIX *job = (ma_segments_##SUFFIX *)context;                         \
+        for (npy_intp s = begin; s < end; s++) {                                             \
+            npy_intp first = s * MA_SEGMENT, size = job->n - first;                          \
+            job->maxima[s] = ma_segment_max_##SUFFIX(                                        \
+                job->x + first, size < MA_SEGMENT ? size : MA_SEGMENT, job->negate);         \
+        }                                                                                    \
+    }                                                                                        \
+    static void ma_segments_sums_##SUFFIX(void *context, npy_intp begin, npy_intp end) {     \
+        ma_segments_##SUFFIX *job = (ma_segments_##SUFFIX *)context;                         \
+        for (npy_intp s = begin; s < end; s++) {                                             \
+            npy_intp first = s * MA_SEGMENT, size = job->n - first;                          \
+            ma_segment_sums_##SUFFIX(job->x + first, size < MA_SEGMENT ? size : MA_SEGMENT,  \
+                                     job->m, job->negate, &job->rests[s], &job->counts[s]);  \
+        }                                                                                    \
+    }                                                                                        \
+    static ma_row ma_row_stats_##SUFFIX(const TYPE *x, npy_intp n, int negate, int parallel) { \
+        npy_intp segments = (n + MA_SEGMENT - 1) / MA_SEGMENT;                               \
+        ma_row row = {-INFINITY, 0.0, 0.0};                                                  \
+        double *work = parallel && segments > 1 ? (double *)malloc(3 * segments * sizeof(double)) \
+                                                : NULL;                                      \
+        if (work == NULL) { /* on this thread, segment by segment: the same sums */          \
+            for (npy_intp first = 0; first < n; first += MA_SEGMENT) {                       \
+                double m = ma_segment_max_##SUFFIX(x + first, n - first < MA_SEGMENT ? n - first : MA_SEGMENT, negate); \
+                row.max = m > row.max ? m : row.max;                                         \
+            }                                                                                \
+            for (npy_intp first = 0; first < n; first += MA_SEGMENT) {                       \
+                double rest, count;                                                          \
+                ma_segment_sums_##SUFFIX(x + first, n - first < MA_SEGMENT ? n - first : MA_SEGMENT, row.max, negate, &rest, &count); \
+                row.rest += rest;                                                            \
+                row.count += count;                                                          \
+            }                                                                                \
+            return row;                                                                      \
+        }                                                                                    \
+        ma_segments_##SUFFIX job = {x, n, negate, 0.0, work, work + segments, work + 2 * segments}; \
+        ma_run_chunks(ma_segments_max_##SUFFIX, &job, segments, 1, 1);                       \
+        for (npy_intp k = 0; k < segments; k++) row.max = work[k] > row.max ? work[k] : row.max; \
+        job.m = row.max;                                                                     \
+        ma_run_chunks(ma_segments_sums_##SUFFIX, &job, segments, 1, 1);                      \
+        for (npy_intp k = 0; k < segments; k++) {                                            \
+            row.rest += job.rests[k];                                                        \
+            row.count += job.counts[k];                                                      \
+        }                                                                                    \
+        free(work);                                                                          \
+        return row;                                                                          \
+    }                                                                                        \
+    typedef struct {                                                                         \
+        const TYPE *x;                                                                       \
+        TYPE *y;                                                                             \
+        double m, scale, log_total, sign;                                                    \
+        int take_log;                                                                        \
+    } ma_row_output_##SUFFIX##_t;                                                            \
+    MA_CLONES static void ma_row_output_##SUFFIX(void *context, npy_intp begin, npy_intp end) { \
+        const ma_row_output_##SUFFIX##_t *o = (const ma_row_output_##SUFFIX##_t *)context;   \
+        const TYPE *restrict v = o->x;                                                       \
+        TYPE *restrict w = o->y;                                                             \
+        const double m = o->m, scale = o->scale, log_total = o->log_total, sign = o->sign;   \
+        if (o->take_log) {                                                                   \
+            for (npy_intp i = begin; i < end; i++)                                           \
+                w[i] = (TYPE)(((double)v[i] * sign - m) - log_total);                        \
+        } else {                                                                             \
+            for (npy_intp i = begin; i < end; i++) {                                         \
+                double d = (double)v[i] * sign - m;                                          \
+                double e = ma_exp_nonpositive(d);                                 \
+                w[i] = (TYPE)((d != d ? d : e) * scale);                                     \
+            }                                                                                \
+        }                                                                                    \
+    }
+MA_FAST_ROWS(f, float)
+MA_FAST_ROWS(d, double)
+
+/* mode: bit 0 log_softmax, bit 1 negate (softmin). FAST is the contiguous kernels' suffix
+ * (f, d) or 0 where there are none (float16). */
+#define MA_ROW_KERNELS(SUFFIX, TYPE, TO_TYPE, FAST_STATS, FAST_OUTPUT, FAST_IO)              \
+    static ma_row stats_##SUFFIX(const char *x, npy_intp xs, npy_intp n, int negate) {       \
+        const double sign = negate ? -1.0 : 1.0;                                             \
         ma_row row = {-INFINITY, 0.0, 0.0};                                                  \
         for (npy_intp i = 0; i < n; i++) {                                                   \
             TYPE v;                                                                          \
             memcpy(&v, x + i * xs, sizeof v);                                                \
-            row.max = (double)v > row.max ? (double)v : row.max;                             \
+            double d = (double)v * sign;                                                     \
+            row.max = d > row.max ? d : row.max;                                             \
         }                                                                                    \
         for (npy_intp first = 0; first < n; first += MA_SEGMENT) {                           \
             double rest[8] = {0, 0, 0, 0, 0, 0, 0, 0}, count[8] = {0, 0, 0, 0, 0, 0, 0, 0};  \
@@ -794,8 +967,9 @@ static inline double ma_log_total(ma_row row) {
             for (npy_intp i = first; i < last; i++) {                                        \
                 TYPE v;                                                                      \
                 memcpy(&v, x + i * xs, sizeof v);                                            \
-                rest[(i - first) % 8] += ma_rest_term((double)v, row.max);                   \
-                count[(i - first) % 8] += (double)v == row.max;                              \
+                double d = (double)v * sign;                                                 \
+                rest[(i - first) % 8] += ma_rest_term(d, row.max);                           \
+                count[(i - first) % 8] += d == row.max;                                      \
             }                                                                                \
             row.rest += ma_lanes(rest);                                                      \
             row.count += ma_lanes(count);                                                    \
@@ -803,21 +977,23 @@ static inline double ma_log_total(ma_row row) {
         return row;                                                                          \
     }                                                                                        \
     static void softmax_row_##SUFFIX(const char *x, npy_intp xs, char *y, npy_intp ys,       \
-                                     npy_intp n, int take_log, int parallel) {               \
-        int fast = MA_VECTOR_ROWS && sizeof(TYPE) == sizeof(float) && xs == sizeof(float);   \
-        ma_row row = fast ? ma_row_stats_f((const float *)x, n) : stats_##SUFFIX(x, xs, n);  \
+                                     npy_intp n, int mode, int parallel) {                   \
+        const int negate = (mode & 2) != 0, take_log = mode & 1;                             \
+        const int fast = MA_VECTOR_ROWS && FAST_IO && xs == sizeof(TYPE);                    \
+        parallel = parallel && n >= MA_PARALLEL_FROM;                                        \
+        ma_row row = fast ? FAST_STATS((const void *)x, n, negate, parallel)                 \
+                          : stats_##SUFFIX(x, xs, n, negate);                                \
         const double log_total = ma_log_total(row), scale = 1.0 / (row.count + row.rest);    \
-        if (fast && ys == sizeof(float) && x != y) {                                         \
-            ma_row_output o = {(const float *)x, (float *)y, row.max, scale, log_total,      \
-                               take_log};                                                    \
-            ma_run_chunks(ma_row_output_f, &o, n, MA_GRAIN, parallel && n >= MA_PARALLEL_FROM); \
+        const double sign = negate ? -1.0 : 1.0;                                             \
+        if (fast && ys == sizeof(TYPE) && x != y) {                                          \
+            FAST_OUTPUT(x, y, n, row.max, scale, log_total, sign, take_log, parallel);       \
             return;                                                                          \
         }                                                                                    \
         for (npy_intp i = 0; i < n; i++) {                                                   \
             TYPE v;                                                                          \
             memcpy(&v, x + i * xs, sizeof v);                                                \
-            double d = (double)v - row.max;                                                  \
-            double e = ma_exp(ma_clamp(d, -700.0, 0.0));                                     \
+            double d = (double)v * sign - row.max;                                           \
+            double e = ma_exp_nonpositive(d);                                     \
             v = take_log ? TO_TYPE(d - log_total) : TO_TYPE((d != d ? d : e) * scale);       \
             memcpy(y + i * ys, &v, sizeof v);                                                \
         }                                                                                    \
@@ -825,25 +1001,24 @@ static inline double ma_log_total(ma_row row) {
     typedef struct {                                                                         \
         char **args;                                                                         \
         const npy_intp *dims, *steps;                                                        \
-        int take_log;                                                                        \
+        int mode;                                                                            \
     } rows_##SUFFIX;                                                                         \
     static void rows_range_##SUFFIX(void *context, npy_intp begin, npy_intp end) {           \
         const rows_##SUFFIX *r = (const rows_##SUFFIX *)context;                             \
         for (npy_intp i = begin; i < end; i++)                                               \
             softmax_row_##SUFFIX(r->args[0] + i * r->steps[0], r->steps[2],                  \
                                  r->args[1] + i * r->steps[1], r->steps[3], r->dims[1],      \
-                                 r->take_log, 0);                                            \
-        feclearexcept(FE_ALL_EXCEPT);                                                        \
+                                 r->mode, 0);                                                \
     }                                                                                        \
     static void rows_##SUFFIX##_run(char **args, const npy_intp *dims, const npy_intp *steps, \
-                                    int take_log) {                                          \
+                                    int mode) {                                              \
         npy_intp rows = dims[0], n = dims[1];                                                \
         if (n >= MA_PARALLEL_FROM || rows == 1) { /* long rows: threads inside each */       \
             for (npy_intp i = 0; i < rows; i++)                                              \
                 softmax_row_##SUFFIX(args[0] + i * steps[0], steps[2], args[1] + i * steps[1], \
-                                     steps[3], n, take_log, 1);                              \
+                                     steps[3], n, mode, 1);                                  \
         } else { /* short rows: rows on threads */                                           \
-            rows_##SUFFIX r = {args, dims, steps, take_log};                                 \
+            rows_##SUFFIX r = {args, dims, steps, mode};                                     \
             npy_intp grain = n > 0 && MA_GRAIN / n > 1 ? MA_GRAIN / n : 1;                   \
             ma_run_chunks(rows_range_##SUFFIX, &r, rows, grain,                              \
                           rows * n >= MA_PARALLEL_FROM);                                     \
@@ -857,11 +1032,38 @@ static inline double ma_log_total(ma_row row) {
     static void log_softmax_##SUFFIX(char **args, const npy_intp *dims,                      \
                                      const npy_intp *steps, void *data) {                    \
         rows_##SUFFIX##_run(args, dims, steps, 1);                                           \
+    }                                                                                        \
+    static void softmin_##SUFFIX(char **args, const npy_intp *dims, const npy_intp *steps,   \
+                                 void *data) {                                               \
+        rows_##SUFFIX##_run(args, dims, steps, 2);                                           \
     }
 
-MA_ROW_KERNELS(f, float, MA_AS_FLOAT)
+#define MA_FAST_OUTPUT(SUFFIX, TYPE)                                                         \
+    static void ma_output_##SUFFIX(const char *x, char *y, npy_intp n, double m, double scale, \
+                                   double log_total, double sign, int take_log, int parallel) { \
+        ma_row_output_##SUFFIX##_t o = {(const TYPE *)x, (TYPE *)y, m, scale, log_total,     \
+                                        sign, take_log};                                     \
+        ma_run_chunks(ma_row_output_##SUFFIX, &o, n, MA_GRAIN, parallel);                    \
+    }
+MA_FAST_OUTPUT(f, float)
+MA_FAST_OUTPUT(d, double)
+static ma_row ma_stats_f(const void *x, npy_intp n, int negate, int parallel) {
+    return ma_row_stats_f((const float *)x, n, negate, parallel);
+}
+static ma_row ma_stats_d(const void *x, npy_intp n, int negate, int parallel) {
+    return ma_row_stats_d((const double *)x, n, negate, parallel);
+}
+static ma_row ma_stats_none(const void *x, npy_intp n, int negate, int parallel) {
+    ma_row row = {0.0, 0.0, 0.0};
+    return row;
+}
+static void ma_output_none(const char *x, char *y, npy_intp n, double m, double scale,
+                           double log_total, double sign, int take_log, int parallel) {}
+
+MA_ROW_KERNELS(f, float, MA_AS_FLOAT, ma_stats_f, ma_output_f, 1)
+MA_ROW_KERNELS(d, double, MA_AS_DOUBLE, ma_stats_d, ma_output_d, 1)
 #if MA_HAVE_HALF
-MA_ROW_KERNELS(e, ma_half, ma_to_half)
+MA_ROW_KERNELS(e, ma_half, ma_to_half, ma_stats_none, ma_output_none, 0)
 #endif
 
 static int add_gufunc(PyObject *module, const char *name, PyUFuncGenericFunction *loops,
@@ -909,9 +1111,15 @@ static PyUFuncGenericFunction leaky_relu_loops[] = {leaky_relu_e, leaky_relu_f, 
 static char leaky_relu_types[] = {NPY_HALF,   NPY_DOUBLE, NPY_HALF,  NPY_FLOAT, NPY_DOUBLE,
                                   NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 #define MA_NEXACT 3
-static PyUFuncGenericFunction softmax_loops[] = {softmax_e, softmax_f};
-static PyUFuncGenericFunction log_softmax_loops[] = {log_softmax_e, log_softmax_f};
-static char softmax_types[] = {NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction laplace_loops[] = {laplace_e, laplace_f};
+static char laplace_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_DOUBLE, NPY_HALF,
+                               NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
+static PyUFuncGenericFunction glu_loops[] = {glu_e, glu_f};
+static char glu_types[] = {NPY_HALF, NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction softmax_loops[] = {softmax_e, softmax_f, softmax_d};
+static PyUFuncGenericFunction log_softmax_loops[] = {log_softmax_e, log_softmax_f, log_softmax_d};
+static PyUFuncGenericFunction softmin_loops[] = {softmin_e, softmin_f, softmin_d};
+static char softmax_types[] = {NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
 static char elu_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_HALF,
                            NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
 #else
@@ -928,9 +1136,14 @@ static PyUFuncGenericFunction leaky_relu_loops[] = {leaky_relu_f, leaky_relu_d};
 static char leaky_relu_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_FLOAT,
                                   NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 #define MA_NEXACT 2
-static PyUFuncGenericFunction softmax_loops[] = {softmax_f};
-static PyUFuncGenericFunction log_softmax_loops[] = {log_softmax_f};
-static char softmax_types[] = {NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction laplace_loops[] = {laplace_f};
+static char laplace_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
+static PyUFuncGenericFunction glu_loops[] = {glu_f};
+static char glu_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction softmax_loops[] = {softmax_f, softmax_d};
+static PyUFuncGenericFunction log_softmax_loops[] = {log_softmax_f, log_softmax_d};
+static PyUFuncGenericFunction softmin_loops[] = {softmin_f, softmin_d};
+static char softmax_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
 static char elu_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
 #endif
 
@@ -939,6 +1152,11 @@ MA_UNARY(silu)
 MA_UNARY(gelu)
 MA_UNARY(gelu_tanh)
 MA_UNARY(mish)
+MA_UNARY(logsigmoid)
+MA_UNARY(quick_gelu)
+MA_UNARY(exponential)
+MA_UNARY(sparse_plus)
+MA_UNARY(softsign)
 
 static PyMethodDef methods[] = {
     {"set_num_threads", ma_set_num_threads, METH_O,
@@ -965,6 +1183,19 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
         add_ufunc(module, "gelu_tanh", gelu_tanh_loops, gelu_tanh_types, MA_NTYPES, 1,
                   "tanh GELU(x)") < 0 ||
         add_ufunc(module, "mish", mish_loops, mish_types, MA_NTYPES, 1, "mish(x)") < 0 ||
+        add_ufunc(module, "logsigmoid", logsigmoid_loops, logsigmoid_types, MA_NTYPES, 1,
+                  "logsigmoid(x)") < 0 ||
+        add_ufunc(module, "quick_gelu", quick_gelu_loops, quick_gelu_types, MA_NTYPES, 1,
+                  "quick_gelu(x)") < 0 ||
+        add_ufunc(module, "exponential", exponential_loops, exponential_types, MA_NTYPES, 1,
+                  "exponential(x)") < 0 ||
+        add_ufunc(module, "sparse_plus", sparse_plus_loops, sparse_plus_types, MA_NTYPES, 1,
+                  "sparse_plus(x)") < 0 ||
+        add_ufunc(module, "softsign", softsign_loops, softsign_types, MA_NTYPES, 1,
+                  "softsign(x)") < 0 ||
+        add_ufunc(module, "laplace", laplace_loops, laplace_types, MA_NTYPES, 3,
+                  "laplace(x, mu, 1 / sigma)") < 0 ||
+        add_ufunc(module, "glu", glu_loops, glu_types, MA_NTYPES, 2, "glu(a, b): a sigmoid(b)") < 0 ||
         add_ufunc(module, "softplus", softplus_loops, softplus_types, MA_NTYPES, 3,
                   "softplus(x, beta, threshold)") < 0 ||
         add_ufunc(module, "elu", elu_loops, elu_types, MA_NTYPES, 4,
@@ -972,10 +1203,12 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
         add_ufunc(module, "relu", relu_loops, relu_types, MA_NEXACT, 1, "relu(x)") < 0 ||
         add_ufunc(module, "leaky_relu", leaky_relu_loops, leaky_relu_types, MA_NEXACT, 2,
                   "leaky_relu(x, slope)") < 0 ||
-        add_gufunc(module, "softmax", softmax_loops, softmax_types, MA_NTYPES,
+        add_gufunc(module, "softmax", softmax_loops, softmax_types, MA_NEXACT,
                    "softmax(x) along the last axis (axes= for another)") < 0 ||
-        add_gufunc(module, "log_softmax", log_softmax_loops, softmax_types, MA_NTYPES,
-                   "log_softmax(x) along the last axis (axes= for another)") < 0) {
+        add_gufunc(module, "log_softmax", log_softmax_loops, softmax_types, MA_NEXACT,
+                   "log_softmax(x) along the last axis (axes= for another)") < 0 ||
+        add_gufunc(module, "softmin", softmin_loops, softmax_types, MA_NEXACT,
+                   "softmin(x) = softmax(-x) along the last axis (axes= for another)") < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -28,10 +28,13 @@ KNOWN_CYCLES: set[tuple[str, ...]] = set()
 
 
 def modules(packages: Mapping[str, Path]) -> dict[str, Path]:
-    """Module name -> source file, for every ``.py`` file of each package's folder."""
+    """Module name -> source file, for every ``.py`` file of each package's folder, and every
+    ``.c`` file (a compiled extension of that name, ``multiact._ufuncs``, which imports none of
+    the package: without it, ``from multiact import _ufuncs`` would count as importing
+    ``multiact`` itself)."""
     found = {}
     for package, folder in packages.items():
-        for path in sorted(folder.glob("*.py")):
+        for path in sorted([*folder.glob("*.py"), *folder.glob("*.c")]):
             found[package if path.stem == "__init__" else f"{package}.{path.stem}"] = path
     return found
 
@@ -67,6 +70,9 @@ def import_graph(packages: Mapping[str, Path] = PACKAGES) -> dict[str, set[str]]
     found = modules(packages)
     graph: dict[str, set[str]] = {}
     for name, path in found.items():
+        if path.suffix == ".c":
+            graph[name] = set()
+            continue
         tree = ast.parse(path.read_text(), filename=str(path))
         imported = _imported(tree, name, path.stem == "__init__", found)
         graph[name] = {m for m in imported if m in found and m != name}
@@ -123,6 +129,9 @@ def test_the_graph_sees_every_kind_of_import():
     assert "multiact.conformance.targets" in graph["multiact.conformance.cases"]
     # Inside a function (``multiact conformance`` imports the engine when it runs).
     assert "multiact.conformance.engine" in graph["multiact._cli"]
+    # A compiled extension is a module of its own, not its package.
+    assert "multiact._ufuncs" in graph["multiact.backends._compiled"]
+    assert "multiact" not in graph["multiact.backends._compiled"]
     # ``from . import budgets``: the module, not the package.
     assert "multiact.conformance.budgets" in graph["multiact.conformance.judging"]
     assert "multiact.conformance" not in graph["multiact.conformance.judging"]

@@ -135,3 +135,18 @@ def test_numpy_calls_import_no_other_framework():
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     assert loaded == "[]"
+
+
+def test_a_first_call_inside_torch_compile_fullgraph():
+    """The torch backend loads on the first call with a tensor, which may be inside a function
+    torch.compile traces with fullgraph=True: a fresh interpreter, so that nothing has loaded
+    it before (dynamo refuses importlib.import_module, and runs an import statement)."""
+    pytest.importorskip("torch")
+    code = (
+        "import torch, multiact\n"
+        "f = torch.compile(lambda t: multiact.gelu(t), fullgraph=True, backend='eager')\n"
+        "print(f(torch.tensor([1.0, -2.0])).tolist())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split() == ["[0.8413447141647339,", "-0.04550027847290039]"]
