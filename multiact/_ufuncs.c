@@ -423,8 +423,13 @@ MA_INLINE double ma_laplace(double x, double mu, double inv_sigma) {
     return x != x ? x : y;
 }
 
-/* glu's product a sigmoid(b); inf * sigmoid(-inf) = inf * 0 is NaN, as PyTorch. */
-MA_INLINE double ma_glu(double a, double b) { return a * ma_sigmoid(b); }
+/* glu's product a sigmoid(b). PyTorch computes sigmoid(b) in float32 (for float16 too) as
+ * 1 / (1 + e^-b), 0 where e^-b overflows (b < -log(FLT_MAX) = -88.72): an infinite a times it
+ * is NaN there, as inf * 0 is. */
+MA_INLINE double ma_glu(double a, double b) {
+    double y = a * ma_sigmoid(b);
+    return a - a != 0 && a == a && b < -88.72283905206835 ? NAN : y;
+}
 
 /* --- Loops. */
 
