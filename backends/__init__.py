@@ -38,7 +38,12 @@ class Backend(Protocol):
     0-d arrays of the library (``multiact._traced``; without it they are read as numbers); and
     ``vjp(name, x, y, cotangent, params)``, ``multiact.vjp`` built by the backend once its
     arguments are checked (``y`` the forward result, ``params`` every parameter validated by
-    name; without it ``multiact._derivatives``' formulas run with the array's namespace).
+    name; without it ``multiact._derivatives``' formulas run with the array's namespace);
+    ``AT_DEFAULTS``, a namespace with one attribute per activation: the kernel for a call with
+    every parameter left at its default, taking ``x`` alone, or ``None`` (dispatch sets
+    ``AT_DEFAULTS = None`` on a backend without one). It must give what the full kernel gives
+    with the defaults for every ``x`` past the dtype check, complex ones included; the
+    generated functions call the full kernel where it raises.
     """
 
     #: The backend's name: ``numpy``, ``torch``, ``jax``, ``dask``, ``tensorflow``, ``mlx`` or

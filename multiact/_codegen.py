@@ -242,6 +242,8 @@ def _signature(a: Activation, *, for_module: bool, params_: list[Param] | None =
             params.append(f"{name}: {annotation}")
         elif p.kind == "generator":
             keyword_only.append(f"{name}: {annotation} = None")
+        elif not for_module and _default_constant(a, p) is not None:
+            params.append(f"{name}: {annotation} = {_default_constant(a, p)}")
         else:
             default = p.default_in_module if for_module else p.default
             params.append(f"{name}: {annotation} = {default!r}")
@@ -250,6 +252,33 @@ def _signature(a: Activation, *, for_module: bool, params_: list[Param] | None =
     if a.dtype_arg and not for_module:  # torch.nn.Softmax has no dtype: only the function
         keyword_only.append("dtype: DTypeLike | None = None")
     return params + (["*", *keyword_only] if keyword_only else [])
+
+
+def _default_constant(a: Activation, p: Param) -> str | None:
+    """The module constant holding ``p``'s default, for the parameters whose default object
+    the function recognises by identity (``is``): a float or a choice. A flag's default is
+    ``False`` itself."""
+    if p.required or p.kind not in ("real", "choice"):
+        return None
+    if p.kind == "real" and type(p.default) is not float:
+        return None
+    return f"_{a.name}_{p.name}"
+
+
+def _defaults_test(a: Activation) -> str | None:
+    """The test that every parameter was left at its default (``None`` where one cannot be):
+    a few identity tests, where validating each value costs a tenth of a one-element call."""
+    if not a.params or a.reduces or a.dtype_arg:
+        return None
+    tests = []
+    for p in a.params:
+        if p.kind == "flag" and p.default is False:
+            tests.append(f"{p.name} is False")
+        elif _default_constant(a, p) is not None:
+            tests.append(f"{p.name} is {_default_constant(a, p)}")
+        else:
+            return None
+    return " and ".join(tests)
 
 
 def _check_lines(a: Activation, p: Param, owner: str) -> list[str]:
@@ -337,15 +366,40 @@ def function_source(a: Activation) -> str:
         lines.append(f'        _check_dtype("{a.name}", x, "{kinds}", backend)')
     if a.complex_inputs:
         lines.append(f'        kernel = _complex_kernel("{a.name}", x, backend, kernel)')
+    checks = []
     for p in a.params:
-        lines += _check_lines(a, p, a.name)
+        checks += _check_lines(a, p, a.name)
     for low, high in a.ordered:
-        lines += [
+        checks += [
             f"    if {low} > {high}:",
             f'        raise _checks.order_error("{a.name}", "{low}", {low}, "{high}", {high})',
         ]
     stored = [p.name for p in a.params if p.kind == "real"]
-    if a.integers == "keep" and stored:
+    fits_check = a.integers == "keep" and bool(stored)
+    defaults = _defaults_test(a)
+    if defaults is None:
+        lines += checks
+    elif fits_check:
+        lines.append(f"    if not ({defaults}):")
+        lines += ["    " + line for line in checks]
+    else:
+        # The defaults, already valid: the backend's kernel for that call, where it has one
+        # (PyTorch's builtin, without the frame of a kernel that passes the parameters on).
+        lines += [
+            f"    if {defaults}:",
+            "        if (at_defaults := backend.AT_DEFAULTS) is not None and (",
+            f"            fast := at_defaults.{a.name}",
+            "        ) is not None:",
+            "            try:",
+            "                return fast(x)",
+            "            except Exception:",
+            "                # The full kernel raises it again, as multiact's error where it",
+            "                # words one (a dtype PyTorch has no kernel for).",
+            "                pass",
+            "    else:",
+            *("    " + line for line in checks),
+        ]
+    if fits_check:
         values = ", ".join(f'"{n}": {n}' for n in stored)
         lines += [
             # FLOATS: the float dtypes already seen, so a float x costs a set lookup only.
@@ -426,7 +480,12 @@ def functional_module() -> str:
         "",
     ]
     for a in ACTIVATIONS.values():
-        parts += ["", function_source(a)]
+        constants = [
+            f"{_default_constant(a, p)} = {p.default!r}"
+            for p in a.params
+            if _default_constant(a, p) is not None
+        ]
+        parts += ["", *(["", *constants] if constants else []), function_source(a)]
         if a.inplace_variant:
             parts += ["", inplace_variant_source(a)]
         for alias in a.aliases:

@@ -95,6 +95,9 @@ def resolve(fn: str, x: object) -> Any:
     refuse = getattr(backend, "refuse", None)  # a backend's own refusals (numpy.matrix)
     if refuse is not None:
         refuse(fn, x)
+    if not hasattr(backend, "AT_DEFAULTS"):
+        # Optional (Backend.AT_DEFAULTS): the generated functions read it without getattr.
+        backend.AT_DEFAULTS = None
     _BACKENDS[type(x)] = backend
     return backend
 

@@ -81,8 +81,19 @@ def relu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _resolve("relu", x)
     if x.dtype not in backend.REALS:
         _check_dtype("relu", x, "fiu", backend)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("relu", "inplace", inplace)
+    if inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.relu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("relu", "inplace", inplace)
     return backend.relu(x, inplace)
 
 
@@ -94,7 +105,9 @@ def relu_(x: ArrayT) -> ArrayT:
     return _relu(x, inplace=True)
 
 
-def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -> ArrayT:
+
+_leaky_relu_negative_slope = 0.01
+def leaky_relu(x: ArrayT, negative_slope: float = _leaky_relu_negative_slope, inplace: bool = False) -> ArrayT:
     r"""Leaky rectified linear unit.
 
     .. math::
@@ -147,19 +160,30 @@ def leaky_relu(x: ArrayT, negative_slope: float = 0.01, inplace: bool = False) -
         backend = _resolve("leaky_relu", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("leaky_relu", x, "f", backend)
-    if type(negative_slope) is not float or not -_INF < negative_slope < _INF:
-        if _checks.is_array(negative_slope):
-            return _with_arrays("leaky_relu", x, backend, negative_slope, inplace)
-        negative_slope = _checks.check_real("leaky_relu", "negative_slope", negative_slope)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("leaky_relu", "inplace", inplace)
+    if negative_slope is _leaky_relu_negative_slope and inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.leaky_relu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(negative_slope) is not float or not -_INF < negative_slope < _INF:
+            if _checks.is_array(negative_slope):
+                return _with_arrays("leaky_relu", x, backend, negative_slope, inplace)
+            negative_slope = _checks.check_real("leaky_relu", "negative_slope", negative_slope)
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("leaky_relu", "inplace", inplace)
     return backend.leaky_relu(x, negative_slope, inplace)
 
 
 _leaky_relu = leaky_relu
 
 
-def leaky_relu_(x: ArrayT, negative_slope: float = 0.01) -> ArrayT:
+def leaky_relu_(x: ArrayT, negative_slope: float = _leaky_relu_negative_slope) -> ArrayT:
     """In-place :func:`leaky_relu`: overwrites ``x`` and returns it, as ``torch.nn.functional.leaky_relu_``."""
     return _leaky_relu(x, negative_slope, inplace=True)
 
@@ -414,7 +438,9 @@ def log_softmax(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTy
     return backend.log_softmax(x, axis)
 
 
-def gelu(x: ArrayT, approximate: Literal['none', 'tanh'] = 'none') -> ArrayT:
+
+_gelu_approximate = 'none'
+def gelu(x: ArrayT, approximate: Literal['none', 'tanh'] = _gelu_approximate) -> ArrayT:
     r"""Gaussian error linear unit, exact or with the tanh approximation.
 
     .. math::
@@ -471,8 +497,19 @@ def gelu(x: ArrayT, approximate: Literal['none', 'tanh'] = 'none') -> ArrayT:
         backend = _resolve("gelu", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("gelu", x, "f", backend)
-    if type(approximate) is not str or approximate not in ('none', 'tanh'):
-        _checks.check_choice("gelu", "approximate", approximate, ('none', 'tanh'))
+    if approximate is _gelu_approximate:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.gelu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(approximate) is not str or approximate not in ('none', 'tanh'):
+            _checks.check_choice("gelu", "approximate", approximate, ('none', 'tanh'))
     return backend.gelu(x, approximate)
 
 
@@ -526,8 +563,19 @@ def relu6(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _resolve("relu6", x)
     if x.dtype not in backend.REALS:
         _check_dtype("relu6", x, "fiu", backend)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("relu6", "inplace", inplace)
+    if inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.relu6
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("relu6", "inplace", inplace)
     return backend.relu6(x, inplace)
 
 
@@ -589,7 +637,10 @@ def prelu(x: ArrayT, weight: ArrayT) -> ArrayT:
     return backend.prelu(x, weight)
 
 
-def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, training: bool = False, inplace: bool = False, *, generator: object = None) -> ArrayT:
+
+_rrelu_lower = 0.125
+_rrelu_upper = 0.3333333333333333
+def rrelu(x: ArrayT, lower: float = _rrelu_lower, upper: float = _rrelu_upper, training: bool = False, inplace: bool = False, *, generator: object = None) -> ArrayT:
     r"""Randomized leaky ReLU: a random negative slope in training, the mean otherwise.
 
     .. math::
@@ -673,12 +724,14 @@ def rrelu(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, tr
 _rrelu = rrelu
 
 
-def rrelu_(x: ArrayT, lower: float = 0.125, upper: float = 0.3333333333333333, training: bool = False, *, generator: object = None) -> ArrayT:
+def rrelu_(x: ArrayT, lower: float = _rrelu_lower, upper: float = _rrelu_upper, training: bool = False, *, generator: object = None) -> ArrayT:
     """In-place :func:`rrelu`: overwrites ``x`` and returns it, as ``torch.nn.functional.rrelu_``."""
     return _rrelu(x, lower, upper, training, inplace=True, generator=generator)
 
 
-def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
+
+_elu_alpha = 1.0
+def elu(x: ArrayT, alpha: float = _elu_alpha, inplace: bool = False) -> ArrayT:
     r"""Exponential linear unit.
 
     .. math::
@@ -728,19 +781,30 @@ def elu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
         backend = _resolve("elu", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("elu", x, "f", backend)
-    if type(alpha) is not float or not -_INF < alpha < _INF:
-        if _checks.is_array(alpha):
-            return _with_arrays("elu", x, backend, alpha, inplace)
-        alpha = _checks.check_real("elu", "alpha", alpha)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("elu", "inplace", inplace)
+    if alpha is _elu_alpha and inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.elu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(alpha) is not float or not -_INF < alpha < _INF:
+            if _checks.is_array(alpha):
+                return _with_arrays("elu", x, backend, alpha, inplace)
+            alpha = _checks.check_real("elu", "alpha", alpha)
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("elu", "inplace", inplace)
     return backend.elu(x, alpha, inplace)
 
 
 _elu = elu
 
 
-def elu_(x: ArrayT, alpha: float = 1.0) -> ArrayT:
+def elu_(x: ArrayT, alpha: float = _elu_alpha) -> ArrayT:
     """In-place :func:`elu`: overwrites ``x`` and returns it, as ``torch.nn.functional.elu_``."""
     return _elu(x, alpha, inplace=True)
 
@@ -793,8 +857,19 @@ def selu(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _resolve("selu", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("selu", x, "f", backend)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("selu", "inplace", inplace)
+    if inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.selu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("selu", "inplace", inplace)
     return backend.selu(x, inplace)
 
 
@@ -806,7 +881,9 @@ def selu_(x: ArrayT) -> ArrayT:
     return _selu(x, inplace=True)
 
 
-def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
+
+_celu_alpha = 1.0
+def celu(x: ArrayT, alpha: float = _celu_alpha, inplace: bool = False) -> ArrayT:
     r"""Continuously differentiable exponential linear unit.
 
     .. math::
@@ -856,21 +933,32 @@ def celu(x: ArrayT, alpha: float = 1.0, inplace: bool = False) -> ArrayT:
         backend = _resolve("celu", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("celu", x, "f", backend)
-    if type(alpha) is not float or not -_INF < alpha < _INF:
-        if _checks.is_array(alpha):
-            return _with_arrays("celu", x, backend, alpha, inplace)
-        alpha = _checks.check_real("celu", "alpha", alpha)
-    if alpha == 0:
-        raise _checks.constraint_error("celu", "alpha", alpha, "nonzero")
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("celu", "inplace", inplace)
+    if alpha is _celu_alpha and inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.celu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(alpha) is not float or not -_INF < alpha < _INF:
+            if _checks.is_array(alpha):
+                return _with_arrays("celu", x, backend, alpha, inplace)
+            alpha = _checks.check_real("celu", "alpha", alpha)
+        if alpha == 0:
+            raise _checks.constraint_error("celu", "alpha", alpha, "nonzero")
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("celu", "inplace", inplace)
     return backend.celu(x, alpha, inplace)
 
 
 _celu = celu
 
 
-def celu_(x: ArrayT, alpha: float = 1.0) -> ArrayT:
+def celu_(x: ArrayT, alpha: float = _celu_alpha) -> ArrayT:
     """In-place :func:`celu`: overwrites ``x`` and returns it, as ``torch.nn.functional.celu_``."""
     return _celu(x, alpha, inplace=True)
 
@@ -927,8 +1015,19 @@ def silu(x: ArrayT, inplace: bool = False) -> ArrayT:
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("silu", x, "fc", backend)
         kernel = _complex_kernel("silu", x, backend, kernel)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("silu", "inplace", inplace)
+    if inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.silu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("silu", "inplace", inplace)
     return kernel(x, inplace)
 
 swish = silu
@@ -980,8 +1079,19 @@ def mish(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _resolve("mish", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("mish", x, "f", backend)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("mish", "inplace", inplace)
+    if inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.mish
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("mish", "inplace", inplace)
     return backend.mish(x, inplace)
 
 
@@ -1085,8 +1195,19 @@ def hardsigmoid(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _resolve("hardsigmoid", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("hardsigmoid", x, "f", backend)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("hardsigmoid", "inplace", inplace)
+    if inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.hardsigmoid
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("hardsigmoid", "inplace", inplace)
     return backend.hardsigmoid(x, inplace)
 
 hard_sigmoid = hardsigmoid
@@ -1142,14 +1263,28 @@ def hardswish(x: ArrayT, inplace: bool = False) -> ArrayT:
         backend = _resolve("hardswish", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("hardswish", x, "f", backend)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("hardswish", "inplace", inplace)
+    if inplace is False:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.hardswish
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("hardswish", "inplace", inplace)
     return backend.hardswish(x, inplace)
 
 hard_swish = hardswish
 hard_silu = hardswish
 
-def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> ArrayT:
+
+_hardtanh_min_val = -1.0
+_hardtanh_max_val = 1.0
+def hardtanh(x: ArrayT, min_val: float = _hardtanh_min_val, max_val: float = _hardtanh_max_val, inplace: bool = False) -> ArrayT:
     r"""tanh's piecewise-linear stand-in: x clipped to [min_val, max_val].
 
     .. math::
@@ -1204,18 +1339,19 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
         backend = _resolve("hardtanh", x)
     if x.dtype not in backend.REALS:
         _check_dtype("hardtanh", x, "fiu", backend)
-    if type(min_val) is not float or not -_INF < min_val < _INF:
-        if _checks.is_array(min_val):
-            return _with_arrays("hardtanh", x, backend, min_val, max_val, inplace)
-        min_val = _checks.check_real("hardtanh", "min_val", min_val)
-    if type(max_val) is not float or not -_INF < max_val < _INF:
-        if _checks.is_array(max_val):
-            return _with_arrays("hardtanh", x, backend, min_val, max_val, inplace)
-        max_val = _checks.check_real("hardtanh", "max_val", max_val)
-    if inplace is not False and inplace is not True:
-        _checks.check_flag("hardtanh", "inplace", inplace)
-    if min_val > max_val:
-        raise _checks.order_error("hardtanh", "min_val", min_val, "max_val", max_val)
+    if not (min_val is _hardtanh_min_val and max_val is _hardtanh_max_val and inplace is False):
+        if type(min_val) is not float or not -_INF < min_val < _INF:
+            if _checks.is_array(min_val):
+                return _with_arrays("hardtanh", x, backend, min_val, max_val, inplace)
+            min_val = _checks.check_real("hardtanh", "min_val", min_val)
+        if type(max_val) is not float or not -_INF < max_val < _INF:
+            if _checks.is_array(max_val):
+                return _with_arrays("hardtanh", x, backend, min_val, max_val, inplace)
+            max_val = _checks.check_real("hardtanh", "max_val", max_val)
+        if inplace is not False and inplace is not True:
+            _checks.check_flag("hardtanh", "inplace", inplace)
+        if min_val > max_val:
+            raise _checks.order_error("hardtanh", "min_val", min_val, "max_val", max_val)
     floats = backend.FLOATS
     if (floats is None or x.dtype not in floats) and backend.dtype_kind(x) != "f":
         _checks.check_fits_dtype("hardtanh", x, {"min_val": min_val, "max_val": max_val})
@@ -1225,13 +1361,15 @@ def hardtanh(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
 _hardtanh = hardtanh
 
 
-def hardtanh_(x: ArrayT, min_val: float = -1.0, max_val: float = 1.0) -> ArrayT:
+def hardtanh_(x: ArrayT, min_val: float = _hardtanh_min_val, max_val: float = _hardtanh_max_val) -> ArrayT:
     """In-place :func:`hardtanh`: overwrites ``x`` and returns it, as ``torch.nn.functional.hardtanh_``."""
     return _hardtanh(x, min_val, max_val, inplace=True)
 
 hard_tanh = hardtanh
 
-def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
+
+_hardshrink_lambd = 0.5
+def hardshrink(x: ArrayT, lambd: float = _hardshrink_lambd) -> ArrayT:
     r"""Hard shrinkage: zero inside [-lambd, lambd], x outside.
 
     .. math::
@@ -1283,15 +1421,28 @@ def hardshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         backend = _resolve("hardshrink", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("hardshrink", x, "f", backend)
-    if type(lambd) is not float or not -_INF < lambd < _INF:
-        if _checks.is_array(lambd):
-            return _with_arrays("hardshrink", x, backend, lambd)
-        lambd = _checks.check_real("hardshrink", "lambd", lambd)
+    if lambd is _hardshrink_lambd:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.hardshrink
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(lambd) is not float or not -_INF < lambd < _INF:
+            if _checks.is_array(lambd):
+                return _with_arrays("hardshrink", x, backend, lambd)
+            lambd = _checks.check_real("hardshrink", "lambd", lambd)
     return backend.hardshrink(x, lambd)
 
 hard_shrink = hardshrink
 
-def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
+
+_softshrink_lambd = 0.5
+def softshrink(x: ArrayT, lambd: float = _softshrink_lambd) -> ArrayT:
     r"""Soft shrinkage: x moved towards 0 by lambd, zero inside [-lambd, lambd].
 
     .. math::
@@ -1342,12 +1493,23 @@ def softshrink(x: ArrayT, lambd: float = 0.5) -> ArrayT:
         backend = _resolve("softshrink", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softshrink", x, "f", backend)
-    if type(lambd) is not float or not -_INF < lambd < _INF:
-        if _checks.is_array(lambd):
-            return _with_arrays("softshrink", x, backend, lambd)
-        lambd = _checks.check_real("softshrink", "lambd", lambd)
-    if lambd < 0:
-        raise _checks.constraint_error("softshrink", "lambd", lambd, "nonnegative")
+    if lambd is _softshrink_lambd:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.softshrink
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(lambd) is not float or not -_INF < lambd < _INF:
+            if _checks.is_array(lambd):
+                return _with_arrays("softshrink", x, backend, lambd)
+            lambd = _checks.check_real("softshrink", "lambd", lambd)
+        if lambd < 0:
+            raise _checks.constraint_error("softshrink", "lambd", lambd, "nonnegative")
     return backend.softshrink(x, lambd)
 
 soft_shrink = softshrink
@@ -1467,7 +1629,10 @@ def softsign(x: ArrayT) -> ArrayT:
 
 soft_sign = softsign
 
-def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
+
+_softplus_beta = 1.0
+_softplus_threshold = 20.0
+def softplus(x: ArrayT, beta: float = _softplus_beta, threshold: float = _softplus_threshold) -> ArrayT:
     r"""Smooth ReLU: log(1 + exp(beta x)) / beta, linear beyond the threshold.
 
     .. math::
@@ -1521,16 +1686,27 @@ def softplus(x: ArrayT, beta: float = 1.0, threshold: float = 20.0) -> ArrayT:
         backend = _resolve("softplus", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("softplus", x, "f", backend)
-    if type(beta) is not float or not -_INF < beta < _INF:
-        if _checks.is_array(beta):
-            return _with_arrays("softplus", x, backend, beta, threshold)
-        beta = _checks.check_real("softplus", "beta", beta)
-    if beta == 0:
-        raise _checks.constraint_error("softplus", "beta", beta, "nonzero")
-    if type(threshold) is not float or not -_INF < threshold < _INF:
-        if _checks.is_array(threshold):
-            return _with_arrays("softplus", x, backend, beta, threshold)
-        threshold = _checks.check_real("softplus", "threshold", threshold)
+    if beta is _softplus_beta and threshold is _softplus_threshold:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.softplus
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(beta) is not float or not -_INF < beta < _INF:
+            if _checks.is_array(beta):
+                return _with_arrays("softplus", x, backend, beta, threshold)
+            beta = _checks.check_real("softplus", "beta", beta)
+        if beta == 0:
+            raise _checks.constraint_error("softplus", "beta", beta, "nonzero")
+        if type(threshold) is not float or not -_INF < threshold < _INF:
+            if _checks.is_array(threshold):
+                return _with_arrays("softplus", x, backend, beta, threshold)
+            threshold = _checks.check_real("softplus", "threshold", threshold)
     return backend.softplus(x, beta, threshold)
 
 
@@ -1736,7 +1912,9 @@ def softmin(x: ArrayT, axis: int = -1, *, dim: int | None = None, dtype: DTypeLi
     return backend.softmin(x, axis)
 
 
-def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
+
+_squareplus_b = 4.0
+def squareplus(x: ArrayT, b: float = _squareplus_b) -> ArrayT:
     r"""Squareplus: a smooth ReLU from a square root, no exponentials.
 
     .. math::
@@ -1787,12 +1965,23 @@ def squareplus(x: ArrayT, b: float = 4.0) -> ArrayT:
         backend = _resolve("squareplus", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("squareplus", x, "f", backend)
-    if type(b) is not float or not -_INF < b < _INF:
-        if _checks.is_array(b):
-            return _with_arrays("squareplus", x, backend, b)
-        b = _checks.check_real("squareplus", "b", b)
-    if b < 0:
-        raise _checks.constraint_error("squareplus", "b", b, "nonnegative")
+    if b is _squareplus_b:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.squareplus
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(b) is not float or not -_INF < b < _INF:
+            if _checks.is_array(b):
+                return _with_arrays("squareplus", x, backend, b)
+            b = _checks.check_real("squareplus", "b", b)
+        if b < 0:
+            raise _checks.constraint_error("squareplus", "b", b, "nonnegative")
     return backend.squareplus(x, b)
 
 
@@ -2218,7 +2407,10 @@ def relu2(x: ArrayT) -> ArrayT:
 
 squared_relu = relu2
 
-def laplace(x: ArrayT, mu: float = 0.707107, sigma: float = 0.282095) -> ArrayT:
+
+_laplace_mu = 0.707107
+_laplace_sigma = 0.282095
+def laplace(x: ArrayT, mu: float = _laplace_mu, sigma: float = _laplace_sigma) -> ArrayT:
     r"""The Laplace activation of MEGA: the normal CDF of (x - mu) / sigma.
 
     .. math::
@@ -2271,20 +2463,34 @@ def laplace(x: ArrayT, mu: float = 0.707107, sigma: float = 0.282095) -> ArrayT:
         backend = _resolve("laplace", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("laplace", x, "f", backend)
-    if type(mu) is not float or not -_INF < mu < _INF:
-        if _checks.is_array(mu):
-            return _with_arrays("laplace", x, backend, mu, sigma)
-        mu = _checks.check_real("laplace", "mu", mu)
-    if type(sigma) is not float or not -_INF < sigma < _INF:
-        if _checks.is_array(sigma):
-            return _with_arrays("laplace", x, backend, mu, sigma)
-        sigma = _checks.check_real("laplace", "sigma", sigma)
-    if sigma <= 0:
-        raise _checks.constraint_error("laplace", "sigma", sigma, "positive")
+    if mu is _laplace_mu and sigma is _laplace_sigma:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.laplace
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(mu) is not float or not -_INF < mu < _INF:
+            if _checks.is_array(mu):
+                return _with_arrays("laplace", x, backend, mu, sigma)
+            mu = _checks.check_real("laplace", "mu", mu)
+        if type(sigma) is not float or not -_INF < sigma < _INF:
+            if _checks.is_array(sigma):
+                return _with_arrays("laplace", x, backend, mu, sigma)
+            sigma = _checks.check_real("laplace", "sigma", sigma)
+        if sigma <= 0:
+            raise _checks.constraint_error("laplace", "sigma", sigma, "positive")
     return backend.laplace(x, mu, sigma)
 
 
-def clipped_gelu(x: ArrayT, min_val: float = -10.0, max_val: float = 10.0) -> ArrayT:
+
+_clipped_gelu_min_val = -10.0
+_clipped_gelu_max_val = 10.0
+def clipped_gelu(x: ArrayT, min_val: float = _clipped_gelu_min_val, max_val: float = _clipped_gelu_max_val) -> ArrayT:
     r"""The exact GELU clipped to [min_val, max_val] (Transformers' gelu_10).
 
     .. math::
@@ -2341,16 +2547,27 @@ def clipped_gelu(x: ArrayT, min_val: float = -10.0, max_val: float = 10.0) -> Ar
         backend = _resolve("clipped_gelu", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("clipped_gelu", x, "f", backend)
-    if type(min_val) is not float or not -_INF < min_val < _INF:
-        if _checks.is_array(min_val):
-            return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
-        min_val = _checks.check_real("clipped_gelu", "min_val", min_val)
-    if type(max_val) is not float or not -_INF < max_val < _INF:
-        if _checks.is_array(max_val):
-            return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
-        max_val = _checks.check_real("clipped_gelu", "max_val", max_val)
-    if min_val > max_val:
-        raise _checks.order_error("clipped_gelu", "min_val", min_val, "max_val", max_val)
+    if min_val is _clipped_gelu_min_val and max_val is _clipped_gelu_max_val:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.clipped_gelu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(min_val) is not float or not -_INF < min_val < _INF:
+            if _checks.is_array(min_val):
+                return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
+            min_val = _checks.check_real("clipped_gelu", "min_val", min_val)
+        if type(max_val) is not float or not -_INF < max_val < _INF:
+            if _checks.is_array(max_val):
+                return _with_arrays("clipped_gelu", x, backend, min_val, max_val)
+            max_val = _checks.check_real("clipped_gelu", "max_val", max_val)
+        if min_val > max_val:
+            raise _checks.order_error("clipped_gelu", "min_val", min_val, "max_val", max_val)
     return backend.clipped_gelu(x, min_val, max_val)
 
 
@@ -2461,7 +2678,12 @@ def sqrtsoftplus(x: ArrayT) -> ArrayT:
     return backend.sqrtsoftplus(x)
 
 
-def xielu(x: ArrayT, alpha_p: float = 0.8, alpha_n: float = 0.8, beta: float = 0.5, eps: float = -1e-06) -> ArrayT:
+
+_xielu_alpha_p = 0.8
+_xielu_alpha_n = 0.8
+_xielu_beta = 0.5
+_xielu_eps = -1e-06
+def xielu(x: ArrayT, alpha_p: float = _xielu_alpha_p, alpha_n: float = _xielu_alpha_n, beta: float = _xielu_beta, eps: float = _xielu_eps) -> ArrayT:
     r"""xIELU (Huang and Schlag, 2024): quadratic for x > 0, an integrated ELU below, with learnable coefficients.
 
     .. math::
@@ -2522,22 +2744,33 @@ def xielu(x: ArrayT, alpha_p: float = 0.8, alpha_n: float = 0.8, beta: float = 0
         backend = _resolve("xielu", x)
     if (floats := backend.FLOATS) is not None and x.dtype not in floats:
         _check_dtype("xielu", x, "f", backend)
-    if type(alpha_p) is not float or not -_INF < alpha_p < _INF:
-        if _checks.is_array(alpha_p):
-            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
-        alpha_p = _checks.check_real("xielu", "alpha_p", alpha_p)
-    if type(alpha_n) is not float or not -_INF < alpha_n < _INF:
-        if _checks.is_array(alpha_n):
-            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
-        alpha_n = _checks.check_real("xielu", "alpha_n", alpha_n)
-    if type(beta) is not float or not -_INF < beta < _INF:
-        if _checks.is_array(beta):
-            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
-        beta = _checks.check_real("xielu", "beta", beta)
-    if type(eps) is not float or not -_INF < eps < _INF:
-        if _checks.is_array(eps):
-            return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
-        eps = _checks.check_real("xielu", "eps", eps)
+    if alpha_p is _xielu_alpha_p and alpha_n is _xielu_alpha_n and beta is _xielu_beta and eps is _xielu_eps:
+        if (at_defaults := backend.AT_DEFAULTS) is not None and (
+            fast := at_defaults.xielu
+        ) is not None:
+            try:
+                return fast(x)
+            except Exception:
+                # The full kernel raises it again, as multiact's error where it
+                # words one (a dtype PyTorch has no kernel for).
+                pass
+    else:
+        if type(alpha_p) is not float or not -_INF < alpha_p < _INF:
+            if _checks.is_array(alpha_p):
+                return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+            alpha_p = _checks.check_real("xielu", "alpha_p", alpha_p)
+        if type(alpha_n) is not float or not -_INF < alpha_n < _INF:
+            if _checks.is_array(alpha_n):
+                return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+            alpha_n = _checks.check_real("xielu", "alpha_n", alpha_n)
+        if type(beta) is not float or not -_INF < beta < _INF:
+            if _checks.is_array(beta):
+                return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+            beta = _checks.check_real("xielu", "beta", beta)
+        if type(eps) is not float or not -_INF < eps < _INF:
+            if _checks.is_array(eps):
+                return _with_arrays("xielu", x, backend, alpha_p, alpha_n, beta, eps)
+            eps = _checks.check_real("xielu", "eps", eps)
     return backend.xielu(x, alpha_p, alpha_n, beta, eps)
 
 
