@@ -38,12 +38,7 @@ class Backend(Protocol):
     0-d arrays of the library (``multiact._traced``; without it they are read as numbers); and
     ``vjp(name, x, y, cotangent, params)``, ``multiact.vjp`` built by the backend once its
     arguments are checked (``y`` the forward result, ``params`` every parameter validated by
-    name; without it ``multiact._derivatives``' formulas run with the array's namespace);
-    ``AT_DEFAULTS``, a namespace with one attribute per activation: the kernel for a call with
-    every parameter left at its default, taking ``x`` alone, or ``None`` (dispatch sets
-    ``AT_DEFAULTS = None`` on a backend without one). It must give what the full kernel gives
-    with the defaults for every ``x`` past the dtype check, complex ones included; the
-    generated functions call the full kernel where it raises.
+    name; without it ``multiact._derivatives``' formulas run with the array's namespace).
     """
 
     #: The backend's name: ``numpy``, ``torch``, ``jax``, ``dask``, ``tensorflow``, ``mlx`` or
@@ -55,6 +50,13 @@ class Backend(Protocol):
     FLOATS: MutableSet[Any] | None
     #: The same for activations that take integer arrays too.
     REALS: MutableSet[Any]
+    #: The kernels for a call with every parameter left at its default, ``x`` alone, as a
+    #: module's attributes (one per activation, ``None`` for those without one), or ``None``:
+    #: the library's own builtins where they are the activation at its defaults (PyTorch's),
+    #: called without a kernel's frame. Each must give what the full kernel gives at the
+    #: defaults for every ``x`` past the dtype check; where one raises, the generated
+    #: functions call the full kernel, which words the error.
+    AT_DEFAULTS: Any
 
     def dtype_kind(self, x: Any) -> str:
         """The kind of ``x``'s dtype: ``f``, ``i``, ``u``, ``b``, ``c``, or ``?``."""

@@ -55,6 +55,8 @@ NAME = "dask"
 #: Dask's dtypes are NumPy's, whatever the chunks' library.
 FLOATS: set[np.dtype] = set()
 REALS: set[np.dtype] = set()
+#: No kernels at the defaults (backends.Backend.AT_DEFAULTS): every call takes the kernels below.
+AT_DEFAULTS = None
 
 _FLOATS_BY_NAME = {name: np.dtype(name) for name in ("float16", "float32", "float64")}
 _FLOATS_BY_DTYPE = {d: d for d in _FLOATS_BY_NAME.values()}

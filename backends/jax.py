@@ -34,6 +34,8 @@ NAME = "jax"
 #: others' dtypes seen to pass, as on every backend (backends/__init__.py's Backend).
 FLOATS = None
 REALS: set[Any] = set()
+#: No kernels at the defaults (backends.Backend.AT_DEFAULTS): every call takes the kernels below.
+AT_DEFAULTS = None
 
 
 def dtype_kind(x: jax.Array) -> str:

@@ -39,6 +39,8 @@ NAME = "mlx"
 #: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
 FLOATS: set[mx.Dtype] = set()
 REALS: set[mx.Dtype] = set()
+#: No kernels at the defaults (backends.Backend.AT_DEFAULTS): every call takes the kernels below.
+AT_DEFAULTS = None
 
 _HALVES = frozenset({mx.float16, mx.bfloat16})
 _FLOAT_DTYPES = (mx.float16, mx.bfloat16, mx.float32, mx.float64)

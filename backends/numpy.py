@@ -23,6 +23,8 @@ NAME = "numpy"
 #: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
 FLOATS: set[np.dtype] = set()
 REALS: set[np.dtype] = set()
+#: No kernels at the defaults (backends.Backend.AT_DEFAULTS): every call takes the kernels below.
+AT_DEFAULTS = None
 #: NumPy scalars (np.float32(1.5)) are computed as 0-d arrays of this and returned as scalars.
 asarray_of_scalar = np.asarray
 

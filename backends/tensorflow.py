@@ -47,6 +47,8 @@ NAME = "tensorflow"
 #: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
 FLOATS: set[tf.DType] = set()
 REALS: set[tf.DType] = set()
+#: No kernels at the defaults (backends.Backend.AT_DEFAULTS): every call takes the kernels below.
+AT_DEFAULTS = None
 
 _HALVES = frozenset({tf.float16, tf.bfloat16})
 _FLOAT_DTYPES = (tf.float16, tf.bfloat16, tf.float32, tf.float64)

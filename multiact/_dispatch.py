@@ -95,9 +95,6 @@ def resolve(fn: str, x: object) -> Any:
     refuse = getattr(backend, "refuse", None)  # a backend's own refusals (numpy.matrix)
     if refuse is not None:
         refuse(fn, x)
-    if not hasattr(backend, "AT_DEFAULTS"):
-        # Optional (Backend.AT_DEFAULTS): the generated functions read it without getattr.
-        backend.AT_DEFAULTS = None
     _BACKENDS[type(x)] = backend
     return backend
 
@@ -194,6 +191,8 @@ class _ScalarBackend:
         # A scalar's dtype has the same kind as an array's: the arrays' learned sets serve.
         self.FLOATS, self.REALS = arrays.FLOATS, arrays.REALS
         self.float_dtype = arrays.float_dtype
+        # The kernels at the defaults return arrays: a scalar goes through __getattr__'s.
+        self.AT_DEFAULTS = None
 
     def promote(self, x: Any) -> Any:
         return self._arrays.promote(x)[()]

@@ -82,6 +82,8 @@ class _NeverSeen:
 
 #: The Backend contract's dtype caches (backends/__init__.py): nothing is ever cached here.
 FLOATS = REALS = _NeverSeen()
+#: No kernels at the defaults (backends.Backend.AT_DEFAULTS).
+AT_DEFAULTS = None
 
 
 # --- Dtypes beyond the floating ones: promotion, dtype=, complex kernels.
