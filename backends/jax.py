@@ -259,7 +259,7 @@ def _horner(t: jax.Array, coefficients: tuple[float, ...]) -> jax.Array:
 
 def _gelu_exact_slope_f32(x: jax.Array) -> jax.Array:
     """The exact GELU's derivative Phi(x) + x phi(x) in float32, within 3 ULP of the exact value
-    (a dense grid's worst: 3.4 ULP before rounding).
+    (every 7th float32 up to 17, both signs: at most 3.36 ULP before rounding).
 
     With s = |x|: Phi(-s) = phi(s) M(s), so the derivative is 1 + phi(s) K(s) for x >= 0 and
     -phi(s) K(s) for x < 0, K(s) = s - M(s); K is a polynomial times (s - s0) up to 3 (its
