@@ -21,6 +21,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
 from multiact import _checks, _derivatives, _generic
@@ -165,55 +166,90 @@ _OWN_DTYPE = frozenset({"hardshrink"})
 
 
 # --- Derivatives at XLA's cost. ``multiact._derivatives`` serves every backend with array-API
-# calls; for two activations its formulas cost several times what XLA's own derivative of the
-# jax.nn function costs under jit(grad) (the exact GELU's, accurate everywhere through
-# double-word arithmetic, 6-20x). These give the same values at PyTorch's special points (0.5
-# at +-0, NaN at NaN and +-inf) for one exp and a few polynomials.
+# calls; in float32 under jit(grad) its formulas cost more than XLA's own derivative of the
+# jax.nn function (the exact GELU's, accurate everywhere through double-word arithmetic, 6-20x).
+# These give the same values at PyTorch's special points (0.5 at +-0, NaN at NaN and +-inf,
+# -0.0 where the derivative underflows from below) with fewer operations than jax.nn's: each is
+# one loop over memory, and the CPU's instructions per element are what the time is made of.
+# Their polynomials are near-minimax fits of the relative error (Lawson's reweighted least
+# squares on Chebyshev nodes, exact values from mpmath), each coefficient rounded to float32
+# in turn and the others refitted.
+
+#: exp(r) = 1 + r + r^2 (c2 + ... + c6 r^4) for |r| <= ln(2) / 2: relative error 3.1e-9.
+_EXP_P = (
+    1.0,
+    1.0,
+    0.4999999403953552,
+    0.1666652113199234,
+    0.04166827350854874,
+    0.008368685841560364,
+    0.001382013550028205,
+)
+_LOG2E = 1.4426950408889634
+#: ln 2 in two parts: the first has 15 significant bits, so n * _LN2_HI is exact for the
+#: |n| <= 191 used here (Cody and Waite's reduction).
+_LN2_HI = 0.693145751953125
+_LN2_LO = math.log(2.0) - _LN2_HI
+#: Added to an integer-valued float k in [0, 2^22), 1.5 * 2^23 leaves k in the low bits of the
+#: sum's representation, which a shift by 23 moves into the exponent field.
+_TWO_POW_BIAS = 1.5 * 2.0**23
+
+
+def _power_of_two(n: jax.Array, bias: int) -> jax.Array:
+    """2^(n - 127 + bias) for integer-valued float32 n with 0 <= n + bias <= 255, built in its
+    exponent field (XLA's exp2 would cost more than the rest of the exponential); exactly +0.0
+    at n + bias = 0. Not differentiated (n is a rounded value)."""
+    bits = lax.bitcast_convert_type(n + (_TWO_POW_BIAS + bias), jnp.int32)
+    return lax.bitcast_convert_type(lax.shift_left(bits, jnp.int32(23)), jnp.float32)
+
 
 #: The positive zero s0 of K(s) = s - M(s), M the Mills ratio sqrt(pi/2) erfcx(s/sqrt(2)):
 #: the exact GELU's derivative is 0 at -s0. Its float32 part and the rest.
 _GELU_S0 = 0.7517915246935644574579
 _GELU_S0_HI = 0.7517915368080139
 _GELU_S0_LO = _GELU_S0 - _GELU_S0_HI
+#: The scale of everything multiplied by the Gaussian factor: 2^-64, undone by the exponential's
+#: 2^(n + 64), so that exp(-s^2/2) stays normal up to s = 16.27 (alone it becomes subnormal,
+#: flushed to 0 by XLA, at s = 13.2, where the derivative, s times larger, is still normal).
+_GELU_SCALE = 2.0**-64
 _INV_SQRT_2PI = 0.3989422804014327
-#: K(s) / (s - s0) on 0 <= s <= 3, a polynomial in d = s - s0, times 1/sqrt(2 pi)
-#: (a Chebyshev least-squares fit of degree 12, relative error 2e-9 in float64).
+#: K(s) / (s - s0) / sqrt(2 pi) on 0 <= s <= 3, a polynomial in d = s - s0 (relative error
+#: 4.3e-9), times _GELU_SCALE.
 _GELU_Q = tuple(
-    c * _INV_SQRT_2PI
+    c * _GELU_SCALE
     for c in (
-        1.4348095029917192,
-        -0.2124527065629755,
-        0.09169647027943084,
-        -0.03587914540228299,
-        0.012944505584625133,
-        -0.00435722178684617,
-        0.0013808976463435603,
-        -0.00041619287100655444,
-        0.00012030120615161813,
-        -3.246834895390431e-05,
-        7.328609375252259e-06,
-        -1.1324363746943692e-06,
-        8.398333281621747e-08,
+        0.5724061727523804,
+        -0.08475636690855026,
+        0.036581676453351974,
+        -0.014313745312392712,
+        0.005163559690117836,
+        -0.001737758400849998,
+        0.000551972771063447,
+        -0.0001676947867963463,
+        4.795173663296737e-05,
+        -1.1609683497226797e-05,
+        1.932778559421422e-06,
+        -1.5376056694549334e-07,
     )
 )
-#: s M(s) for s >= 3 as a polynomial in w = 1 / s^2 (relative error 2.5e-7, which enters K
-#: divided by s^2 >= 9).
-_GELU_F = (
-    0.9999997508724031,
-    -0.9998652869872533,
-    2.9819053040616663,
-    -13.948001372899844,
-    71.7652617697144,
-    -282.11336477649957,
-    545.4319372182911,
+#: s M(s) / sqrt(2 pi) for s >= 3 as a polynomial in w = 1 / s^2 (relative error of K 1.2e-8),
+#: times _GELU_SCALE.
+_GELU_G = tuple(
+    c * _GELU_SCALE
+    for c in (
+        0.3989393711090088,
+        -0.3983723819255829,
+        1.158375859260559,
+        -4.7013936042785645,
+        16.628028869628906,
+        -30.715970993041992,
+    )
 )
 _GELU_SPLIT = 3.0
-#: Beyond this |x| the derivative is 1 or -0.0 in float32 (exp(-200) underflows).
-_GELU_CLIP = 20.0
-#: Past s^2 = 128, exp(-s^2 / 2) is taken of s^2 - 128 (exact, by Sterbenz) and e^-64 moves
-#: into the constant: exp(-s^2 / 2) alone becomes subnormal (flushed to 0 by XLA) at s = 13.2,
-#: where the derivative, s times larger, is still normal.
-_GELU_FAR = 128.0
+#: Where the exponent n of exp(-s^2/2) = 2^n e^r reaches -191: 2^(n + 64) is then +0.0 (the
+#: derivative is 1 or -0.0 in float32 from s = 13.6 on), and so from here to +-inf, where
+#: +0.0 times the tail's s = inf is the NaN that PyTorch gives.
+_GELU_CLIP = 16.27
 
 
 def _horner(t: jax.Array, coefficients: tuple[float, ...]) -> jax.Array:
@@ -224,50 +260,96 @@ def _horner(t: jax.Array, coefficients: tuple[float, ...]) -> jax.Array:
 
 
 def _gelu_exact_slope_f32(x: jax.Array) -> jax.Array:
-    """The exact GELU's derivative Phi(x) + x phi(x) in float32, within 3.5 ULP.
+    """The exact GELU's derivative Phi(x) + x phi(x) in float32, within 3 ULP of the exact value
+    (every 7th float32 up to 17, both signs: at most 3.36 ULP before rounding).
 
     With s = |x|: Phi(-s) = phi(s) M(s), so the derivative is 1 + phi(s) K(s) for x >= 0 and
     -phi(s) K(s) for x < 0, K(s) = s - M(s); K is a polynomial times (s - s0) up to 3 (its
-    zero is the derivative's, so the relative error holds there) and s - M(s) beyond. phi(s)
-    is exp(-s^2 / 2) with s^2 carried as hi + lo (Dekker's split), since a rounded s^2 would
-    cost s^2 ULP in the tails.
+    zero is the derivative's, so the relative error holds there) and s - M(s) beyond.
+    exp(-s^2 / 2) is computed here rather than by XLA's exp: s^2 = hi + lo exactly (hi rounded,
+    lo from Dekker's product with s split by masking its low 12 bits), both enter the reduced
+    argument r, and the 2^-64 scale is folded into the power of two. No select guards a special
+    value: NaN propagates, +-inf gives +0.0 * inf.
     """
-    s = jnp.minimum(jnp.abs(x), _GELU_CLIP)
+    a = jnp.abs(x)
+    s = jnp.minimum(a, _GELU_CLIP)
     hi = s * s
-    t = 4097.0 * s
-    s_hi = t - (t - s)
-    s_lo = s - s_hi
-    lo = ((s_hi * s_hi - hi) + 2.0 * s_hi * s_lo) + s_lo * s_lo
-    far = hi > _GELU_FAR
-    e = jnp.exp(-0.5 * jnp.where(far, hi - _GELU_FAR, hi))
-    e = e - (0.5 * lo) * e
-    scale = jnp.where(far, _INV_SQRT_2PI * math.exp(-0.5 * _GELU_FAR), _INV_SQRT_2PI)
+    bits = lax.bitcast_convert_type(s, jnp.uint32) & jnp.uint32(0xFFFFF000)
+    s_hi = lax.stop_gradient(lax.bitcast_convert_type(bits, jnp.float32))
+    # s_hi^2 is exact (12 bits squared) and within a factor 2 of hi, so s_hi^2 - hi is exact.
+    lo = (s - s_hi) * (s + s_hi) + (s_hi * s_hi - hi)
+    n = lax.stop_gradient(jnp.round(hi * (-0.5 * _LOG2E)))
+    r = n * -_LN2_HI - 0.5 * hi
+    r = n * -_LN2_LO + r
+    r = lo * -0.5 + r
+    e = _horner(r, _EXP_P) * _power_of_two(n, 191)  # exp(-s^2 / 2) * 2^64
     d = s - _GELU_S0_HI  # exact near s0 (Sterbenz)
     # The low part of s0 enters as a constant term: (s - hi) - lo would be folded by XLA
     # into s - (hi + lo), which is s - hi in float32.
-    near = d * (_GELU_Q[0] + d * _horner(d, _GELU_Q[1:])) + (-_GELU_S0_LO * _GELU_Q[0])
-    z = 1.0 / jnp.maximum(s, _GELU_SPLIT)
-    tail = scale * s - (z * scale) * _horner(z * z, _GELU_F)
-    k = e * jnp.where(s < _GELU_SPLIT, near, tail)
-    slope = jnp.where(x < 0, -k, 1.0 + k)
-    return jnp.where(jnp.isinf(x), jnp.nan, slope)
+    near = d * _horner(d, _GELU_Q) + (-_GELU_S0_LO * _GELU_Q[0])
+    inside = s < _GELU_SPLIT
+    # where() rather than maximum(): its derivative at s = 3 is 1, where maximum's is 1/2.
+    z = 1.0 / jnp.where(inside, _GELU_SPLIT, s)
+    tail = (_INV_SQRT_2PI * _GELU_SCALE) * a - z * _horner(z * z, _GELU_G)
+    k = e * jnp.where(inside, near, tail)
+    return jnp.where(x < 0, -k, 1.0 + k)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_KAPPA = 0.044715
+
+
+def _gelu_tanh_slope_f32(x: jax.Array) -> jax.Array:
+    """PyTorch's tanh-GELU derivative 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 k x^2), t the tanh,
+    without the clip and isinf select of multiact._derivatives': float32's tanh is exactly +-1
+    once its argument passes 9 (7.9 for XLA's), |x| > 4.9, so the second term is 0 there; x^2 is
+    capped where it would overflow (0 * inf), so that only x = +-inf gives inf * 0 = NaN."""
+    x2 = x * x
+    t = jnp.tanh(x * (_SQRT_2_OVER_PI + (_SQRT_2_OVER_PI * _GELU_KAPPA) * x2))
+    right = ((0.5 * _SQRT_2_OVER_PI) * x) * (1.0 - t * t)
+    right = right * (1.0 + (3.0 * _GELU_KAPPA) * jnp.minimum(x2, 1e30))
+    return (0.5 * t + 0.5) + right
 
 
 def _gelu_derivative(x: jax.Array, y: jax.Array, g: jax.Array, xp: Any, approximate: str) -> Any:
-    if approximate == "tanh" or x.dtype != jnp.float32:
+    if x.dtype != jnp.float32:
         # float64 keeps the double-word formula: these polynomials are float32's.
         return _derivatives.gelu(x, y, g, xp, approximate)
+    if approximate == "tanh":
+        return g * _gelu_tanh_slope_f32(x)
     return g * _gelu_exact_slope_f32(x)
 
 
+#: exp(-v) = _EXP_P at -v.
+_EXP_NEG_P = tuple(c * (-1.0) ** i for i, c in enumerate(_EXP_P))
+#: round(88 log2(e)) = 127: exp(-a) is +0.0 from a = 88 up (and for a NaN, NaN).
+_SILU_CLIP = 88.0
+
+
 def _silu_derivative(x: jax.Array, y: jax.Array, g: jax.Array, xp: Any) -> Any:
-    # silu_backward: g * s * (1 + x * (1 - s)), with s and 1 - s from one exp and one division
-    # (neither cancels). At +-inf it is inf * 0, NaN, as PyTorch gives.
-    e = jnp.exp(-jnp.abs(x))
-    r = 1.0 / (1.0 + e)
+    # silu_backward: g * s * (1 + x * (1 - s)), with s and 1 - s from e = exp(-|x|) and one
+    # division (neither cancels). At +-inf it is inf * 0, NaN, as PyTorch gives; below -88 it
+    # is 0 * (1 + x), -0.0 as PyTorch's.
     positive = x >= 0
-    s = jnp.where(positive, r, e * r)
-    return g * (s * (1.0 + x * jnp.where(positive, e * r, r)))
+    if x.dtype != jnp.float32:
+        e = jnp.exp(-jnp.abs(x))
+        r = 1.0 / (1.0 + e)
+        s = jnp.where(positive, r, e * r)
+        return g * (s * (1.0 + x * jnp.where(positive, e * r, r)))
+    # In float32 the exponential is computed here: it costs less than XLA's, which clamps its
+    # argument and its exponent for every input. e = p * 2^-m is kept in its two factors: as one
+    # array used twice, XLA's CPU fusion computes it in a loop of its own (a second pass over
+    # memory, slower than jax.nn's derivative).
+    a = jnp.minimum(jnp.abs(x), _SILU_CLIP)
+    m = lax.stop_gradient(jnp.round(a * _LOG2E))
+    v = m * -_LN2_HI + a
+    v = m * -_LN2_LO + v
+    p = _horner(v, _EXP_NEG_P)
+    two = _power_of_two(-m, 127)  # 2^-m
+    r = 1.0 / (1.0 + p * two)
+    q = (p * r) * two  # e / (1 + e) = 1 - r
+    s = jnp.where(positive, r, q)
+    return g * (s * (1.0 + x * jnp.where(positive, q, r)))
 
 
 #: Derivatives that replace ``multiact._derivatives``'s on JAX (the same values at the special
