@@ -125,37 +125,92 @@ if _ufuncs is not None:
     _ufuncs.set_num_threads(_default_threads())
 
 
-def _write(fn: str, x: np.ndarray, inplace: bool) -> np.ndarray | None:
-    """The out= of an elementwise loop: x itself when inplace; for a 0-d x a new array (a
-    ufunc would return a NumPy scalar); otherwise None, letting the ufunc allocate (cheaper
-    than np.empty_like and out=: about 0.35 us a call)."""
-    if inplace:
-        if not x.flags.writeable:
-            raise _checks.read_only_error(fn)
-        return x
-    return None if x.ndim else np.empty_like(x)
+def _writeable(fn: str, x: np.ndarray) -> np.ndarray:
+    """x as the out= of an inplace call, or multiact's error for a read-only x."""
+    if not x.flags.writeable:
+        raise _checks.read_only_error(fn)
+    return x
 
 
-class _Parameters:
-    """0-d float64 arrays of a loop's parameters, by the parameters' values: NumPy converts a
-    Python float on every call (about 0.5 us); bounded, as a sweep over values may be long."""
+class _Parameters(dict[tuple[Any, ...], tuple[np.ndarray, ...]]):
+    """0-d float64 arrays of a loop's parameters, by the parameters' values (``params[a, b]``,
+    a dict lookup): NumPy converts a Python float on every call (about 0.5 us). Bounded, as a
+    sweep over values may be long."""
 
     def __init__(self, build: Callable[..., tuple[float, ...]]) -> None:
+        super().__init__()
         self._build = build
-        self._arrays: dict[tuple[Any, ...], tuple[np.ndarray, ...]] = {}
 
-    def __call__(self, *key: Any) -> tuple[np.ndarray, ...]:
-        arrays = self._arrays.get(key)
-        if arrays is None:
-            if len(self._arrays) >= 64:
-                self._arrays.clear()
-            arrays = self._arrays[key] = tuple(np.array(v) for v in self._build(*key))
+    def __missing__(self, key: tuple[Any, ...]) -> tuple[np.ndarray, ...] | None:
+        if len(self) >= 64:
+            self.clear()
+        values = self._build(*key)  # None: parameters the loop does not take
+        arrays = self[key] = None if values is None else tuple(np.array(v) for v in values)
         return arrays
 
 
 def _as_float32(value: float) -> float:
     """A factor as a float32 computation rounds it (backends/numpy.py's _factor, _constant)."""
     return float(np.float32(_numerics.as_factor(value, _FLOAT32, np)))
+
+
+# The kernels below call a ufunc without out= where they can: NumPy then allocates the output
+# itself, 0.35 us cheaper than np.empty_like and out= (and out=None costs a keyword's parsing).
+# A 0-d x needs out=, or the ufunc returns a NumPy scalar.
+
+
+def _unary(ufunc: Any, fallback: Callable[..., Any], dtypes: frozenset[np.dtype]) -> Any:
+    """kernel(x): the ufunc for ``dtypes``, ``fallback`` (the NumPy kernel) for the others."""
+
+    def kernel(x: np.ndarray) -> np.ndarray:
+        if x.dtype in dtypes:
+            return ufunc(x) if x.ndim else ufunc(x, out=np.empty_like(x))
+        return fallback(x)
+
+    return kernel
+
+
+def _unary_inplace(
+    name: str, ufunc: Any, fallback: Callable[..., Any], dtypes: frozenset[np.dtype]
+) -> Any:
+    """kernel(x, inplace), as :func:`_unary`."""
+
+    def kernel(x: np.ndarray, inplace: bool) -> np.ndarray:
+        if x.dtype in dtypes:
+            if inplace:
+                return ufunc(x, out=_writeable(name, x))
+            return ufunc(x) if x.ndim else ufunc(x, out=np.empty_like(x))
+        return fallback(x, inplace)
+
+    return kernel
+
+
+def _with_parameters(
+    name: str,
+    ufunc: Any,
+    fallback: Callable[..., Any],
+    dtypes: frozenset[np.dtype],
+    parameters: _Parameters,
+) -> Any:
+    """kernel(x, *params[, inplace]): the ufunc with ``parameters[params]`` as its other
+    inputs (where those are None, parameters the loop does not take: ``fallback``)."""
+    has_inplace = name in _INPLACE
+
+    def kernel(x: np.ndarray, *args: Any) -> np.ndarray:
+        if (
+            x.dtype in dtypes
+            and (inputs := parameters[args[:-1] if has_inplace else args]) is not None
+        ):
+            if has_inplace and args[-1]:
+                return ufunc(x, *inputs, out=_writeable(name, x))
+            return ufunc(x, *inputs) if x.ndim else ufunc(x, *inputs, out=np.empty_like(x))
+        return fallback(x, *args)
+
+    return kernel
+
+
+#: The compiled activations whose kernel takes ``inplace``.
+_INPLACE = frozenset({"relu", "leaky_relu", "silu", "mish", "elu", "selu", "celu"})
 
 
 def install(namespace: MutableMapping[str, Any]) -> None:
@@ -169,45 +224,27 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     exact = frozenset((_FLOAT64, _FLOAT32, *half))
     kernels = {name: namespace[name] for name in NAMES}
 
-    def relu(x: np.ndarray, inplace: bool) -> np.ndarray:
-        if x.dtype in exact:
-            return u.relu(x, out=_write("relu", x, inplace))
-        return kernels["relu"](x, inplace)
-
     # PyTorch multiplies by the slope rounded to the dtype computed in (float32 for float16).
-    slopes = _Parameters(
-        lambda slope, dtype: (
-            _numerics.as_factor(slope, _FLOAT64, np) if dtype is _FLOAT64 else _as_float32(slope),
-        )
-    )
+    slopes64 = _Parameters(lambda slope: (_numerics.as_factor(slope, _FLOAT64, np),))
+    slopes32 = _Parameters(lambda slope: (_as_float32(slope),))
+    leaky_fallback = kernels["leaky_relu"]
 
     def leaky_relu(x: np.ndarray, negative_slope: float, inplace: bool) -> np.ndarray:
         dtype = x.dtype
         if dtype in exact:
-            (slope,) = slopes(negative_slope, _FLOAT64 if dtype == _FLOAT64 else _FLOAT32)
-            return u.leaky_relu(x, slope, out=_write("leaky_relu", x, inplace))
-        return kernels["leaky_relu"](x, negative_slope, inplace)
+            (slope,) = (slopes64 if dtype == _FLOAT64 else slopes32)[(negative_slope,)]
+            if inplace:
+                return u.leaky_relu(x, slope, out=_writeable("leaky_relu", x))
+            return u.leaky_relu(x, slope) if x.ndim else u.leaky_relu(x, slope, out=x.copy())
+        return leaky_fallback(x, negative_slope, inplace)
 
-    def sigmoid(x: np.ndarray) -> np.ndarray:
-        if x.dtype in smooth:
-            return u.sigmoid(x, out=_write("sigmoid", x, False))
-        return kernels["sigmoid"](x)
-
-    def silu(x: np.ndarray, inplace: bool) -> np.ndarray:
-        if x.dtype in smooth:
-            return u.silu(x, out=_write("silu", x, inplace))
-        return kernels["silu"](x, inplace)
-
-    def mish(x: np.ndarray, inplace: bool) -> np.ndarray:
-        if x.dtype in smooth:
-            return u.mish(x, out=_write("mish", x, inplace))
-        return kernels["mish"](x, inplace)
+    gelu_fallback = kernels["gelu"]
 
     def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
         if x.dtype in smooth:
             ufunc = u.gelu_tanh if approximate == "tanh" else u.gelu
-            return ufunc(x, out=_write("gelu", x, False))
-        return kernels["gelu"](x, approximate)
+            return ufunc(x) if x.ndim else ufunc(x, out=np.empty_like(x))
+        return gelu_fallback(x, approximate)
 
     # beta and threshold as the float32 computation sees them (backends/numpy.py's _factor and
     # _bound, rounded to float32): x * beta and its comparison with the threshold are made in
@@ -219,96 +256,83 @@ def install(namespace: MutableMapping[str, Any]) -> None:
         )
     )
 
+    softplus_other = _with_parameters(
+        "softplus", u.softplus, kernels["softplus"], smooth, softplus_parameters
+    )
+    softplus_default = u.softplus_default
+
     def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
-        if x.dtype in smooth:
-            return u.softplus(
-                x, *softplus_parameters(beta, threshold), out=_write("softplus", x, False)
-            )
-        return kernels["softplus"](x, beta, threshold)
+        if beta == 1.0 and threshold == 20.0 and x.dtype in smooth:  # a one-input ufunc
+            return softplus_default(x) if x.ndim else softplus_default(x, out=np.empty_like(x))
+        return softplus_other(x, beta, threshold)
 
     # PyTorch's elu kernel: poscoef * x above 0, negcoef * expm1(x * input_scale) below, with
-    # the coefficients rounded to float32 as backends/numpy.py rounds them.
-    elu_parameters = _Parameters(lambda alpha: (_as_float32(alpha), 1.0, 1.0))
-    celu_parameters = _Parameters(lambda alpha: (_as_float32(alpha), 1.0, 1.0 / _as_float32(alpha)))
-    selu_parameters = (
-        np.array(float(np.float32(SELU_ALPHA * SELU_SCALE))),
-        np.array(float(np.float32(SELU_SCALE))),
-        np.array(1.0),
+    # the coefficients rounded to float32 as backends/numpy.py rounds them. alpha <= 0 (and a
+    # float32 alpha of 0) is the NumPy kernel's: the loop's expm1 side takes a positive factor.
+    def positive(alpha: float) -> bool:
+        return alpha > 0 and _as_float32(alpha) > 0
+
+    elu_parameters = _Parameters(
+        lambda alpha: (_as_float32(alpha), 1.0, 1.0) if positive(alpha) else None
     )
-
-    def elu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
-        # alpha <= 0 (and a float32 alpha of 0) is the NumPy kernel's: the loop's expm1 side
-        # is for x <= 0 with a positive factor only.
-        if x.dtype in smooth and alpha > 0 and _as_float32(alpha) > 0:
-            return u.elu(x, *elu_parameters(alpha), out=_write("elu", x, inplace))
-        return kernels["elu"](x, alpha, inplace)
-
-    def selu(x: np.ndarray, inplace: bool) -> np.ndarray:
-        if x.dtype in smooth:
-            return u.elu(x, *selu_parameters, out=_write("selu", x, inplace))
-        return kernels["selu"](x, inplace)
-
-    def celu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
-        if x.dtype in smooth and alpha > 0 and _as_float32(alpha) > 0:
-            return u.elu(x, *celu_parameters(alpha), out=_write("celu", x, inplace))
-        return kernels["celu"](x, alpha, inplace)
-
-    def _unary(ufunc: Any, name: str) -> Callable[[np.ndarray], np.ndarray]:
-        def kernel(x: np.ndarray) -> np.ndarray:
-            if x.dtype in smooth:
-                return ufunc(x, out=_write(name, x, False))
-            return kernels[name](x)
-
-        kernel.__name__ = name
-        kernel.__qualname__ = f"install.<locals>.{name}"
-        return kernel
-
-    laplace_parameters = _Parameters(lambda mu, sigma: (mu, 1.0 / sigma))
-
-    def laplace(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
-        # sigma > 0 is the public function's check; mu and 1 / sigma as the exact value has
-        # them (float64), where the NumPy kernel rounds mu to float32 in float32.
-        if x.dtype in smooth and sigma > 0:
-            return u.laplace(x, *laplace_parameters(mu, sigma), out=_write("laplace", x, False))
-        return kernels["laplace"](x, mu, sigma)
+    celu_parameters = _Parameters(
+        lambda alpha: (
+            (_as_float32(alpha), 1.0, 1.0 / _as_float32(alpha)) if positive(alpha) else None
+        )
+    )
+    selu_parameters = _Parameters(
+        lambda: (float(np.float32(SELU_ALPHA * SELU_SCALE)), float(np.float32(SELU_SCALE)), 1.0)
+    )
+    # sigma > 0 is the public function's check; mu and 1 / sigma as the exact value has them
+    # (float64), where the NumPy kernel rounds mu to float32 in float32.
+    laplace_parameters = _Parameters(lambda mu, sigma: (mu, 1.0 / sigma) if sigma > 0 else None)
+    glu_fallback = kernels["glu"]
 
     def glu(x: np.ndarray, axis: int) -> np.ndarray:
         if x.dtype in smooth:
             return u.glu(*_numerics.halves(x, axis))
-        return kernels["glu"](x, axis)
+        return glu_fallback(x, axis)
 
     def _rows(ufunc: Any, name: str) -> Callable[[np.ndarray, int], np.ndarray]:
+        fallback = kernels[name]
+
         def kernel(x: np.ndarray, axis: int) -> np.ndarray:
             if x.dtype in exact and x.ndim:
                 if axis == -1 or axis == x.ndim - 1:
                     return ufunc(x)
                 return ufunc(x, axes=[(axis,), (axis,)])
-            return kernels[name](x, axis)  # 0-d: the kernel reshapes and comes back here
+            return fallback(x, axis)  # 0-d: the kernel reshapes and comes back here
 
-        kernel.__name__ = name
-        kernel.__qualname__ = f"install.<locals>.{name}"
         return kernel
 
     compiled = {
-        "relu": relu,
+        "relu": _unary_inplace("relu", u.relu, kernels["relu"], exact),
         "leaky_relu": leaky_relu,
-        "sigmoid": sigmoid,
-        "silu": silu,
-        "mish": mish,
+        "sigmoid": _unary(u.sigmoid, kernels["sigmoid"], smooth),
+        "silu": _unary_inplace("silu", u.silu, kernels["silu"], smooth),
+        "mish": _unary_inplace("mish", u.mish, kernels["mish"], smooth),
         "gelu": gelu,
         "softplus": softplus,
-        "elu": elu,
-        "selu": selu,
-        "celu": celu,
+        "elu": _with_parameters("elu", u.elu, kernels["elu"], smooth, elu_parameters),
+        "selu": _with_parameters("selu", u.elu, kernels["selu"], smooth, selu_parameters),
+        "celu": _with_parameters("celu", u.elu, kernels["celu"], smooth, celu_parameters),
         **{
-            name: _unary(getattr(u, name), name)
+            name: _unary(getattr(u, name), kernels[name], smooth)
             for name in ("logsigmoid", "quick_gelu", "exponential", "sparse_plus", "softsign")
         },
-        "laplace": laplace,
+        "laplace": _with_parameters(
+            "laplace",
+            u.laplace,
+            kernels["laplace"],
+            smooth,
+            laplace_parameters,
+        ),
         "glu": glu,
         **{name: _rows(getattr(u, name), name) for name in ("softmax", "log_softmax", "softmin")},
     }
     for name, kernel in compiled.items():
         original = NUMPY_KERNELS[name] = kernels[name]
-        kernel.__wrapped__ = original  # type: ignore[attr-defined]
+        kernel.__name__ = name
+        kernel.__qualname__ = f"install.<locals>.{name}"
+        kernel.__wrapped__ = original
         namespace[name] = kernel

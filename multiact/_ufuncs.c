@@ -431,6 +431,10 @@ MA_INLINE double ma_glu(double a, double b) {
     return a - a != 0 && a == a && b < -88.72283905206835 ? NAN : y;
 }
 
+/* softplus at PyTorch's defaults (beta 1, threshold 20): a one-input ufunc, for the cost of a
+ * call on small arrays. */
+MA_INLINE double ma_softplus_default(double x) { return ma_softplus(x, x, 1.0, 20.0); }
+
 /* --- Loops. */
 
 /* The contiguous float32 loops run as ranges (ma_run: threads on large arrays). */
@@ -494,6 +498,7 @@ MA_UNARY_LOOPS(quick_gelu)
 MA_UNARY_LOOPS(exponential)
 MA_UNARY_LOOPS(sparse_plus)
 MA_UNARY_LOOPS(softsign)
+MA_UNARY_LOOPS(softplus_default)
 
 /* laplace(x, mu, 1 / sigma) and glu(a, b): two more float64 or one more array input. */
 typedef struct {
@@ -1162,6 +1167,7 @@ MA_UNARY(quick_gelu)
 MA_UNARY(exponential)
 MA_UNARY(sparse_plus)
 MA_UNARY(softsign)
+MA_UNARY(softplus_default)
 
 static PyMethodDef methods[] = {
     {"set_num_threads", ma_set_num_threads, METH_O,
@@ -1198,6 +1204,8 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
                   "sparse_plus(x)") < 0 ||
         add_ufunc(module, "softsign", softsign_loops, softsign_types, MA_NTYPES, 1,
                   "softsign(x)") < 0 ||
+        add_ufunc(module, "softplus_default", softplus_default_loops, softplus_default_types,
+                  MA_NTYPES, 1, "softplus(x) at beta 1, threshold 20") < 0 ||
         add_ufunc(module, "laplace", laplace_loops, laplace_types, MA_NTYPES, 3,
                   "laplace(x, mu, 1 / sigma)") < 0 ||
         add_ufunc(module, "glu", glu_loops, glu_types, MA_NTYPES, 2, "glu(a, b): a sigmoid(b)") < 0 ||
