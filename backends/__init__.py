@@ -38,7 +38,8 @@ class Backend(Protocol):
     0-d arrays of the library (``multiact._traced``; without it they are read as numbers); and
     ``vjp(name, x, y, cotangent, params)``, ``multiact.vjp`` built by the backend once its
     arguments are checked (``y`` the forward result, ``params`` every parameter validated by
-    name; without it ``multiact._derivatives``' formulas run with the array's namespace).
+    name), or ``NotImplemented``; without it, or where it returns that,
+    ``multiact._derivatives``' formulas run with the array's namespace.
     """
 
     #: The backend's name: ``numpy``, ``torch``, ``jax``, ``dask``, ``tensorflow``, ``mlx`` or

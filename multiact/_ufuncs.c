@@ -431,6 +431,35 @@ MA_INLINE double ma_glu(double a, double b) {
     return a - a != 0 && a == a && b < -88.72283905206835 ? NAN : y;
 }
 
+/* Derivatives, for multiact.vjp on NumPy arrays (g times them, rounded once): NaN at +-inf,
+ * where PyTorch's backward formulas multiply x by a vanishing term (inf * 0). */
+
+/* The exact GELU's Phi(x) + x phi(x). */
+MA_INLINE double ma_gelu_slope(double x) {
+    double a = ma_clamp(fabs(x), 0.0, 37.0); /* phi(x) is below 1e-297 beyond */
+    double phi = 0.3989422804014327 * ma_exp(-0.5 * (a * a));
+    /* Phi(-a); beyond ma_phi_left's 14.5, phi(a) / a (1 - 1 / a^2 + 3 / a^4) (relative error
+     * below 1e-5 where the result is a float32 subnormal at most): the derivative's sign,
+     * negative left of -0.75, holds to -inf. */
+    double r = 1.0 / (a * a);
+    double tail = a > 14.5 ? phi / a * (1.0 - r + 3.0 * r * r) : ma_phi_left(a);
+    double d = (x < 0 ? tail : 1.0 - tail) + (x < 0 ? -a : a) * phi;
+    d = x - x != 0 ? NAN : d; /* +-inf, and NaN stays NaN */
+    return d;
+}
+
+/* silu's s (1 + x (1 - s)), 1 - s as sigmoid(-x) (no cancellation). */
+MA_INLINE double ma_silu_slope(double x) {
+    double e = ma_exp(ma_clamp(-fabs(x), -700.0, 0.0));
+    double r = ma_recip(1.0 + e);
+    double s = x >= 0 ? r : e * r, rest = x >= 0 ? e * r : r;
+    double d = s * (1.0 + x * rest);
+    return x - x != 0 ? NAN : d;
+}
+
+MA_INLINE double ma_gelu_vjp(double x, double g) { return g * ma_gelu_slope(x); }
+MA_INLINE double ma_silu_vjp(double x, double g) { return g * ma_silu_slope(x); }
+
 /* softplus at PyTorch's defaults (beta 1, threshold 20): a one-input ufunc, for the cost of a
  * call on small arrays. */
 MA_INLINE double ma_softplus_default(double x) { return ma_softplus(x, x, 1.0, 20.0); }
@@ -554,6 +583,54 @@ MA_CLONES static void glu_f(char **args, const npy_intp *dims, const npy_intp *s
     }
     feclearexcept(FE_ALL_EXCEPT);
 }
+
+/* vjp(x, g) loops: two float inputs, as glu's. */
+#define MA_BINARY_LOOPS(NAME)                                                                \
+    MA_CLONES static void NAME##_range(void *context, npy_intp begin, npy_intp end) {        \
+        const ma_io2 *io = (const ma_io2 *)context;                                          \
+        const float *restrict as = io->in, *restrict bs = io->other;                         \
+        float *restrict ys = io->out;                                                        \
+        for (npy_intp i = begin; i < end; i++)                                               \
+            ys[i] = (float)ma_##NAME((double)as[i], (double)bs[i]);                          \
+    }                                                                                        \
+    MA_CLONES static void NAME##_f(char **args, const npy_intp *dims, const npy_intp *steps, \
+                                   void *data) {                                            \
+        npy_intp n = dims[0];                                                                \
+        char *a = args[0], *b = args[1], *out = args[2];                                     \
+        if (steps[0] == sizeof(float) && steps[1] == sizeof(float) &&                        \
+            steps[2] == sizeof(float) && a != out && b != out) {                             \
+            ma_io2 io = {(const float *)a, (const float *)b, (float *)out, 0.0, 0.0};        \
+            ma_run(NAME##_range, &io, n);                                                    \
+        } else {                                                                             \
+            for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2])  \
+                *(float *)out =                                                              \
+                    (float)ma_##NAME((double)*(const float *)a, (double)*(const float *)b);  \
+        }                                                                                    \
+        feclearexcept(FE_ALL_EXCEPT);                                                        \
+    }                                                                                        \
+    MA_BINARY_HALF_LOOP(NAME)
+
+#if MA_HAVE_HALF
+#define MA_BINARY_HALF_LOOP(NAME)                                                            \
+    MA_CLONES static void NAME##_e(char **args, const npy_intp *dims, const npy_intp *steps, \
+                                   void *data) {                                            \
+        npy_intp n = dims[0];                                                                \
+        char *a = args[0], *b = args[1], *out = args[2];                                     \
+        for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2]) {    \
+            ma_half ha, hb;                                                                  \
+            memcpy(&ha, a, sizeof ha);                                                       \
+            memcpy(&hb, b, sizeof hb);                                                       \
+            ha = ma_to_half(ma_##NAME((double)ha, (double)hb));                              \
+            memcpy(out, &ha, sizeof ha);                                                     \
+        }                                                                                    \
+        feclearexcept(FE_ALL_EXCEPT);                                                        \
+    }
+#else
+#define MA_BINARY_HALF_LOOP(NAME)
+#endif
+
+MA_BINARY_LOOPS(gelu_vjp)
+MA_BINARY_LOOPS(silu_vjp)
 
 #if MA_HAVE_HALF
 MA_CLONES static void laplace_e(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -1126,6 +1203,8 @@ static char laplace_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_DOUBLE, NPY_HALF,
                                NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
 static PyUFuncGenericFunction glu_loops[] = {glu_e, glu_f};
 static char glu_types[] = {NPY_HALF, NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction gelu_vjp_loops[] = {gelu_vjp_e, gelu_vjp_f};
+static PyUFuncGenericFunction silu_vjp_loops[] = {silu_vjp_e, silu_vjp_f};
 static PyUFuncGenericFunction softmax_loops[] = {softmax_e, softmax_f, softmax_d};
 static PyUFuncGenericFunction log_softmax_loops[] = {log_softmax_e, log_softmax_f, log_softmax_d};
 static PyUFuncGenericFunction softmin_loops[] = {softmin_e, softmin_f, softmin_d};
@@ -1150,6 +1229,8 @@ static PyUFuncGenericFunction laplace_loops[] = {laplace_f};
 static char laplace_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
 static PyUFuncGenericFunction glu_loops[] = {glu_f};
 static char glu_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction gelu_vjp_loops[] = {gelu_vjp_f};
+static PyUFuncGenericFunction silu_vjp_loops[] = {silu_vjp_f};
 static PyUFuncGenericFunction softmax_loops[] = {softmax_f, softmax_d};
 static PyUFuncGenericFunction log_softmax_loops[] = {log_softmax_f, log_softmax_d};
 static PyUFuncGenericFunction softmin_loops[] = {softmin_f, softmin_d};
@@ -1209,6 +1290,10 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
         add_ufunc(module, "laplace", laplace_loops, laplace_types, MA_NTYPES, 3,
                   "laplace(x, mu, 1 / sigma)") < 0 ||
         add_ufunc(module, "glu", glu_loops, glu_types, MA_NTYPES, 2, "glu(a, b): a sigmoid(b)") < 0 ||
+        add_ufunc(module, "gelu_vjp", gelu_vjp_loops, glu_types, MA_NTYPES, 2,
+                  "gelu_vjp(x, g): g times the exact GELU's derivative") < 0 ||
+        add_ufunc(module, "silu_vjp", silu_vjp_loops, glu_types, MA_NTYPES, 2,
+                  "silu_vjp(x, g): g times silu's derivative") < 0 ||
         add_ufunc(module, "softplus", softplus_loops, softplus_types, MA_NTYPES, 3,
                   "softplus(x, beta, threshold)") < 0 ||
         add_ufunc(module, "elu", elu_loops, elu_types, MA_NTYPES, 4,

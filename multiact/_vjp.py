@@ -117,7 +117,9 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
         )
     build = getattr(backend, "vjp", None)
     if build is not None:  # a backend building the gradient itself (Dask: a task per chunk)
-        return build(a.name, x, y, cotangent, values)
+        grad = build(a.name, x, y, cotangent, values)
+        if grad is not NotImplemented:  # NotImplemented: the formulas below (NumPy's, mostly)
+            return grad
     xp, quiet = _namespace(x)
     operands = [widen(v, xp) for v in (x, y, cotangent)]
     # Array parameters (prelu's weight) in the dtype x is computed in: TensorFlow refuses to

@@ -312,3 +312,48 @@ def test_rows_along_any_axis_and_of_any_size(name):
     if name == "log_softmax":
         y = function(np.array([40.0, 0.0, 0.0], np.float32))
         assert y[0] == np.float32(-2 * np.exp(-40.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("name", ["gelu", "silu"])
+def test_compiled_gradients_round_the_float64_gradient(name, dtype):
+    """multiact.vjp on NumPy arrays through the compiled loops (backends.Backend.vjp): g times
+    the derivative, rounded once from the float64 gradient of the generic formulas; NaN at
+    +-inf and NaN, the signs of zeros kept."""
+    if np.dtype(dtype).name not in _compiled.available_dtypes(name):
+        pytest.skip(f"no {np.dtype(dtype).name} loops here")
+    with np.errstate(over="ignore"):
+        x = np.concatenate([_grid(dtype), np.array([*SPECIAL, -40.0, -14.6, 40.0], dtype)])
+    g = np.random.default_rng(11).uniform(-2, 2, x.size).astype(dtype)
+    assert _compiled.NUMPY_KERNELS  # the loops are installed
+    with np.errstate(all="raise"):
+        mine = multiact.vjp(name, x, g)
+    assert mine.dtype == x.dtype
+    exact = multiact.vjp(name, x.astype(np.float64), g.astype(np.float64))
+    with np.errstate(over="ignore"):
+        rounded = exact.astype(dtype)
+    np.testing.assert_array_equal(np.isnan(mine), np.isnan(exact))
+    info = np.finfo(dtype)
+    normal = np.isfinite(exact) & (np.abs(rounded) >= info.tiny) & (np.abs(rounded) < info.max)
+    ulps = np.abs(mine.astype(np.float64) - exact)[normal] / np.spacing(
+        np.abs(rounded[normal])
+    ).astype(np.float64)
+    assert ulps.max() <= 0.5 + 1e-6, x[normal][ulps.argmax()]
+    low = np.isfinite(exact) & ~normal
+    np.testing.assert_array_equal(mine[low], rounded[low])
+    zeros = rounded == 0
+    np.testing.assert_array_equal(np.signbit(mine[zeros]), np.signbit(rounded[zeros]))
+
+
+def test_gradients_the_loops_do_not_take_use_the_formulas():
+    x = np.linspace(-3, 3, 7, dtype=np.float32)
+    g = np.ones_like(x)
+    vjp = numpy_backend.vjp
+    params = {"approximate": "none"}
+    assert vjp("gelu", x, x, g, params) is not NotImplemented
+    assert vjp("gelu", x, x, g, {"approximate": "tanh"}) is NotImplemented
+    assert vjp("gelu", x.astype(np.float64), x, g.astype(np.float64), params) is NotImplemented
+    assert vjp("gelu", x, x, g.astype(np.float64), params) is NotImplemented
+    assert vjp("relu", x, x, g, {"inplace": False}) is NotImplemented
+    # and multiact.vjp gives the formulas' result for them
+    np.testing.assert_array_equal(multiact.vjp("relu", x, g), (x > 0).astype(np.float32))
