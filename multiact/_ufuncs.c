@@ -862,9 +862,27 @@ MA_INLINE double ma_exp_nonpositive(double d) {
     return d != d ? d : e;
 }
 
+/* e^(x - m) for x <= m, x - m's rounding error (TwoSum) folded in: the difference is exact for
+ * float32 and float16 x, but for float64 its half-ULP error would be multiplied by |x - m| in
+ * the exponential (PyTorch's float64 softmax is up to 11 ULP off for that). */
+MA_INLINE double ma_exp_diff(double x, double m) {
+    double d = x - m;
+    double t = d - x;
+    double error = (x - (d - t)) - (m + t);
+    double e = ma_exp_nonpositive(d);
+    return e + e * (d - d == 0 ? error : 0.0);
+}
+
+/* The same error, for log_softmax's (x - m) - log S. */
+MA_INLINE double ma_diff_error(double x, double m, double d) {
+    double t = d - x;
+    double error = (x - (d - t)) - (m + t);
+    return d - d == 0 ? error : 0.0;
+}
+
 MA_INLINE double ma_rest_term(double x, double m) {
     double d = x - m;
-    double e = ma_exp_nonpositive(d);
+    double e = ma_exp_diff(x, m);
     e = d == 0 ? 0.0 : e; /* the maxima are counted instead */
     return d != d ? d : e;
 }
@@ -1023,14 +1041,13 @@ static void ma_segment_sums_d(const double *v, npy_intp n, double m, int negate,
         TYPE *restrict w = o->y;                                                             \
         const double m = o->m, scale = o->scale, log_total = o->log_total, sign = o->sign;   \
         if (o->take_log) {                                                                   \
-            for (npy_intp i = begin; i < end; i++)                                           \
-                w[i] = (TYPE)(((double)v[i] * sign - m) - log_total);                        \
-        } else {                                                                             \
             for (npy_intp i = begin; i < end; i++) {                                         \
-                double d = (double)v[i] * sign - m;                                          \
-                double e = ma_exp_nonpositive(d);                                 \
-                w[i] = (TYPE)((d != d ? d : e) * scale);                                     \
+                double x = (double)v[i] * sign, d = x - m;                                   \
+                w[i] = (TYPE)((d - log_total) + ma_diff_error(x, m, d));                     \
             }                                                                                \
+        } else {                                                                             \
+            for (npy_intp i = begin; i < end; i++)                                           \
+                w[i] = (TYPE)(ma_exp_diff((double)v[i] * sign, m) * scale);                  \
         }                                                                                    \
     }
 MA_FAST_ROWS(f, float)
@@ -1079,9 +1096,9 @@ MA_FAST_ROWS(d, double)
         for (npy_intp i = 0; i < n; i++) {                                                   \
             TYPE v;                                                                          \
             memcpy(&v, x + i * xs, sizeof v);                                                \
-            double d = (double)v * sign - row.max;                                           \
-            double e = ma_exp_nonpositive(d);                                     \
-            v = take_log ? TO_TYPE(d - log_total) : TO_TYPE((d != d ? d : e) * scale);       \
+            double x_ = (double)v * sign, d = x_ - row.max;                                  \
+            v = take_log ? TO_TYPE((d - log_total) + ma_diff_error(x_, row.max, d))          \
+                         : TO_TYPE(ma_exp_diff(x_, row.max) * scale);                        \
             memcpy(y + i * ys, &v, sizeof v);                                                \
         }                                                                                    \
     }                                                                                        \
