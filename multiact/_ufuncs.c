@@ -192,10 +192,11 @@ MA_INLINE uint64_t ma_double_to_bits(double d) {
     return u;
 }
 
-/* exp(x) for -700 <= x <= 700 (callers clamp; NaN is dealt with by the callers): x = k ln2 + r,
- * |r| <= ln2 / 2, e^r by its Taylor polynomial to r^12 (relative error below 1e-15), times 2^k
- * built in the exponent bits. Branch-free, so that it vectorises. */
-MA_INLINE double ma_exp(double x) {
+/* The reduction exp and expm1 share: x = k ln2 + r, |r| <= ln2 / 2 (Cody-Waite, ln2 in two
+ * parts), 2^k built in the exponent bits into *scale, and the Taylor polynomial's tail
+ * q(r) = 1/2 + r/6 + ... + r^10/12!, so that e^r = 1 + r + r^2 q(r) (relative error below
+ * 1e-15). Branch-free, so that it vectorises. */
+MA_INLINE double ma_exp_reduced(double x, double *r_out, double *scale) {
     const double shifter = 0x1.8p52;
     double kd = x * 1.4426950408889634 + shifter;
     uint64_t ki = ma_double_to_bits(kd);
@@ -213,9 +214,17 @@ MA_INLINE double ma_exp(double x) {
     p = p * r + 1.0 / 24.0;
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
+    *r_out = r;
+    *scale = ma_bits_to_double((ki + 1023) << 52);
+    return p;
+}
+
+/* exp(x) for -700 <= x <= 700 (callers clamp; NaN is dealt with by the callers). */
+MA_INLINE double ma_exp(double x) {
+    double r, scale;
+    double p = ma_exp_reduced(x, &r, &scale);
     p = p * r + 1.0;
     p = p * r + 1.0;
-    double scale = ma_bits_to_double((ki + 1023) << 52);
     return p * scale;
 }
 
@@ -227,29 +236,13 @@ MA_INLINE double ma_recip(double d) {
     return r + r * (1.0 - d * r);
 }
 
-/* expm1(x) for -40 <= x <= 0 (callers clamp; below -40 it is -1 in double): the reduction of
- * ma_exp, e^r - 1 by its Taylor polynomial (no constant term: exact for tiny x), then
- * 2^k (e^r - 1) + (2^k - 1), whose two parts are exact for these k. */
+/* expm1(x) for -40 <= x <= 0 (callers clamp; below -40 it is -1 in double): e^r - 1 as
+ * r + r^2 q(r) (no constant term: exact for tiny x), then 2^k (e^r - 1) + (2^k - 1), whose two
+ * parts are exact for these k. */
 MA_INLINE double ma_expm1(double x) {
-    const double shifter = 0x1.8p52;
-    double kd = x * 1.4426950408889634 + shifter;
-    uint64_t ki = ma_double_to_bits(kd);
-    kd -= shifter;
-    double r = x - kd * 0x1.62e42fefa39efp-1;
-    r = r - kd * 0x1.abc9e3b39803fp-56;
-    double p = 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
+    double r, scale;
+    double p = ma_exp_reduced(x, &r, &scale);
     p = p * r * r + r;
-    double scale = ma_bits_to_double((ki + 1023) << 52);
     return scale * p + (scale - 1.0);
 }
 
