@@ -30,6 +30,7 @@ import numpy as np
 
 from multiact import _checks, _numerics
 from multiact._constants import SELU_ALPHA, SELU_SCALE
+from multiact._registry import ACTIVATIONS
 
 try:
     if os.environ.get("MULTIACT_NO_COMPILED"):
@@ -194,7 +195,7 @@ def _with_parameters(
 ) -> Any:
     """kernel(x, *params[, inplace]): the ufunc with ``parameters[params]`` as its other
     inputs (where those are None, parameters the loop does not take: ``fallback``)."""
-    has_inplace = name in _INPLACE
+    has_inplace = ACTIVATIONS[name].supports_inplace
 
     def kernel(x: np.ndarray, *args: Any) -> np.ndarray:
         if (
@@ -207,10 +208,6 @@ def _with_parameters(
         return fallback(x, *args)
 
     return kernel
-
-
-#: The compiled activations whose kernel takes ``inplace``.
-_INPLACE = frozenset({"relu", "leaky_relu", "silu", "mish", "elu", "selu", "celu"})
 
 
 def install(namespace: MutableMapping[str, Any]) -> None:

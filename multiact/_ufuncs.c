@@ -555,29 +555,7 @@ MA_CLONES static void laplace_f(char **args, const npy_intp *dims, const npy_int
     feclearexcept(FE_ALL_EXCEPT);
 }
 
-MA_CLONES static void glu_range(void *context, npy_intp begin, npy_intp end) {
-    const ma_io2 *io = (const ma_io2 *)context;
-    const float *restrict as = io->in, *restrict bs = io->other;
-    float *restrict ys = io->out;
-    for (npy_intp i = begin; i < end; i++) ys[i] = (float)ma_glu((double)as[i], (double)bs[i]);
-}
-
-MA_CLONES static void glu_f(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) {
-    npy_intp n = dims[0];
-    char *a = args[0], *b = args[1], *out = args[2];
-    if (steps[0] == sizeof(float) && steps[1] == sizeof(float) && steps[2] == sizeof(float) &&
-        a != out && b != out) {
-        ma_io2 io = {(const float *)a, (const float *)b, (float *)out, 0.0, 0.0};
-        ma_run(glu_range, &io, n);
-    } else {
-        for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2])
-            *(float *)out = (float)ma_glu((double)*(const float *)a, (double)*(const float *)b);
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
-
-/* vjp(x, g) loops: two float inputs, as glu's. */
+/* Loops of two float arrays: glu's halves, and the gradients' (x, g). */
 #define MA_BINARY_LOOPS(NAME)                                                                \
     MA_CLONES static void NAME##_range(void *context, npy_intp begin, npy_intp end) {        \
         const ma_io2 *io = (const ma_io2 *)context;                                          \
@@ -622,6 +600,7 @@ MA_CLONES static void glu_f(char **args, const npy_intp *dims, const npy_intp *s
 #define MA_BINARY_HALF_LOOP(NAME)
 #endif
 
+MA_BINARY_LOOPS(glu)
 MA_BINARY_LOOPS(gelu_vjp)
 MA_BINARY_LOOPS(silu_vjp)
 
@@ -640,19 +619,6 @@ MA_CLONES static void laplace_e(char **args, const npy_intp *dims, const npy_int
     feclearexcept(FE_ALL_EXCEPT);
 }
 
-MA_CLONES static void glu_e(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) {
-    npy_intp n = dims[0];
-    char *a = args[0], *b = args[1], *out = args[2];
-    for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2]) {
-        ma_half ha, hb;
-        memcpy(&ha, a, sizeof ha);
-        memcpy(&hb, b, sizeof hb);
-        ha = ma_to_half(ma_glu((double)ha, (double)hb));
-        memcpy(out, &ha, sizeof ha);
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
 #endif
 
 /* softplus(x, beta, threshold): beta and threshold arrive as float64 (0-d, stride 0), holding
