@@ -25,7 +25,7 @@
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define MA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define MA_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define MA_CLONES
 #endif
@@ -457,6 +457,8 @@ MA_INLINE double ma_silu_vjp(double x, double g) { return g * ma_silu_slope(x); 
  * call on small arrays. */
 MA_INLINE double ma_softplus_default(double x) { return ma_softplus(x, x, 1.0, 20.0); }
 
+#include "_ufuncs_dd.h"
+
 /* --- Loops. */
 
 /* The contiguous float32 loops run as ranges (ma_run: threads on large arrays). */
@@ -603,6 +605,90 @@ MA_CLONES static void laplace_f(char **args, const npy_intp *dims, const npy_int
 MA_BINARY_LOOPS(glu)
 MA_BINARY_LOOPS(gelu_vjp)
 MA_BINARY_LOOPS(silu_vjp)
+
+#define MA_AS_FLOAT(d) ((float)(d))
+#define MA_AS_DOUBLE(d) (d)
+
+/* float64 loops of the double-word functions (_ufuncs_dd.h): contiguous arrays as ranges
+ * (threads on large ones), others strided. */
+typedef struct {
+    const double *in;
+    double *out;
+} ma_io_d;
+
+#define MA_DOUBLE_LOOP(NAME, FN)                                                             \
+    MA_CLONES static void NAME##_drange(void *context, npy_intp begin, npy_intp end) {       \
+        const ma_io_d *io = (const ma_io_d *)context;                                        \
+        if ((const void *)io->in == (void *)io->out) { /* in place: no restrict */           \
+            double *zs = io->out;                                                            \
+            for (npy_intp i = begin; i < end; i++) zs[i] = FN(zs[i]);                        \
+        } else {                                                                             \
+            const double *restrict xs = io->in;                                              \
+            double *restrict ys = io->out;                                                   \
+            for (npy_intp i = begin; i < end; i++) ys[i] = FN(xs[i]);                        \
+        }                                                                                    \
+    }                                                                                        \
+    MA_CLONES static void NAME##_d(char **args, const npy_intp *dims, const npy_intp *steps, \
+                                   void *data) {                                            \
+        npy_intp n = dims[0], is = steps[0], os = steps[1];                                  \
+        char *in = args[0], *out = args[1];                                                  \
+        if (is == sizeof(double) && os == sizeof(double)) {                                  \
+            ma_io_d io = {(const double *)in, (double *)out};                                \
+            ma_run(NAME##_drange, &io, n);                                                   \
+        } else {                                                                             \
+            for (npy_intp i = 0; i < n; i++, in += is, out += os)                            \
+                *(double *)out = FN(*(const double *)in);                                    \
+        }                                                                                    \
+        feclearexcept(FE_ALL_EXCEPT);                                                        \
+    }
+
+MA_DOUBLE_LOOP(sigmoid, ma_sigmoid_d)
+MA_DOUBLE_LOOP(silu, ma_silu_d)
+MA_DOUBLE_LOOP(mish, ma_mish_d)
+MA_DOUBLE_LOOP(quick_gelu, ma_quick_gelu_d)
+MA_DOUBLE_LOOP(gelu_tanh, ma_gelu_tanh_d)
+MA_DOUBLE_LOOP(softplus_default, ma_softplus_default_d)
+MA_DOUBLE_LOOP(selu, ma_selu_d)
+MA_DOUBLE_LOOP(tanhshrink, ma_tanhshrink)
+MA_UNARY_LOOPS(tanhshrink)
+MA_UNARY_LOOPS(log1mexp)
+
+MA_CLONES static void glu_d(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) {
+    npy_intp n = dims[0];
+    char *a = args[0], *b = args[1], *out = args[2];
+    for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2])
+        *(double *)out = ma_glu_d(*(const double *)a, *(const double *)b);
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+/* Loops of one array and NPARAMS float64 parameters (strided: these are not the hot ones). */
+#define MA_PARAMETER_LOOP(NAME, SUFFIX, TYPE, TO_TYPE, NPARAMS, CALL)                        \
+    MA_CLONES static void NAME##_##SUFFIX(char **args, const npy_intp *dims,                 \
+                                          const npy_intp *steps, void *data) {              \
+        npy_intp n = dims[0];                                                                \
+        for (npy_intp i = 0; i < n; i++) {                                                   \
+            TYPE v;                                                                          \
+            double p[4];                                                                     \
+            memcpy(&v, args[0] + i * steps[0], sizeof v);                                    \
+            for (int j = 0; j < NPARAMS; j++)                                                \
+                memcpy(&p[j], args[1 + j] + i * steps[1 + j], sizeof(double));              \
+            TYPE y = TO_TYPE(CALL);                                                          \
+            memcpy(args[1 + NPARAMS] + i * steps[1 + NPARAMS], &y, sizeof y);                \
+        }                                                                                    \
+        feclearexcept(FE_ALL_EXCEPT);                                                        \
+    }
+
+MA_PARAMETER_LOOP(softplus, d, double, MA_AS_DOUBLE, 2, ma_softplus_d(v, p[0], p[1]))
+MA_PARAMETER_LOOP(squareplus, d, double, MA_AS_DOUBLE, 1, ma_squareplus(v, p[0]))
+MA_PARAMETER_LOOP(squareplus, f, float, MA_AS_FLOAT, 1, ma_squareplus((double)v, p[0]))
+MA_PARAMETER_LOOP(xielu, d, double, MA_AS_DOUBLE, 4, ma_xielu(v, p[0], p[1], p[2], p[3]))
+MA_PARAMETER_LOOP(xielu, f, float, MA_AS_FLOAT, 4,
+                  ma_xielu((double)v, p[0], p[1], p[2], p[3]))
+#if MA_HAVE_HALF
+MA_PARAMETER_LOOP(squareplus, e, ma_half, ma_to_half, 1, ma_squareplus((double)v, p[0]))
+MA_PARAMETER_LOOP(xielu, e, ma_half, ma_to_half, 4, ma_xielu((double)v, p[0], p[1], p[2], p[3]))
+#endif
 
 #if MA_HAVE_HALF
 MA_CLONES static void laplace_e(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -795,8 +881,6 @@ MA_INLINE double ma_leaky(double x, double slope) { return x > 0 ? x : x * slope
         feclearexcept(FE_ALL_EXCEPT);                                                        \
     }
 
-#define MA_AS_FLOAT(d) ((float)(d))
-#define MA_AS_DOUBLE(d) (d)
 MA_EXACT_LOOPS(f, float, MA_AS_FLOAT)
 MA_EXACT_LOOPS(d, double, MA_AS_DOUBLE)
 #if MA_HAVE_HALF
@@ -1164,9 +1248,22 @@ static int add_ufunc(PyObject *module, const char *name, PyUFuncGenericFunction 
 #define MA_UNARY(NAME)                                                    \
     static PyUFuncGenericFunction NAME##_loops[] = {NAME##_e, NAME##_f}; \
     static char NAME##_types[] = {NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT};
-static PyUFuncGenericFunction softplus_loops[] = {softplus_e, softplus_f};
-static char softplus_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_DOUBLE, NPY_HALF,
-                                NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
+#define MA_UNARY3(NAME)                                                            \
+    static PyUFuncGenericFunction NAME##_loops[] = {NAME##_e, NAME##_f, NAME##_d}; \
+    static char NAME##_types[] = {NPY_HALF,  NPY_HALF,   NPY_FLOAT,                  \
+                                  NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
+static PyUFuncGenericFunction softplus_loops[] = {softplus_e, softplus_f, softplus_d};
+static char softplus_types[] = {NPY_HALF,   NPY_DOUBLE, NPY_DOUBLE, NPY_HALF,
+                                NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT,
+                                NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
+static PyUFuncGenericFunction squareplus_loops[] = {squareplus_e, squareplus_f, squareplus_d};
+static char squareplus_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_HALF,   NPY_FLOAT, NPY_DOUBLE,
+                                  NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
+static PyUFuncGenericFunction xielu_loops[] = {xielu_e, xielu_f, xielu_d};
+static char xielu_types[] = {NPY_HALF,   NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE,
+                             NPY_HALF,   NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE,
+                             NPY_DOUBLE, NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE,
+                             NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 static PyUFuncGenericFunction elu_loops[] = {elu_e, elu_f};
 static PyUFuncGenericFunction relu_loops[] = {relu_e, relu_f, relu_d};
 static char relu_types[] = {NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
@@ -1177,8 +1274,9 @@ static char leaky_relu_types[] = {NPY_HALF,   NPY_DOUBLE, NPY_HALF,  NPY_FLOAT, 
 static PyUFuncGenericFunction laplace_loops[] = {laplace_e, laplace_f};
 static char laplace_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_DOUBLE, NPY_HALF,
                                NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
-static PyUFuncGenericFunction glu_loops[] = {glu_e, glu_f};
-static char glu_types[] = {NPY_HALF, NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction glu_loops[] = {glu_e, glu_f, glu_d};
+static char glu_types[] = {NPY_HALF,  NPY_HALF,   NPY_HALF,   NPY_FLOAT, NPY_FLOAT,
+                           NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 static PyUFuncGenericFunction gelu_vjp_loops[] = {gelu_vjp_e, gelu_vjp_f};
 static PyUFuncGenericFunction silu_vjp_loops[] = {silu_vjp_e, silu_vjp_f};
 static PyUFuncGenericFunction softmax_loops[] = {softmax_e, softmax_f, softmax_d};
@@ -1192,8 +1290,18 @@ static char elu_types[] = {NPY_HALF,  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_HA
 #define MA_UNARY(NAME)                                          \
     static PyUFuncGenericFunction NAME##_loops[] = {NAME##_f}; \
     static char NAME##_types[] = {NPY_FLOAT, NPY_FLOAT};
-static PyUFuncGenericFunction softplus_loops[] = {softplus_f};
-static char softplus_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
+#define MA_UNARY3(NAME)                                                  \
+    static PyUFuncGenericFunction NAME##_loops[] = {NAME##_f, NAME##_d}; \
+    static char NAME##_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
+static PyUFuncGenericFunction softplus_loops[] = {softplus_f, softplus_d};
+static char softplus_types[] = {NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT,
+                                NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
+static PyUFuncGenericFunction squareplus_loops[] = {squareplus_f, squareplus_d};
+static char squareplus_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE,
+                                  NPY_DOUBLE};
+static PyUFuncGenericFunction xielu_loops[] = {xielu_f, xielu_d};
+static char xielu_types[] = {NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT,
+                             NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 static PyUFuncGenericFunction elu_loops[] = {elu_f};
 static PyUFuncGenericFunction relu_loops[] = {relu_f, relu_d};
 static char relu_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
@@ -1203,8 +1311,8 @@ static char leaky_relu_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_FLOAT,
 #define MA_NEXACT 2
 static PyUFuncGenericFunction laplace_loops[] = {laplace_f};
 static char laplace_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
-static PyUFuncGenericFunction glu_loops[] = {glu_f};
-static char glu_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT};
+static PyUFuncGenericFunction glu_loops[] = {glu_f, glu_d};
+static char glu_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 static PyUFuncGenericFunction gelu_vjp_loops[] = {gelu_vjp_f};
 static PyUFuncGenericFunction silu_vjp_loops[] = {silu_vjp_f};
 static PyUFuncGenericFunction softmax_loops[] = {softmax_f, softmax_d};
@@ -1214,17 +1322,21 @@ static char softmax_types[] = {NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
 static char elu_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_FLOAT};
 #endif
 
-MA_UNARY(sigmoid)
-MA_UNARY(silu)
+MA_UNARY3(sigmoid)
+MA_UNARY3(silu)
 MA_UNARY(gelu)
-MA_UNARY(gelu_tanh)
-MA_UNARY(mish)
+MA_UNARY3(gelu_tanh)
+MA_UNARY3(mish)
 MA_UNARY(logsigmoid)
-MA_UNARY(quick_gelu)
+MA_UNARY3(quick_gelu)
 MA_UNARY(exponential)
 MA_UNARY(sparse_plus)
 MA_UNARY(softsign)
-MA_UNARY(softplus_default)
+MA_UNARY3(softplus_default)
+MA_UNARY3(tanhshrink)
+MA_UNARY(log1mexp)
+static PyUFuncGenericFunction selu_loops[] = {selu_d};
+static char selu_types[] = {NPY_DOUBLE, NPY_DOUBLE};
 
 static PyMethodDef methods[] = {
     {"set_num_threads", ma_set_num_threads, METH_O,
@@ -1244,16 +1356,16 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
     if (module == NULL) return NULL;
     import_array();
     import_umath();
-    if (add_ufunc(module, "sigmoid", sigmoid_loops, sigmoid_types, MA_NTYPES, 1,
+    if (add_ufunc(module, "sigmoid", sigmoid_loops, sigmoid_types, MA_NEXACT, 1,
                   "sigmoid(x)") < 0 ||
-        add_ufunc(module, "silu", silu_loops, silu_types, MA_NTYPES, 1, "silu(x)") < 0 ||
+        add_ufunc(module, "silu", silu_loops, silu_types, MA_NEXACT, 1, "silu(x)") < 0 ||
         add_ufunc(module, "gelu", gelu_loops, gelu_types, MA_NTYPES, 1, "exact GELU(x)") < 0 ||
-        add_ufunc(module, "gelu_tanh", gelu_tanh_loops, gelu_tanh_types, MA_NTYPES, 1,
+        add_ufunc(module, "gelu_tanh", gelu_tanh_loops, gelu_tanh_types, MA_NEXACT, 1,
                   "tanh GELU(x)") < 0 ||
-        add_ufunc(module, "mish", mish_loops, mish_types, MA_NTYPES, 1, "mish(x)") < 0 ||
+        add_ufunc(module, "mish", mish_loops, mish_types, MA_NEXACT, 1, "mish(x)") < 0 ||
         add_ufunc(module, "logsigmoid", logsigmoid_loops, logsigmoid_types, MA_NTYPES, 1,
                   "logsigmoid(x)") < 0 ||
-        add_ufunc(module, "quick_gelu", quick_gelu_loops, quick_gelu_types, MA_NTYPES, 1,
+        add_ufunc(module, "quick_gelu", quick_gelu_loops, quick_gelu_types, MA_NEXACT, 1,
                   "quick_gelu(x)") < 0 ||
         add_ufunc(module, "exponential", exponential_loops, exponential_types, MA_NTYPES, 1,
                   "exponential(x)") < 0 ||
@@ -1262,18 +1374,27 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
         add_ufunc(module, "softsign", softsign_loops, softsign_types, MA_NTYPES, 1,
                   "softsign(x)") < 0 ||
         add_ufunc(module, "softplus_default", softplus_default_loops, softplus_default_types,
-                  MA_NTYPES, 1, "softplus(x) at beta 1, threshold 20") < 0 ||
+                  MA_NEXACT, 1, "softplus(x) at beta 1, threshold 20") < 0 ||
         add_ufunc(module, "laplace", laplace_loops, laplace_types, MA_NTYPES, 3,
                   "laplace(x, mu, 1 / sigma)") < 0 ||
-        add_ufunc(module, "glu", glu_loops, glu_types, MA_NTYPES, 2, "glu(a, b): a sigmoid(b)") < 0 ||
+        add_ufunc(module, "glu", glu_loops, glu_types, MA_NEXACT, 2, "glu(a, b): a sigmoid(b)") < 0 ||
         add_ufunc(module, "gelu_vjp", gelu_vjp_loops, glu_types, MA_NTYPES, 2,
                   "gelu_vjp(x, g): g times the exact GELU's derivative") < 0 ||
         add_ufunc(module, "silu_vjp", silu_vjp_loops, glu_types, MA_NTYPES, 2,
                   "silu_vjp(x, g): g times silu's derivative") < 0 ||
-        add_ufunc(module, "softplus", softplus_loops, softplus_types, MA_NTYPES, 3,
+        add_ufunc(module, "softplus", softplus_loops, softplus_types, MA_NEXACT, 3,
                   "softplus(x, beta, threshold)") < 0 ||
         add_ufunc(module, "elu", elu_loops, elu_types, MA_NTYPES, 4,
                   "elu(x, negcoef, poscoef, input_scale)") < 0 ||
+        add_ufunc(module, "tanhshrink", tanhshrink_loops, tanhshrink_types, MA_NEXACT, 1,
+                  "tanhshrink(x)") < 0 ||
+        add_ufunc(module, "log1mexp", log1mexp_loops, log1mexp_types, MA_NTYPES, 1,
+                  "log1mexp(x) = log(1 - exp(-x))") < 0 ||
+        add_ufunc(module, "selu", selu_loops, selu_types, 1, 1, "selu(x), float64") < 0 ||
+        add_ufunc(module, "squareplus", squareplus_loops, squareplus_types, MA_NEXACT, 2,
+                  "squareplus(x, b)") < 0 ||
+        add_ufunc(module, "xielu", xielu_loops, xielu_types, MA_NEXACT, 5,
+                  "xielu(x, alpha_p, alpha_n, beta, eps)") < 0 ||
         add_ufunc(module, "relu", relu_loops, relu_types, MA_NEXACT, 1, "relu(x)") < 0 ||
         add_ufunc(module, "leaky_relu", leaky_relu_loops, leaky_relu_types, MA_NEXACT, 2,
                   "leaky_relu(x, slope)") < 0 ||
