@@ -2,12 +2,14 @@
 
 ``multiact._ufuncs`` holds NumPy ufuncs for the smooth elementwise activations (sigmoid, silu,
 both GELUs, mish, softplus, the elu family, logsigmoid, quick_gelu, exponential, sparse_plus,
-softsign, laplace and glu's product) on float32 and float16 arrays, computed in double and
-rounded once (correctly rounded but within about 1e-13 of a tie); relu and leaky_relu in
-every float dtype (exact); and generalised ufuncs for softmax, log_softmax and softmin along
-any axis, in double for float16, float32 and float64 (see DTYPES). All give PyTorch's values
-at the special points, raise no floating-point warnings, release the GIL and, on large
-contiguous float32 (and float64 rows) arrays, split the work over threads.
+softsign, laplace, tanhshrink, squareplus, xielu, log1mexp and glu's product) on float32 and
+float16 arrays, computed in double and rounded once (correctly rounded but within about 1e-13
+(relative) of a tie); for most of them float64 loops computed in double-word arithmetic and
+rounded once (within 1 ULP of the exact value, nearly always correctly rounded:
+``multiact/_ufuncs_dd.h``); relu and leaky_relu in every float dtype (exact); and generalised
+ufuncs for softmax, log_softmax and softmin along any axis, in double for float16, float32 and
+float64 (see DTYPES). All give PyTorch's values at the special points, raise no floating-point
+warnings, release the GIL and, on large contiguous arrays, split the work over threads.
 :func:`install` puts them in front of the NumPy backend's kernels for those dtypes; other
 dtypes, parameters the loops do not take (an elu with ``alpha <= 0``) and everything where the
 extension was not built (no C compiler at install time) run the NumPy kernels of
@@ -52,21 +54,26 @@ _FLOAT16 = np.dtype(np.float16)
 DTYPES: dict[str, tuple[str, ...]] = {
     "relu": ("float16", "float32", "float64"),
     "leaky_relu": ("float16", "float32", "float64"),
-    "sigmoid": ("float16", "float32"),
-    "silu": ("float16", "float32"),
-    "gelu": ("float16", "float32"),
-    "mish": ("float16", "float32"),
-    "softplus": ("float16", "float32"),
+    "sigmoid": ("float16", "float32", "float64"),
+    "silu": ("float16", "float32", "float64"),
+    # float64: the tanh GELU only (the exact one is NumPy's kernel).
+    "gelu": ("float16", "float32", "float64"),
+    "mish": ("float16", "float32", "float64"),
+    "softplus": ("float16", "float32", "float64"),
     "elu": ("float16", "float32"),
-    "selu": ("float16", "float32"),
+    "selu": ("float16", "float32", "float64"),
     "celu": ("float16", "float32"),
     "logsigmoid": ("float16", "float32"),
-    "quick_gelu": ("float16", "float32"),
+    "quick_gelu": ("float16", "float32", "float64"),
     "exponential": ("float16", "float32"),
     "sparse_plus": ("float16", "float32"),
     "softsign": ("float16", "float32"),
     "laplace": ("float16", "float32"),
-    "glu": ("float16", "float32"),
+    "tanhshrink": ("float16", "float32", "float64"),
+    "squareplus": ("float16", "float32", "float64"),
+    "xielu": ("float16", "float32", "float64"),
+    "log1mexp": ("float16", "float32"),
+    "glu": ("float16", "float32", "float64"),
     # In double for float64 too: as accurate as PyTorch's float64 or more (log_softmax's
     # log1p), where NumPy's float64 kernels were up to 4 times less.
     "softmax": ("float16", "float32", "float64"),
@@ -218,7 +225,10 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     u = _ufuncs
     half = (_FLOAT16,) if u.HALF else ()
     smooth = frozenset((_FLOAT32, *half))  # computed in double, rounded once
-    exact = frozenset((_FLOAT64, _FLOAT32, *half))
+    # relu's and leaky_relu's loops are exact in every dtype; the smooth ones with float64
+    # loops compute those in double words (_ufuncs_dd.h).
+    exact = floats = frozenset((_FLOAT64, _FLOAT32, *half))
+    float64 = frozenset((_FLOAT64,))
     kernels = {name: namespace[name] for name in NAMES}
 
     # PyTorch multiplies by the slope rounded to the dtype computed in (float32 for float16).
@@ -238,7 +248,7 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     gelu_fallback = kernels["gelu"]
 
     def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
-        if x.dtype in smooth:
+        if x.dtype in (floats if approximate == "tanh" else smooth):
             ufunc = u.gelu_tanh if approximate == "tanh" else u.gelu
             return ufunc(x) if x.ndim else ufunc(x, out=np.empty_like(x))
         return gelu_fallback(x, approximate)
@@ -253,13 +263,24 @@ def install(namespace: MutableMapping[str, Any]) -> None:
         )
     )
 
+    # float64: x * beta and the threshold in float64, as PyTorch; beta = 0 is the kernel's.
+    softplus64_parameters = _Parameters(
+        lambda beta, threshold: (
+            (_numerics.as_factor(beta, _FLOAT64, np), _numerics.as_param(threshold, _FLOAT64, np))
+            if beta != 0
+            else None
+        )
+    )
+    softplus64 = _with_parameters(
+        "softplus", u.softplus, kernels["softplus"], float64, softplus64_parameters
+    )
     softplus_other = _with_parameters(
-        "softplus", u.softplus, kernels["softplus"], smooth, softplus_parameters
+        "softplus", u.softplus, softplus64, smooth, softplus_parameters
     )
     softplus_default = u.softplus_default
 
     def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
-        if beta == 1.0 and threshold == 20.0 and x.dtype in smooth:  # a one-input ufunc
+        if beta == 1.0 and threshold == 20.0 and x.dtype in floats:  # a one-input ufunc
             return softplus_default(x) if x.ndim else softplus_default(x, out=np.empty_like(x))
         return softplus_other(x, beta, threshold)
 
@@ -284,9 +305,12 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     # (float64), where the NumPy kernel rounds mu to float32 in float32.
     laplace_parameters = _Parameters(lambda mu, sigma: (mu, 1.0 / sigma) if sigma > 0 else None)
     glu_fallback = kernels["glu"]
+    # squareplus and xielu take their parameters as the exact value has them (float64).
+    squareplus_parameters = _Parameters(lambda b: (b,) if b >= 0 else None)
+    xielu_parameters = _Parameters(lambda *coefficients: coefficients)
 
     def glu(x: np.ndarray, axis: int) -> np.ndarray:
-        if x.dtype in smooth:
+        if x.dtype in floats:
             return u.glu(*_numerics.halves(x, axis))
         return glu_fallback(x, axis)
 
@@ -305,18 +329,29 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     compiled = {
         "relu": _unary_inplace("relu", u.relu, kernels["relu"], exact),
         "leaky_relu": leaky_relu,
-        "sigmoid": _unary(u.sigmoid, kernels["sigmoid"], smooth),
-        "silu": _unary_inplace("silu", u.silu, kernels["silu"], smooth),
-        "mish": _unary_inplace("mish", u.mish, kernels["mish"], smooth),
+        "sigmoid": _unary(u.sigmoid, kernels["sigmoid"], floats),
+        "silu": _unary_inplace("silu", u.silu, kernels["silu"], floats),
+        "mish": _unary_inplace("mish", u.mish, kernels["mish"], floats),
         "gelu": gelu,
         "softplus": softplus,
         "elu": _with_parameters("elu", u.elu, kernels["elu"], smooth, elu_parameters),
-        "selu": _with_parameters("selu", u.elu, kernels["selu"], smooth, selu_parameters),
+        "selu": _unary_inplace(
+            "selu",
+            u.selu,  # float64: the constants' digits as double words
+            _with_parameters("selu", u.elu, kernels["selu"], smooth, selu_parameters),
+            float64,
+        ),
         "celu": _with_parameters("celu", u.elu, kernels["celu"], smooth, celu_parameters),
         **{
             name: _unary(getattr(u, name), kernels[name], smooth)
-            for name in ("logsigmoid", "quick_gelu", "exponential", "sparse_plus", "softsign")
+            for name in ("logsigmoid", "exponential", "sparse_plus", "softsign", "log1mexp")
         },
+        "quick_gelu": _unary(u.quick_gelu, kernels["quick_gelu"], floats),
+        "tanhshrink": _unary(u.tanhshrink, kernels["tanhshrink"], floats),
+        "squareplus": _with_parameters(
+            "squareplus", u.squareplus, kernels["squareplus"], floats, squareplus_parameters
+        ),
+        "xielu": _with_parameters("xielu", u.xielu, kernels["xielu"], floats, xielu_parameters),
         "laplace": _with_parameters(
             "laplace",
             u.laplace,

@@ -66,10 +66,11 @@ MA_INLINE ma_dd ma_dd_div(ma_dd a, ma_dd b) {
     return ma_fast_two_sum(q, r / b.hi);
 }
 
-/* x times a double word c, rounded once (an infinite x times c.hi: inf * c.lo could be NaN). */
+/* x times a double word c, rounded once; x c.hi for an infinite x (inf * c.lo could be NaN)
+ * and a zero one (-0.0 * c.lo may be +0.0, and -0.0 + +0.0 is +0.0). */
 MA_INLINE double ma_times_dd(double x, ma_dd c) {
     double y = __builtin_fma(x, c.hi, x * c.lo);
-    return x - x != 0 ? x * c.hi : y;
+    return x - x != 0 || x == 0 ? x * c.hi : y;
 }
 
 /* 2^k for an integer k in [-1022, 1023], built in the exponent bits (branch-free). */
@@ -83,7 +84,8 @@ MA_INLINE double ma_pow2(double k) {
 MA_INLINE double ma_ldexp(double y, double k) {
     double kc = ma_clamp(k, -2000.0, 2000.0);
     double k1 = trunc(kc * 0.5);
-    return y * ma_pow2(k1) * ma_pow2(kc - k1);
+    double scaled = y * ma_pow2(k1) * ma_pow2(kc - k1);
+    return k <= -2000.0 ? y * 0.0 : scaled; /* 2^-2000 would not take y = 1e308 to 0 */
 }
 
 /* e^(x + xl) as m 2^k: m a double word near 1 (in [0.7, 1.42]) with relative error about
@@ -231,7 +233,8 @@ MA_INLINE ma_dd ma_log1p_dd(ma_dd e) {
 }
 
 /* softplus (PyTorch's): x where x beta (rounded, as PyTorch compares it) > threshold, else
- * log1p(e^(x beta)) / beta = (max(t, 0) + log1p(e^-|t|)) / beta, t = x beta exact. */
+ * log1p(e^(x beta)) / beta = (max(t, 0) + log1p(e^-|t|)) / beta, t = x beta exact; e^t / beta
+ * in the left tail, where e^t leaves the normal range. */
 MA_INLINE double ma_softplus_d(double x, double beta, double threshold) {
     ma_dd t = ma_two_prod(x, beta);
     double u = -fabs(t.hi), ul = t.hi < 0 ? t.lo : -t.lo;
@@ -241,6 +244,8 @@ MA_INLINE double ma_softplus_d(double x, double beta, double threshold) {
     ma_dd total = t.hi > 0 ? ma_dd_add(t, l) : l;
     double q = total.hi / beta;
     double y = q + (__builtin_fma(-q, beta, total.hi) + total.lo) / beta;
+    /* Below t = -700, log1p(e^t) is e^t to 2^-1000, and e^t is m 2^k (subnormal from -708). */
+    y = t.hi < -700.0 ? ma_ldexp(m.hi / beta, u < -800.0 ? -2100.0 : k) : y;
     y = t.hi > threshold || t.hi == INFINITY ? x : y; /* x beta = inf: x itself */
     return t.hi != t.hi ? t.hi : y;
 }
