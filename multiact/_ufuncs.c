@@ -649,7 +649,7 @@ MA_DOUBLE_LOOP(quick_gelu, ma_quick_gelu_d)
 MA_DOUBLE_LOOP(gelu_tanh, ma_gelu_tanh_d)
 MA_DOUBLE_LOOP(softplus_default, ma_softplus_default_d)
 MA_DOUBLE_LOOP(selu, ma_selu_d)
-MA_DOUBLE_LOOP(tanhshrink, ma_tanhshrink)
+MA_DOUBLE_LOOP(tanhshrink, ma_tanhshrink_d)
 MA_UNARY_LOOPS(tanhshrink)
 MA_UNARY_LOOPS(log1mexp)
 
@@ -662,31 +662,61 @@ MA_CLONES static void glu_d(char **args, const npy_intp *dims, const npy_intp *s
     feclearexcept(FE_ALL_EXCEPT);
 }
 
-/* Loops of one array and NPARAMS float64 parameters (strided: these are not the hot ones). */
+/* Loops of one array and NPARAMS float64 parameters. With the parameters scalars (NumPy's
+ * stride 0, the usual call) and the array contiguous: a loop with the parameters hoisted, which
+ * GCC vectorises, as ranges (threads on large arrays); otherwise strided. */
+typedef struct {
+    const char *in;
+    char *out;
+    double p[4];
+} ma_io_p;
+
 #define MA_PARAMETER_LOOP(NAME, SUFFIX, TYPE, TO_TYPE, NPARAMS, CALL)                        \
+    MA_CLONES static void NAME##_##SUFFIX##_prange(void *context, npy_intp begin,            \
+                                                   npy_intp end) {                           \
+        const ma_io_p *io = (const ma_io_p *)context;                                        \
+        const TYPE *xs = (const TYPE *)io->in;                                               \
+        TYPE *ys = (TYPE *)io->out;                                                          \
+        const double p[4] = {io->p[0], io->p[1], io->p[2], io->p[3]};                        \
+        for (npy_intp i = begin; i < end; i++) {                                             \
+            TYPE v = xs[i];                                                                  \
+            ys[i] = TO_TYPE(CALL);                                                           \
+        }                                                                                    \
+    }                                                                                        \
     MA_CLONES static void NAME##_##SUFFIX(char **args, const npy_intp *dims,                 \
                                           const npy_intp *steps, void *data) {              \
         npy_intp n = dims[0];                                                                \
-        for (npy_intp i = 0; i < n; i++) {                                                   \
-            TYPE v;                                                                          \
-            double p[4];                                                                     \
-            memcpy(&v, args[0] + i * steps[0], sizeof v);                                    \
-            for (int j = 0; j < NPARAMS; j++)                                                \
-                memcpy(&p[j], args[1 + j] + i * steps[1 + j], sizeof(double));              \
-            TYPE y = TO_TYPE(CALL);                                                          \
-            memcpy(args[1 + NPARAMS] + i * steps[1 + NPARAMS], &y, sizeof y);                \
+        int scalars = 1;                                                                     \
+        ma_io_p io = {args[0], args[1 + NPARAMS], {0.0, 0.0, 0.0, 0.0}};                      \
+        for (int j = 0; j < NPARAMS; j++) {                                                  \
+            scalars &= steps[1 + j] == 0;                                                    \
+            memcpy(&io.p[j], args[1 + j], sizeof(double));                                   \
+        }                                                                                    \
+        if (scalars && steps[0] == sizeof(TYPE) && steps[1 + NPARAMS] == sizeof(TYPE)) {     \
+            ma_run(NAME##_##SUFFIX##_prange, &io, n);                                        \
+        } else {                                                                             \
+            for (npy_intp i = 0; i < n; i++) {                                               \
+                TYPE v;                                                                      \
+                double p[4];                                                                 \
+                memcpy(&v, args[0] + i * steps[0], sizeof v);                                \
+                for (int j = 0; j < NPARAMS; j++)                                            \
+                    memcpy(&p[j], args[1 + j] + i * steps[1 + j], sizeof(double));           \
+                TYPE y = TO_TYPE(CALL);                                                      \
+                memcpy(args[1 + NPARAMS] + i * steps[1 + NPARAMS], &y, sizeof y);            \
+            }                                                                                \
         }                                                                                    \
         feclearexcept(FE_ALL_EXCEPT);                                                        \
     }
 
 MA_PARAMETER_LOOP(softplus, d, double, MA_AS_DOUBLE, 2, ma_softplus_d(v, p[0], p[1]))
-MA_PARAMETER_LOOP(squareplus, d, double, MA_AS_DOUBLE, 1, ma_squareplus(v, p[0]))
+MA_PARAMETER_LOOP(squareplus, d, double, MA_AS_DOUBLE, 1, ma_squareplus_d(v, p[0]))
 MA_PARAMETER_LOOP(squareplus, f, float, MA_AS_FLOAT, 1, ma_squareplus((double)v, p[0]))
 MA_PARAMETER_LOOP(xielu, d, double, MA_AS_DOUBLE, 4, ma_xielu(v, p[0], p[1], p[2], p[3]))
 MA_PARAMETER_LOOP(xielu, f, float, MA_AS_FLOAT, 4,
                   ma_xielu((double)v, p[0], p[1], p[2], p[3]))
 #if MA_HAVE_HALF
-MA_PARAMETER_LOOP(squareplus, e, ma_half, ma_to_half, 1, ma_squareplus((double)v, p[0]))
+MA_PARAMETER_LOOP(squareplus, e, ma_half, ma_to_half, 1,
+                  ma_squareplus((double)v, p[0]))
 MA_PARAMETER_LOOP(xielu, e, ma_half, ma_to_half, 4, ma_xielu((double)v, p[0], p[1], p[2], p[3]))
 #endif
 

@@ -7,10 +7,10 @@
  * So the float64 loops carry their intermediates as double words, hi + lo with |lo| at most
  * half an ULP of hi (Dekker, Knuth; the error-free products by fma, which every clone of these
  * loops has in hardware but the baseline one), and round once at the end. The float16 and
- * float32 loops of tanhshrink, squareplus and xielu call these too: their cancellations need
- * more than double.
+ * float32 loops of xielu call these too: its negative side cancels without bound near its
+ * root. (tanhshrink and squareplus have plain-double versions for them.)
  *
- * Included by _ufuncs.c, after its ma_bits_to_double, ma_clamp and ma_log1p_fraction. */
+ * Included by _ufuncs.c, after its ma_bits_to_double, ma_clamp, ma_exp and ma_log1p_fraction. */
 
 typedef struct {
     double hi, lo;
@@ -267,9 +267,8 @@ MA_INLINE double ma_selu_d(double x) {
  * Taylor series |x|^3 (1/3 + t P(t)), t = x^2 (terms to t^18: below 2^-60 at |x| = 0.5), 1/3
  * and |x|^3 double words; above: (|x| - 1) + 2e / (1 + e), e = e^(-2|x|) (|x| - 1 exact; they
  * cancel 14-fold at most, at 0.5). */
-MA_INLINE double ma_tanhshrink(double x) {
-    double a = fabs(x);
-    double t = a * a;
+/* (x - tanh x - x^3/3) / x^5 for t = x^2 <= 1/4, as a polynomial in t (to t^17). */
+MA_INLINE double ma_tanhshrink_tail(double t) {
     double p = 0x1.eb3229047434cp-26;
     p = p * t + -0x1.2efe8db3aff1fp-24;
     p = p * t + 0x1.75cde6563fed9p-23;
@@ -287,7 +286,13 @@ MA_INLINE double ma_tanhshrink(double x) {
     p = p * t + 0x1.226e355e6c23dp-7;
     p = p * t + -0x1.664f4882c10fap-6;
     p = p * t + 0x1.ba1ba1ba1ba1cp-5;
-    p = p * t + -0x1.1111111111111p-3;
+    return p * t + -0x1.1111111111111p-3;
+}
+
+MA_INLINE double ma_tanhshrink_d(double x) {
+    double a = fabs(x);
+    double t = a * a;
+    double p = ma_tanhshrink_tail(t);
     ma_dd factor = ma_dd_add_d(ma_dd_of(0x1.5555555555555p-2, 0x1.5555555555555p-56), p * t);
     double series = ma_dd_mul(ma_dd_mul_d(ma_two_prod(a, a), a), factor).hi;
     double k;
@@ -301,10 +306,25 @@ MA_INLINE double ma_tanhshrink(double x) {
     return x != x ? x : y;
 }
 
+/* The same for float16 and float32, in plain double: the series' and the exp form's errors
+ * (a few units of 2^-53, times 14 at most where the exp form cancels) are far below a float32
+ * rounding's. */
+MA_INLINE double ma_tanhshrink(double x) {
+    double a = fabs(x);
+    double t = a * a;
+    double series = a * t * (1.0 / 3.0 + t * ma_tanhshrink_tail(t));
+    double e = ma_exp(ma_clamp(-2.0 * a, -700.0, 0.0));
+    double large = (a - 1.0) + 2.0 * e / (1.0 + e);
+    double y = a < 0.5 ? series : large;
+    y = a == INFINITY ? a : y;
+    y = copysign(y, x) + 0.0;
+    return x != x ? x : y;
+}
+
 /* squareplus = (x + h) / 2, h = sqrt(x^2 + b) (b >= 0), from 0 up; b / (2 (h + |x|)) below
  * (no cancellation); h a double word (one correction of sqrt's rounding), x scaled by 2^-600
  * beyond 2^500 so that x^2 cannot overflow. */
-MA_INLINE double ma_squareplus(double x, double b) {
+MA_INLINE double ma_squareplus_d(double x, double b) {
     double a = fabs(x);
     int huge = a > 0x1p500;
     double sc = huge ? 0x1p-600 : 1.0, inv = huge ? 0x1p600 : 1.0;
@@ -347,23 +367,30 @@ MA_INLINE ma_dd ma_expm1_precise(double x) {
     t = t * r.hi + 2.755731922398589e-07;
     t = t * r.hi + 2.7557319223985893e-06;
     t = t * r.hi + 2.48015873015873e-05;
-    static const double coefficients[7][2] = {
-        {0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-73},
-        {0x1.6c16c16c16c17p-10, -0x1.f49f49f49f49fp-65},
-        {0x1.1111111111111p-7, 0x1.1111111111111p-63},
-        {0x1.5555555555555p-5, 0x1.5555555555555p-59},
-        {0x1.5555555555555p-3, 0x1.5555555555555p-57},
-        {0.5, 0.0},
-        {1.0, 0.0},
-    };
     ma_dd e = ma_dd_of(t, 0.0);
-    for (int j = 0; j < 7; j++)
-        e = ma_dd_add(ma_dd_mul(e, r), ma_dd_of(coefficients[j][0], coefficients[j][1]));
+    e = ma_dd_add(ma_dd_mul(e, r), ma_dd_of(0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-73));
+    e = ma_dd_add(ma_dd_mul(e, r), ma_dd_of(0x1.6c16c16c16c17p-10, -0x1.f49f49f49f49fp-65));
+    e = ma_dd_add(ma_dd_mul(e, r), ma_dd_of(0x1.1111111111111p-7, 0x1.1111111111111p-63));
+    e = ma_dd_add(ma_dd_mul(e, r), ma_dd_of(0x1.5555555555555p-5, 0x1.5555555555555p-59));
+    e = ma_dd_add(ma_dd_mul(e, r), ma_dd_of(0x1.5555555555555p-3, 0x1.5555555555555p-57));
+    e = ma_dd_add_d(ma_dd_mul(e, r), 0.5);
+    e = ma_dd_add_d(ma_dd_mul(e, r), 1.0);
     e = ma_dd_mul(e, r); /* e^r - 1 */
     double scale = ma_pow2(ma_clamp(kd, -1022.0, 0.0));
     scale = kd < -1022.0 ? 0.0 : scale;
     ma_dd minus_one = ma_two_sum(-1.0, scale);
     return ma_dd_add(minus_one, ma_dd_of(e.hi * scale, e.lo * scale));
+}
+
+/* The same for float16 and float32 in plain double: x^2 is exact there, and cannot overflow;
+ * four roundings of 2^-53 are far below a float32 rounding's. */
+MA_INLINE double ma_squareplus(double x, double b) {
+    double a = fabs(x);
+    double h = sqrt(a * a + b);
+    double right = 0.5 * (x + h);
+    double left = b / (2.0 * (h + a)); /* h + a > 0 where x < 0 */
+    double y = x < 0 ? left : right;
+    return x != x ? x : y;
 }
 
 /* xIELU: x (alpha_p x + beta) above 0; alpha_n expm1(min(x, eps)) + (beta - alpha_n) x at and
@@ -375,11 +402,16 @@ MA_INLINE double ma_xielu(double x, double ap, double an, double beta, double ep
     double xm = ma_clamp(x < eps ? x : eps, -800.0, 0.0);
     ma_dd slope = ma_two_sum(beta, -an);
     ma_dd left = ma_dd_add(ma_dd_mul_d(ma_expm1_precise(xm), an), ma_dd_mul_d(slope, x));
-    double plain = x > 0 ? x * (ap * x + beta) : an * expm1(xm) + (beta - an) * x;
+    double plain = x > 0 ? x * (ap * x + beta) : (beta - an) * x; /* |an expm1| <= |an| */
     double y = x > 0 ? right.hi : left.hi;
     y = fabs(plain) > DBL_MAX ? plain : y;
-    double at_inf = ap != 0 ? copysign(INFINITY, ap) : (beta != 0 ? copysign(INFINITY, beta) : 0.0);
-    double at_minus_inf = an != beta ? copysign(INFINITY, an - beta) : -an;
+    /* The limits as products with x = +-inf, where those are not inf * 0 (selections of
+     * products, not of constants: GCC then vectorises the loop). */
+    double at_inf = ap * x;
+    at_inf = at_inf == at_inf ? at_inf : beta * x;
+    at_inf = at_inf == at_inf ? at_inf : 0.0;
+    double at_minus_inf = (beta - an) * x;
+    at_minus_inf = at_minus_inf == at_minus_inf ? at_minus_inf : -an;
     y = x == INFINITY ? at_inf : y;
     y = x == -INFINITY ? at_minus_inf : y;
     return x != x ? x : y;
