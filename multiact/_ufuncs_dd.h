@@ -333,6 +333,8 @@ MA_INLINE double ma_squareplus_d(double x, double b) {
     double r = sqrt(s.hi);
     double correction = (__builtin_fma(-r, r, s.hi) + s.lo) / (2.0 * r);
     ma_dd h = ma_fast_two_sum(r, r > 0 ? correction : 0.0); /* x = b = 0: r = 0 */
+    /* Where x^2 underflows (|x| below 1e-154) and b is as small, h is |x| itself. */
+    h = as > r ? ma_dd_of(as, 0.0) : h;
     ma_dd sum = ma_dd_add_d(h, as);
     double right = sum.hi * 0.5 * inv;
     double left = ma_dd_div(ma_dd_of(b, 0.0), ma_dd_of(2.0 * sum.hi, 2.0 * sum.lo)).hi * sc;

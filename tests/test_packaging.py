@@ -110,6 +110,7 @@ def test_sdist_has_the_license_changelog_and_every_package(sdist: Path):
         # The compiled loops' source and their build (an sdist builds them where installed).
         "setup.py",
         "multiact/_ufuncs.c",
+        "multiact/_ufuncs_dd.h",
     ):
         assert expected in names
 
