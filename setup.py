@@ -38,7 +38,7 @@ def _extensions():
         Extension(
             "multiact._ufuncs",
             ["multiact/_ufuncs.c"],
-            depends=["multiact/_ufuncs_dd.h"],
+            depends=["multiact/_ufuncs_dd.h", "multiact/_ufuncs_phi.h"],
             include_dirs=[numpy.get_include()],
             # -O3 vectorises the loops, and -fno-trapping-math lets it compute both sides of a
             # selection (the loops clear the flags that raises). No -ffast-math: NaN, inf and

@@ -458,6 +458,7 @@ MA_INLINE double ma_silu_vjp(double x, double g) { return g * ma_silu_slope(x); 
 MA_INLINE double ma_softplus_default(double x) { return ma_softplus(x, x, 1.0, 20.0); }
 
 #include "_ufuncs_dd.h"
+#include "_ufuncs_phi.h"
 
 /* --- Loops. */
 
@@ -650,6 +651,7 @@ MA_DOUBLE_LOOP(gelu_tanh, ma_gelu_tanh_d)
 MA_DOUBLE_LOOP(softplus_default, ma_softplus_default_d)
 MA_DOUBLE_LOOP(selu, ma_selu_d)
 MA_DOUBLE_LOOP(tanhshrink, ma_tanhshrink_d)
+MA_DOUBLE_LOOP(gelu, ma_gelu_d)
 MA_UNARY_LOOPS(tanhshrink)
 MA_UNARY_LOOPS(log1mexp)
 
@@ -710,6 +712,7 @@ typedef struct {
 
 MA_PARAMETER_LOOP(softplus, d, double, MA_AS_DOUBLE, 2, ma_softplus_d(v, p[0], p[1]))
 MA_PARAMETER_LOOP(squareplus, d, double, MA_AS_DOUBLE, 1, ma_squareplus_d(v, p[0]))
+MA_PARAMETER_LOOP(laplace64, d, double, MA_AS_DOUBLE, 2, ma_laplace_d(v, p[0], p[1]))
 MA_PARAMETER_LOOP(squareplus, f, float, MA_AS_FLOAT, 1, ma_squareplus((double)v, p[0]))
 MA_PARAMETER_LOOP(xielu, d, double, MA_AS_DOUBLE, 4, ma_xielu(v, p[0], p[1], p[2], p[3]))
 MA_PARAMETER_LOOP(xielu, f, float, MA_AS_FLOAT, 4,
@@ -1354,7 +1357,7 @@ static char elu_types[] = {NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_FL
 
 MA_UNARY3(sigmoid)
 MA_UNARY3(silu)
-MA_UNARY(gelu)
+MA_UNARY3(gelu)
 MA_UNARY3(gelu_tanh)
 MA_UNARY3(mish)
 MA_UNARY(logsigmoid)
@@ -1367,6 +1370,8 @@ MA_UNARY3(tanhshrink)
 MA_UNARY(log1mexp)
 static PyUFuncGenericFunction selu_loops[] = {selu_d};
 static char selu_types[] = {NPY_DOUBLE, NPY_DOUBLE};
+static PyUFuncGenericFunction laplace64_loops[] = {laplace64_d};
+static char laplace64_types[] = {NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 
 static PyMethodDef methods[] = {
     {"set_num_threads", ma_set_num_threads, METH_O,
@@ -1389,7 +1394,7 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
     if (add_ufunc(module, "sigmoid", sigmoid_loops, sigmoid_types, MA_NEXACT, 1,
                   "sigmoid(x)") < 0 ||
         add_ufunc(module, "silu", silu_loops, silu_types, MA_NEXACT, 1, "silu(x)") < 0 ||
-        add_ufunc(module, "gelu", gelu_loops, gelu_types, MA_NTYPES, 1, "exact GELU(x)") < 0 ||
+        add_ufunc(module, "gelu", gelu_loops, gelu_types, MA_NEXACT, 1, "exact GELU(x)") < 0 ||
         add_ufunc(module, "gelu_tanh", gelu_tanh_loops, gelu_tanh_types, MA_NEXACT, 1,
                   "tanh GELU(x)") < 0 ||
         add_ufunc(module, "mish", mish_loops, mish_types, MA_NEXACT, 1, "mish(x)") < 0 ||
@@ -1407,6 +1412,8 @@ PyMODINIT_FUNC PyInit__ufuncs(void) {
                   MA_NEXACT, 1, "softplus(x) at beta 1, threshold 20") < 0 ||
         add_ufunc(module, "laplace", laplace_loops, laplace_types, MA_NTYPES, 3,
                   "laplace(x, mu, 1 / sigma)") < 0 ||
+        add_ufunc(module, "laplace64", laplace64_loops, laplace64_types, 1, 3,
+                  "laplace64(x, mu, sigma), float64") < 0 ||
         add_ufunc(module, "glu", glu_loops, glu_types, MA_NEXACT, 2, "glu(a, b): a sigmoid(b)") < 0 ||
         add_ufunc(module, "gelu_vjp", gelu_vjp_loops, glu_types, MA_NTYPES, 2,
                   "gelu_vjp(x, g): g times the exact GELU's derivative") < 0 ||
