@@ -56,7 +56,6 @@ DTYPES: dict[str, tuple[str, ...]] = {
     "leaky_relu": ("float16", "float32", "float64"),
     "sigmoid": ("float16", "float32", "float64"),
     "silu": ("float16", "float32", "float64"),
-    # float64: the tanh GELU only (the exact one is NumPy's kernel).
     "gelu": ("float16", "float32", "float64"),
     "mish": ("float16", "float32", "float64"),
     "softplus": ("float16", "float32", "float64"),
@@ -68,7 +67,7 @@ DTYPES: dict[str, tuple[str, ...]] = {
     "exponential": ("float16", "float32"),
     "sparse_plus": ("float16", "float32"),
     "softsign": ("float16", "float32"),
-    "laplace": ("float16", "float32"),
+    "laplace": ("float16", "float32", "float64"),
     "tanhshrink": ("float16", "float32", "float64"),
     "squareplus": ("float16", "float32", "float64"),
     "xielu": ("float16", "float32", "float64"),
@@ -248,7 +247,7 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     gelu_fallback = kernels["gelu"]
 
     def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
-        if x.dtype in (floats if approximate == "tanh" else smooth):
+        if x.dtype in floats:
             ufunc = u.gelu_tanh if approximate == "tanh" else u.gelu
             return ufunc(x) if x.ndim else ufunc(x, out=np.empty_like(x))
         return gelu_fallback(x, approximate)
@@ -304,6 +303,8 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     # sigma > 0 is the public function's check; mu and 1 / sigma as the exact value has them
     # (float64), where the NumPy kernel rounds mu to float32 in float32.
     laplace_parameters = _Parameters(lambda mu, sigma: (mu, 1.0 / sigma) if sigma > 0 else None)
+    # float64 (u.laplace64): sigma itself, (x - mu) / sigma a double word.
+    laplace64_parameters = _Parameters(lambda mu, sigma: (mu, sigma) if sigma > 0 else None)
     glu_fallback = kernels["glu"]
     # squareplus and xielu take their parameters as the exact value has them (float64).
     squareplus_parameters = _Parameters(lambda b: (b,) if b >= 0 else None)
@@ -355,7 +356,9 @@ def install(namespace: MutableMapping[str, Any]) -> None:
         "laplace": _with_parameters(
             "laplace",
             u.laplace,
-            kernels["laplace"],
+            _with_parameters(
+                "laplace", u.laplace64, kernels["laplace"], float64, laplace64_parameters
+            ),
             smooth,
             laplace_parameters,
         ),
