@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from multiact import _checks, _generic, _numerics, _special
-from multiact._constants import SELU_ALPHA, SELU_SCALE
 from multiact._numerics import channel_weight
 
 from ._blocks import blockwise
@@ -242,33 +241,6 @@ def leaky_relu(x: np.ndarray, negative_slope: float, inplace: bool) -> np.ndarra
     return _leaky("leaky_relu", x, negative_slope, inplace)
 
 
-def _sigmoid(w: np.ndarray) -> np.ndarray:
-    """sigmoid(w) in w's own dtype (float32 or float64), in a new array: _generic's
-    stable_sigmoid, the same bits, over out= buffers in passes NumPy vectorises (its sign and
-    copysign are scalar loops, each as slow as four of these passes)."""
-    zero, one = _constant(0.0, w.dtype), _constant(1.0, w.dtype)
-    e = np.abs(w, out=np.empty_like(w))
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # e = exp(-|x|), which cannot overflow
-    d = np.add(e, one, out=np.empty_like(w))
-    # sigmoid(x) is 1 / d for x >= 0 and e / d below. ceil(clip(x, 0, 1)) is 1 above 0 and 0
-    # (or -0.0) at and below it, NaN at NaN; its max with e is then 1, e at 0 (where e is 1)
-    # and e below: one division selects, without a masked copy (far slower in NumPy) or a
-    # boolean x >= 0 (a cast).
-    f = np.empty_like(w)
-    if w.size >= _CLIP_FROM:
-        np.ceil(np.clip(w, zero, one, out=f), out=f)
-    else:  # the same selection: sign is a scalar loop, but np.clip costs ~2 us of Python
-        np.sign(w, out=f)
-    np.maximum(e, f, out=e)
-    return np.divide(e, d, out=e)
-
-
-@blockwise(arrays=4)
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return _narrow(_sigmoid(_widen(x)), x)
-
-
 def tanh(x: np.ndarray) -> np.ndarray:
     if x.dtype is _HALF:
         return _tanh_in_float32(x)
@@ -280,87 +252,6 @@ def tanh(x: np.ndarray) -> np.ndarray:
 def _tanh_in_float32(x: np.ndarray) -> np.ndarray:
     w = x.astype(np.float32)
     return _narrow(np.tanh(w, out=w), x)
-
-
-def _softmax_shifted(x: np.ndarray, axis: int, negated: bool = False) -> tuple[np.ndarray, Any]:
-    """``(s, m)``: ``s = x - max(x)`` in a new array of the computation dtype and the row
-    maxima ``m``; with ``negated``, for -x (softmin): ``s = min(x) - x``, ``m = min(x)``.
-
-    The row's largest exponent is 0, so exp cannot overflow. A row whose max is not finite
-    (all -inf, or holding +inf or NaN) has no defined softmax, and PyTorch gives NaN for the
-    whole row: here NaN reaches every element of such a row by itself (inf - inf, NaN - m,
-    then a NaN row sum that every element is divided by or shifted by), so callers run in
-    ``np.errstate(all="ignore")``, one context for the call, rather than finding those rows
-    (a reduction, a test and masked copies: 15% of a 1,000-element call). A row spanning
-    more than the dtype's range overflows to -inf here, whose exp is the 0 PyTorch gives.
-    """
-    w = _widen(x)
-    if negated:
-        m = np.min(w, axis=axis, keepdims=True)
-        return np.subtract(m, w, out=_work(x)), m
-    m = np.max(w, axis=axis, keepdims=True)
-    return np.subtract(w, m, out=_work(x)), m
-
-
-def softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    return _softmax(x, axis, negated=False)
-
-
-def _softmax(x: np.ndarray, axis: int, negated: bool) -> np.ndarray:
-    # A row of one element is 1 (NaN where not finite) for x and -x alike.
-    degenerate = _per_row(softmax, x, axis)
-    if degenerate is not None:
-        return degenerate
-    with np.errstate(all="ignore"):  # non-finite rows: see _softmax_shifted
-        s, _ = _softmax_shifted(x, axis, negated)
-        np.exp(s, out=s)
-        np.divide(s, np.sum(s, axis=axis, keepdims=True), out=s)
-    return _narrow(s, x)
-
-
-def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    degenerate = _per_row(log_softmax, x, axis)
-    if degenerate is not None:
-        return degenerate
-    with np.errstate(all="ignore"):  # non-finite rows: see _softmax_shifted
-        s, m = _softmax_shifted(x, axis)
-        # sum(exp(s)) computed in s's own buffer, which is then shifted again: a pass more
-        # than keeping s, and no full-size temporary.
-        np.exp(s, out=s)
-        log_total = np.log(np.sum(s, axis=axis, keepdims=True))
-        np.subtract(_widen(x), m, out=s)
-        np.subtract(s, log_total, out=s)
-    return _narrow(s, x)
-
-
-def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
-    if approximate == "tanh":
-        return _gelu_tanh(x)
-    if x.dtype == np.float64:
-        return _gelu_exact(x)
-    return _gelu_exact_few(x) if x.size <= _GELU_FEW else _gelu_exact_in_float64(x)
-
-
-@blockwise(arrays=6)
-def _gelu_tanh(x: np.ndarray) -> np.ndarray:
-    # _numerics.gelu_tanh's x * sigmoid(2u), operation for operation (the same bits), in out=
-    # buffers with 0-d constants: half its time on small arrays.
-    w = _widen(x)
-    dtype = w.dtype
-    clip = _numerics.GELU_TANH_CLIP
-    c = _max_with(-clip, w, _work(x))
-    _min_with(clip, c, c)
-    u2 = np.multiply(c, c, out=np.empty_like(c))
-    np.multiply(u2, c, out=u2)
-    np.multiply(u2, _constant(0.044715, dtype), out=u2)
-    np.add(c, u2, out=u2)
-    np.multiply(u2, _constant(2.0 * _numerics.SQRT_2_OVER_PI, dtype), out=u2)
-    return _narrow(_times_but_minus_inf(w, _sigmoid(u2)), x)
-
-
-@blockwise(arrays=40)  # the accurate erfc holds many intermediate arrays at once
-def _gelu_exact(x: np.ndarray) -> np.ndarray:
-    return _as_output(_special.gelu_exact(_widen(x), np), x)
 
 
 # x Phi(x) for float32/float16, evaluated in float64. With a = |x| and h(a) = a Phi(-a),
@@ -723,16 +614,6 @@ def elu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
 
 
 @blockwise(arrays=4)
-def selu(x: np.ndarray, inplace: bool) -> np.ndarray:
-    _check_writeable("selu", x, inplace)
-    w = _widen(x)
-    negative = _min_with(0.0, w, _work(x))
-    np.expm1(negative, out=negative)
-    np.multiply(negative, _constant(SELU_ALPHA * SELU_SCALE, w.dtype), out=negative)
-    return _elu_blend("selu", x, w, SELU_SCALE, negative, inplace)
-
-
-@blockwise(arrays=4)
 def celu(x: np.ndarray, alpha: float, inplace: bool) -> np.ndarray:
     _check_writeable("celu", x, inplace)
     w = _widen(x)
@@ -767,28 +648,6 @@ def _times_but_minus_inf(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return factor
 
 
-@blockwise(arrays=5)
-def silu(x: np.ndarray, inplace: bool) -> np.ndarray:
-    _check_writeable("silu", x, inplace)
-    w = _widen(x)
-    return _store("silu", x, _times_but_minus_inf(w, _sigmoid(w)), inplace)
-
-
-@blockwise(arrays=5)
-def mish(x: np.ndarray, inplace: bool) -> np.ndarray:
-    _check_writeable("mish", x, inplace)
-    w = _widen(x)
-    # tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2): see _numerics.mish_factor.
-    two = _constant(2.0, w.dtype)
-    e = _min_with(_numerics.MISH_CLIP, w, _work(x))
-    np.exp(e, out=e)
-    n = np.add(e, two, out=np.empty_like(e))
-    np.multiply(n, e, out=n)
-    np.add(n, two, out=e)
-    np.divide(n, e, out=n)
-    return _store("mish", x, _times_but_minus_inf(w, n), inplace)
-
-
 @blockwise(arrays=3)
 def logsigmoid(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
@@ -800,53 +659,6 @@ def logsigmoid(x: np.ndarray) -> np.ndarray:
     low = _min_with(0.0, w, np.empty_like(out))
     np.subtract(low, out, out=out)  # 0 - 0 = +0.0 at +inf, as PyTorch's
     return _narrow(out, x)
-
-
-def _log1p_of_fraction(t: np.ndarray) -> np.ndarray:
-    """log1p(t) for 0 <= t <= 1 (or NaN), in a new array.
-
-    Through NumPy's log, which is vectorised, where its log1p is a scalar loop six times
-    slower: log(u) * t / (u - 1) with u = 1 + t, whose u - 1 is exact (Goldberg's correction
-    for the rounding of u), and t itself where u rounds to 1. Within 3 ULP of the exact value.
-    """
-    one = _constant(1.0, t.dtype)
-    u = np.add(t, one, out=np.empty_like(t))
-    d = np.subtract(u, one, out=np.empty_like(t))
-    rounded_to_one = d == 0
-    # no 0/0: log(1) * t is 0 there anyway
-    np.maximum(d, _constant(float(np.finfo(d.dtype).tiny), d.dtype), out=d)
-    np.log(u, out=u)
-    np.multiply(u, t, out=u)
-    np.divide(u, d, out=u)
-    np.multiply(t, rounded_to_one, out=d)
-    np.add(u, d, out=u)
-    return u
-
-
-@blockwise(arrays=6)
-def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
-    w = _widen(x)
-    beta = _factor(beta, x)
-    if beta == 1.0:
-        # The default: x * 1 and the division by 1 at the end are x exactly, with no overflow
-        # to allow for (an errstate costs more than a ufunc call on a small array).
-        bx = w.copy()  # written in place below, and w is read again at the end
-    else:
-        with np.errstate(over="ignore"):  # x * beta beyond the max is +-inf, as in PyTorch
-            bx = np.multiply(w, beta, out=_work(x))
-    linear = bx > _bound(threshold, x)
-    # (max(bx, 0) + log1p(exp(-|bx|))) / beta: exp cannot overflow.
-    t = np.abs(bx, out=np.empty_like(bx))
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    t = _log1p_of_fraction(t)
-    _max_with(0.0, bx, bx)
-    np.add(bx, t, out=bx)
-    if beta != 1.0:
-        np.divide(bx, beta, out=bx)
-    if linear.any():  # a masked copy is slow: only where some x is past the threshold
-        np.copyto(bx, w, where=linear)
-    return _narrow(bx, x)
 
 
 @blockwise(arrays=3)
@@ -862,79 +674,6 @@ def softsign(x: np.ndarray) -> np.ndarray:
     else:
         np.divide(w, out, out=out)
     return _narrow(out, x)
-
-
-def _polynomial(t: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
-    y = np.multiply(t, coefficients[-1], out=np.empty_like(t))
-    np.add(y, coefficients[-2], out=y)
-    for c in reversed(coefficients[:-2]):
-        np.multiply(y, t, out=y)
-        np.add(y, c, out=y)
-    return y
-
-
-@blockwise(arrays=10)
-def tanhshrink(x: np.ndarray) -> np.ndarray:
-    w = _widen(x)
-    bits = 64 if w.dtype == np.float64 else 32
-    a = np.abs(w, out=_work(x))
-    small = a <= 1.0
-    large = a > 1.0  # not ~small: NaN is in neither
-    # |x| <= 1: |x| t P(t) / Q(t), t = x^2 (see _generic.tanhshrink); evaluated on |x| clipped
-    # to 1 everywhere, so that it stays finite where it does not apply.
-    c = np.minimum(a, 1.0, out=np.empty_like(a))
-    t = np.multiply(c, c, out=np.empty_like(a))
-    series = _polynomial(t, _numerics.TANHSHRINK_P[bits])
-    q = _polynomial(t, _numerics.TANHSHRINK_Q[bits])
-    np.divide(series, q, out=series)
-    np.multiply(series, t, out=series)
-    np.multiply(series, c, out=series)
-    # |x| > 1: (|x| - 1) + 2 e / (1 + e), e = exp(-2 |x|) (|x| clipped to 40, as there).
-    e = np.minimum(a, 40.0, out=t)
-    np.multiply(e, -2.0, out=e)
-    np.exp(e, out=e)
-    np.add(e, 1.0, out=q)
-    np.divide(e, q, out=e)
-    np.multiply(e, 2.0, out=e)
-    np.subtract(a, 1.0, out=a)
-    np.add(a, e, out=a)
-    # Both branches are finite where the other applies (or NaN for NaN): products with the
-    # masks select exactly, without a masked copy, which is far slower in NumPy.
-    np.multiply(series, small, out=series)
-    np.multiply(a, large, out=a)
-    np.add(a, series, out=a)
-    np.copysign(a, w, out=a)
-    np.add(a, 0.0, out=a)  # -0.0 + 0.0 is +0.0: PyTorch's x - tanh(x) at both zeros
-    return _narrow(a, x)
-
-
-@blockwise(arrays=4)
-def squareplus(x: np.ndarray, b: float) -> np.ndarray:
-    w = _widen(x)
-    b = _factor(b, x)
-    # As _generic.squareplus: with h = sqrt(x^2 + b), the value at -|x| is
-    # (h - |x|) / 2 = b / (2 (h + |x|)), and the value at x is that plus max(x, 0).
-    root = math.sqrt(b)
-    a = np.abs(w, out=_work(x))
-    limit = _numerics.root_limit(a.dtype, b, np)
-    if limit is None:
-        h = np.hypot(a, root, out=np.empty_like(a))
-    else:  # max(|x|, sqrt(min(|x|, L)^2 + b)): hypot costs ten times these passes
-        h = np.minimum(a, limit, out=np.empty_like(a))
-        np.multiply(h, h, out=h)
-        np.add(h, b, out=h)
-        np.sqrt(h, out=h)
-        np.maximum(a, h, out=h)
-    np.multiply(h, 0.5, out=h)
-    np.multiply(a, 0.5, out=a)
-    np.add(h, a, out=h)  # halves, so that h + |x| cannot overflow
-    if root >= np.finfo(h.dtype).tiny:  # h >= sqrt(b) / 2 > 0
-        np.divide(0.25 * b, h, out=h)
-    else:  # b (nearly) 0 for the dtype: the value at -|x| is 0, and h may be 0
-        np.divide(0.25 * b, h, out=h, where=h > 0)
-    np.maximum(w, 0.0, out=a)
-    np.add(a, h, out=a)
-    return _narrow(a, x)
 
 
 @blockwise(arrays=4)
@@ -974,15 +713,6 @@ def _vanishing_at_minus_inf(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return factor
 
 
-@blockwise(arrays=5)
-def quick_gelu(x: np.ndarray) -> np.ndarray:
-    w = _widen(x)
-    clip = _numerics.QUICK_GELU_CLIP
-    c = np.clip(w, _constant(-clip, w.dtype), _constant(clip, w.dtype), out=_work(x))
-    np.multiply(c, _constant(1.702, w.dtype), out=c)
-    return _narrow(_vanishing_at_minus_inf(w, _sigmoid(c)), x)
-
-
 @blockwise(arrays=2)
 def relu2(x: np.ndarray) -> np.ndarray:
     w = _widen(x)
@@ -992,13 +722,6 @@ def relu2(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         np.multiply(out, out, out=out)
     return _narrow(out, x)
-
-
-@blockwise(arrays=40)  # erfc holds many intermediate arrays at once, as the exact GELU's
-def laplace(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
-    # The generic formulas with NumPy itself as their namespace (NumPy 2 is one): a NumPy
-    # call never pays array-api-compat's set-up (tests/test_dispatch.py).
-    return _as_output(_generic._laplace(x, mu, sigma, np), x)
 
 
 @blockwise(arrays=40)
@@ -1033,29 +756,7 @@ def sqrtsoftplus(x: np.ndarray) -> np.ndarray:
     return _as_output(_generic._sqrtsoftplus(x, np), x)
 
 
-@blockwise(arrays=8)
-def xielu(x: np.ndarray, alpha_p: float, alpha_n: float, beta: float, eps: float) -> np.ndarray:
-    return _as_output(_generic._xielu(x, alpha_p, alpha_n, beta, eps, np), x)
-
-
 # --- Functions of an axis.
-
-
-def glu(x: np.ndarray, axis: int) -> np.ndarray:
-    a, b = _numerics.halves(_widen(x), axis)
-    s = _sigmoid(b)
-    # inf * sigmoid(-inf) is NaN in PyTorch (inf * 0): set without computing it.
-    infinite_times_zero = np.isinf(a) & (s == 0)
-    if infinite_times_zero.any():
-        np.multiply(a, s, out=s, where=~infinite_times_zero)
-        np.copyto(s, np.nan, where=infinite_times_zero)
-    else:
-        np.multiply(a, s, out=s)
-    return _narrow(s, x)
-
-
-def softmin(x: np.ndarray, axis: int) -> np.ndarray:
-    return _softmax(x, axis, negated=True)
 
 
 def sparsemax(x: np.ndarray, axis: int) -> np.ndarray:
@@ -1084,6 +785,40 @@ def sparsemax(x: np.ndarray, axis: int) -> np.ndarray:
     np.maximum(w, 0.0, out=w)  # maximum(-0.0, 0.0) is 0.0: the zeros are +0.0
     np.copyto(w, np.nan, where=~finite)
     return _narrow(w, x)
+
+
+# --- The activations the compiled loops take in every float dtype (backends/_compiled.py):
+# there, NumPy kernels of their own would be a third implementation beside the loops and the
+# generic ones. Without the loops (no C compiler at install time, MULTIACT_NO_COMPILED=1), and
+# for the dtypes and parameters they do not take, these run the generic kernels on NumPy
+# arrays (the conformance suite's generic-numpy target).
+
+
+def _generic_kernel(name: str) -> Any:
+    generic = getattr(_generic, name)
+
+    def kernel(x: np.ndarray, *args: Any) -> np.ndarray:
+        return _as_output(generic(x, *args), x)  # 0-d: a NumPy scalar back to an array
+
+    kernel.__name__ = kernel.__qualname__ = name
+    return kernel
+
+
+sigmoid = _generic_kernel("sigmoid")
+silu = _generic_kernel("silu")
+gelu = _generic_kernel("gelu")
+mish = _generic_kernel("mish")
+softplus = _generic_kernel("softplus")
+selu = _generic_kernel("selu")
+quick_gelu = _generic_kernel("quick_gelu")
+tanhshrink = _generic_kernel("tanhshrink")
+squareplus = _generic_kernel("squareplus")
+xielu = _generic_kernel("xielu")
+laplace = _generic_kernel("laplace")
+glu = _generic_kernel("glu")
+softmax = _generic_kernel("softmax")
+log_softmax = _generic_kernel("log_softmax")
+softmin = _generic_kernel("softmin")
 
 
 # The compiled loops (multiact._ufuncs, where they were built) in front of the kernels above
