@@ -801,6 +801,7 @@ def _generic_kernel(name: str) -> Any:
         return _as_output(generic(x, *args), x)  # 0-d: a NumPy scalar back to an array
 
     kernel.__name__ = kernel.__qualname__ = name
+    kernel.__wrapped__ = generic  # the signature: (x, *the registry's parameters)
     return kernel
 
 

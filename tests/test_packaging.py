@@ -111,6 +111,7 @@ def test_sdist_has_the_license_changelog_and_every_package(sdist: Path):
         "setup.py",
         "multiact/_ufuncs.c",
         "multiact/_ufuncs_dd.h",
+        "multiact/_ufuncs_phi.h",
     ):
         assert expected in names
 
