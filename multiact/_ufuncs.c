@@ -462,37 +462,43 @@ MA_INLINE double ma_softplus_default(double x) { return ma_softplus(x, x, 1.0, 2
 
 /* --- Loops. */
 
-/* The contiguous float32 loops run as ranges (ma_run: threads on large arrays). */
+/* The contiguous loops run as ranges (ma_run: threads on large arrays); TYPE float or
+ * double, FN computing in double. */
 typedef struct {
-    const float *in;
-    float *out;
+    const void *in;
+    void *out;
 } ma_io;
 
-#define MA_UNARY_LOOPS(NAME)                                                                 \
-    MA_CLONES static void NAME##_range(void *context, npy_intp begin, npy_intp end) {        \
+#define MA_RANGE_LOOPS(NAME, SUFFIX, TYPE, FN)                                               \
+    MA_CLONES static void NAME##_##SUFFIX##_range(void *context, npy_intp begin,             \
+                                                  npy_intp end) {                            \
         const ma_io *io = (const ma_io *)context;                                            \
-        if ((const void *)io->in == (void *)io->out) { /* in place: no restrict */           \
-            float *zs = io->out;                                                             \
-            for (npy_intp i = begin; i < end; i++) zs[i] = (float)ma_##NAME((double)zs[i]);  \
+        if (io->in == io->out) { /* in place: no restrict */                                 \
+            TYPE *zs = (TYPE *)io->out;                                                      \
+            for (npy_intp i = begin; i < end; i++) zs[i] = (TYPE)FN((double)zs[i]);          \
         } else {                                                                             \
-            const float *restrict xs = io->in;                                               \
-            float *restrict ys = io->out;                                                    \
-            for (npy_intp i = begin; i < end; i++) ys[i] = (float)ma_##NAME((double)xs[i]);  \
+            const TYPE *restrict xs = (const TYPE *)io->in;                                  \
+            TYPE *restrict ys = (TYPE *)io->out;                                             \
+            for (npy_intp i = begin; i < end; i++) ys[i] = (TYPE)FN((double)xs[i]);          \
         }                                                                                    \
     }                                                                                        \
-    MA_CLONES static void NAME##_f(char **args, const npy_intp *dims, const npy_intp *steps, \
-                                   void *data) {                                            \
+    MA_CLONES static void NAME##_##SUFFIX(char **args, const npy_intp *dims,                 \
+                                          const npy_intp *steps, void *data) {              \
         npy_intp n = dims[0], is = steps[0], os = steps[1];                                  \
         char *in = args[0], *out = args[1];                                                  \
-        if (is == sizeof(float) && os == sizeof(float)) {                                    \
-            ma_io io = {(const float *)in, (float *)out};                                    \
-            ma_run(NAME##_range, &io, n);                                                    \
+        if (is == sizeof(TYPE) && os == sizeof(TYPE)) {                                      \
+            ma_io io = {in, out};                                                            \
+            ma_run(NAME##_##SUFFIX##_range, &io, n);                                         \
         } else {                                                                             \
             for (npy_intp i = 0; i < n; i++, in += is, out += os)                            \
-                *(float *)out = (float)ma_##NAME((double)*(const float *)in);                \
+                *(TYPE *)out = (TYPE)FN((double)*(const TYPE *)in);                          \
         }                                                                                    \
         feclearexcept(FE_ALL_EXCEPT);                                                        \
-    }                                                                                        \
+    }
+
+/* float32 (and float16) loops of ma_NAME. */
+#define MA_UNARY_LOOPS(NAME)                                                                 \
+    MA_RANGE_LOOPS(NAME, f, float, ma_##NAME)                                                \
     MA_HALF_LOOP(NAME)
 
 #if MA_HAVE_HALF
@@ -525,38 +531,11 @@ MA_UNARY_LOOPS(sparse_plus)
 MA_UNARY_LOOPS(softsign)
 MA_UNARY_LOOPS(softplus_default)
 
-/* laplace(x, mu, 1 / sigma) and glu(a, b): two more float64 or one more array input. */
+/* glu(a, b) and the gradients' (x, g): one more array input. */
 typedef struct {
     const float *in, *other;
     float *out;
-    double p, q;
 } ma_io2;
-
-MA_CLONES static void laplace_range(void *context, npy_intp begin, npy_intp end) {
-    const ma_io2 *io = (const ma_io2 *)context;
-    const float *restrict xs = io->in;
-    float *restrict ys = io->out;
-    const double mu = io->p, inv_sigma = io->q;
-    for (npy_intp i = begin; i < end; i++) ys[i] = (float)ma_laplace((double)xs[i], mu, inv_sigma);
-}
-
-MA_CLONES static void laplace_f(char **args, const npy_intp *dims, const npy_intp *steps,
-                                void *data) {
-    npy_intp n = dims[0];
-    char *in = args[0], *pm = args[1], *ps = args[2], *out = args[3];
-    if (steps[1] == 0 && steps[2] == 0 && steps[0] == sizeof(float) &&
-        steps[3] == sizeof(float) && in != out) {
-        ma_io2 io = {(const float *)in, NULL, (float *)out, *(const double *)pm,
-                     *(const double *)ps};
-        ma_run(laplace_range, &io, n);
-    } else {
-        for (npy_intp i = 0; i < n; i++, in += steps[0], pm += steps[1], ps += steps[2],
-                      out += steps[3])
-            *(float *)out = (float)ma_laplace((double)*(const float *)in, *(const double *)pm,
-                                              *(const double *)ps);
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
 
 /* Loops of two float arrays: glu's halves, and the gradients' (x, g). */
 #define MA_BINARY_LOOPS(NAME)                                                                \
@@ -573,7 +552,7 @@ MA_CLONES static void laplace_f(char **args, const npy_intp *dims, const npy_int
         char *a = args[0], *b = args[1], *out = args[2];                                     \
         if (steps[0] == sizeof(float) && steps[1] == sizeof(float) &&                        \
             steps[2] == sizeof(float) && a != out && b != out) {                             \
-            ma_io2 io = {(const float *)a, (const float *)b, (float *)out, 0.0, 0.0};        \
+            ma_io2 io = {(const float *)a, (const float *)b, (float *)out};                  \
             ma_run(NAME##_range, &io, n);                                                    \
         } else {                                                                             \
             for (npy_intp i = 0; i < n; i++, a += steps[0], b += steps[1], out += steps[2])  \
@@ -610,38 +589,8 @@ MA_BINARY_LOOPS(silu_vjp)
 #define MA_AS_FLOAT(d) ((float)(d))
 #define MA_AS_DOUBLE(d) (d)
 
-/* float64 loops of the double-word functions (_ufuncs_dd.h): contiguous arrays as ranges
- * (threads on large ones), others strided. */
-typedef struct {
-    const double *in;
-    double *out;
-} ma_io_d;
-
-#define MA_DOUBLE_LOOP(NAME, FN)                                                             \
-    MA_CLONES static void NAME##_drange(void *context, npy_intp begin, npy_intp end) {       \
-        const ma_io_d *io = (const ma_io_d *)context;                                        \
-        if ((const void *)io->in == (void *)io->out) { /* in place: no restrict */           \
-            double *zs = io->out;                                                            \
-            for (npy_intp i = begin; i < end; i++) zs[i] = FN(zs[i]);                        \
-        } else {                                                                             \
-            const double *restrict xs = io->in;                                              \
-            double *restrict ys = io->out;                                                   \
-            for (npy_intp i = begin; i < end; i++) ys[i] = FN(xs[i]);                        \
-        }                                                                                    \
-    }                                                                                        \
-    MA_CLONES static void NAME##_d(char **args, const npy_intp *dims, const npy_intp *steps, \
-                                   void *data) {                                            \
-        npy_intp n = dims[0], is = steps[0], os = steps[1];                                  \
-        char *in = args[0], *out = args[1];                                                  \
-        if (is == sizeof(double) && os == sizeof(double)) {                                  \
-            ma_io_d io = {(const double *)in, (double *)out};                                \
-            ma_run(NAME##_drange, &io, n);                                                   \
-        } else {                                                                             \
-            for (npy_intp i = 0; i < n; i++, in += is, out += os)                            \
-                *(double *)out = FN(*(const double *)in);                                    \
-        }                                                                                    \
-        feclearexcept(FE_ALL_EXCEPT);                                                        \
-    }
+/* float64 loops of the double-word functions (_ufuncs_dd.h). */
+#define MA_DOUBLE_LOOP(NAME, FN) MA_RANGE_LOOPS(NAME, d, double, FN)
 
 MA_DOUBLE_LOOP(sigmoid, ma_sigmoid_d)
 MA_DOUBLE_LOOP(silu, ma_silu_d)
@@ -710,6 +659,8 @@ typedef struct {
         feclearexcept(FE_ALL_EXCEPT);                                                        \
     }
 
+MA_PARAMETER_LOOP(laplace, f, float, MA_AS_FLOAT, 2, ma_laplace((double)v, p[0], p[1]))
+MA_PARAMETER_LOOP(elu, f, float, MA_AS_FLOAT, 3, ma_elu((double)v, p[0], p[1], p[2]))
 MA_PARAMETER_LOOP(softplus, d, double, MA_AS_DOUBLE, 2, ma_softplus_d(v, p[0], p[1]))
 MA_PARAMETER_LOOP(squareplus, d, double, MA_AS_DOUBLE, 1, ma_squareplus_d(v, p[0]))
 MA_PARAMETER_LOOP(laplace64, d, double, MA_AS_DOUBLE, 2, ma_laplace_d(v, p[0], p[1]))
@@ -718,27 +669,13 @@ MA_PARAMETER_LOOP(xielu, d, double, MA_AS_DOUBLE, 4, ma_xielu(v, p[0], p[1], p[2
 MA_PARAMETER_LOOP(xielu, f, float, MA_AS_FLOAT, 4,
                   ma_xielu((double)v, p[0], p[1], p[2], p[3]))
 #if MA_HAVE_HALF
+MA_PARAMETER_LOOP(laplace, e, ma_half, ma_to_half, 2, ma_laplace((double)v, p[0], p[1]))
+MA_PARAMETER_LOOP(elu, e, ma_half, ma_to_half, 3, ma_elu((double)v, p[0], p[1], p[2]))
 MA_PARAMETER_LOOP(squareplus, e, ma_half, ma_to_half, 1,
                   ma_squareplus((double)v, p[0]))
 MA_PARAMETER_LOOP(xielu, e, ma_half, ma_to_half, 4, ma_xielu((double)v, p[0], p[1], p[2], p[3]))
 #endif
 
-#if MA_HAVE_HALF
-MA_CLONES static void laplace_e(char **args, const npy_intp *dims, const npy_intp *steps,
-                                void *data) {
-    npy_intp n = dims[0];
-    char *in = args[0], *pm = args[1], *ps = args[2], *out = args[3];
-    for (npy_intp i = 0; i < n;
-         i++, in += steps[0], pm += steps[1], ps += steps[2], out += steps[3]) {
-        ma_half h;
-        memcpy(&h, in, sizeof h);
-        h = ma_to_half(ma_laplace((double)h, *(const double *)pm, *(const double *)ps));
-        memcpy(out, &h, sizeof h);
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
-
-#endif
 
 /* softplus(x, beta, threshold): beta and threshold arrive as float64 (0-d, stride 0), holding
  * the values rounded to float32 that the float32 computation uses. Dividing by beta is
@@ -788,63 +725,6 @@ MA_CLONES static void softplus_f(char **args, const npy_intp *dims, const npy_in
     }
     feclearexcept(FE_ALL_EXCEPT);
 }
-
-/* elu(x, negcoef, poscoef, input_scale): the parameters as float64 0-d arrays (stride 0). */
-typedef struct {
-    const float *in;
-    float *out;
-    double negcoef, poscoef, input_scale;
-} ma_elu_io;
-
-MA_CLONES static void elu_range(void *context, npy_intp begin, npy_intp end) {
-    const ma_elu_io *io = (const ma_elu_io *)context;
-    const double negcoef = io->negcoef, poscoef = io->poscoef, input_scale = io->input_scale;
-    if ((const void *)io->in == (void *)io->out) {
-        float *zs = io->out;
-        for (npy_intp i = begin; i < end; i++)
-            zs[i] = (float)ma_elu((double)zs[i], negcoef, poscoef, input_scale);
-    } else {
-        const float *restrict xs = io->in;
-        float *restrict ys = io->out;
-        for (npy_intp i = begin; i < end; i++)
-            ys[i] = (float)ma_elu((double)xs[i], negcoef, poscoef, input_scale);
-    }
-}
-
-MA_CLONES static void elu_f(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) {
-    npy_intp n = dims[0];
-    char *in = args[0], *pn = args[1], *pp = args[2], *pi = args[3], *out = args[4];
-    if (steps[1] == 0 && steps[2] == 0 && steps[3] == 0 && steps[0] == sizeof(float) &&
-        steps[4] == sizeof(float)) {
-        ma_elu_io io = {(const float *)in, (float *)out, *(const double *)pn,
-                        *(const double *)pp, *(const double *)pi};
-        ma_run(elu_range, &io, n);
-    } else {
-        for (npy_intp i = 0; i < n; i++, in += steps[0], pn += steps[1], pp += steps[2],
-                      pi += steps[3], out += steps[4])
-            *(float *)out = (float)ma_elu((double)*(const float *)in, *(const double *)pn,
-                                          *(const double *)pp, *(const double *)pi);
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
-
-#if MA_HAVE_HALF
-MA_CLONES static void elu_e(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) {
-    npy_intp n = dims[0];
-    char *in = args[0], *pn = args[1], *pp = args[2], *pi = args[3], *out = args[4];
-    for (npy_intp i = 0; i < n; i++, in += steps[0], pn += steps[1], pp += steps[2],
-                  pi += steps[3], out += steps[4]) {
-        ma_half h;
-        memcpy(&h, in, sizeof h);
-        h = ma_to_half(ma_elu((double)h, *(const double *)pn, *(const double *)pp,
-                              *(const double *)pi));
-        memcpy(out, &h, sizeof h);
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
-#endif
 
 #if MA_HAVE_HALF
 /* float16: bx = x * beta in float32, as PyTorch computes half in float32. */

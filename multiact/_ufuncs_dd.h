@@ -88,17 +88,23 @@ MA_INLINE double ma_ldexp(double y, double k) {
     return k <= -2000.0 ? y * 0.0 : scaled; /* 2^-2000 would not take y = 1e308 to 0 */
 }
 
-/* e^(x + xl) as m 2^k: m a double word near 1 (in [0.7, 1.42]) with relative error about
- * 2^-62, k an integer in *k. For -800 <= x <= 710 (callers clamp) and |xl| tiny beside x.
- * x = k ln2 + r, ln2 in two parts and r carried as a double word (k ln2's high part is an
- * exact product and x - it is exact, Sterbenz); then e^r = 1 + r + r^2/2 + r^3/6 + r^4 q(r),
- * r^2/2 and r^3/6 double words and q the Taylor series to r^11/15! (truncation below 2^-64
- * for |r| <= ln2/2): the 2^-62 matters where a result cancels (xielu near its root). */
-MA_INLINE ma_dd ma_exp_dd(double x, double xl, double *k) {
+/* x + xl = k ln2 + r, k an integer (in *k), |r| <= ln2 / 2 carried as a double word: ln2 in
+ * two parts, k ln2's high part an exact product and x - it exact (Sterbenz). */
+MA_INLINE ma_dd ma_reduce_dd(double x, double xl, double *k) {
     const double shifter = 0x1.8p52;
     double kd = (x * 1.4426950408889634 + shifter) - shifter;
     ma_dd p = ma_two_prod(kd, 0x1.62e42fefa39efp-1);
-    ma_dd r = ma_two_sum(x - p.hi, xl - p.lo - kd * 0x1.abc9e3b39803fp-56);
+    *k = kd;
+    return ma_two_sum(x - p.hi, xl - p.lo - kd * 0x1.abc9e3b39803fp-56);
+}
+
+/* e^(x + xl) as m 2^k: m a double word near 1 (in [0.7, 1.42]) with relative error about
+ * 2^-62, k an integer in *k. For -800 <= x <= 710 (callers clamp) and |xl| tiny beside x.
+ * From ma_reduce_dd's r, e^r = 1 + r + r^2/2 + r^3/6 + r^4 q(r),
+ * r^2/2 and r^3/6 double words and q the Taylor series to r^11/15! (truncation below 2^-64
+ * for |r| <= ln2/2): the 2^-62 matters where a result cancels (xielu near its root). */
+MA_INLINE ma_dd ma_exp_dd(double x, double xl, double *k) {
+    ma_dd r = ma_reduce_dd(x, xl, k);
     double q = 1.0 / 1307674368000.0;
     q = q * r.hi + 1.0 / 87178291200.0;
     q = q * r.hi + 1.0 / 6227020800.0;
@@ -120,7 +126,6 @@ MA_INLINE ma_dd ma_exp_dd(double x, double xl, double *k) {
     ma_dd s = ma_fast_two_sum(1.0, r.hi);
     ma_dd u = ma_two_sum(s.hi, 0.5 * square.hi);
     ma_dd v = ma_two_sum(u.hi, sixth);
-    *k = kd;
     return ma_fast_two_sum(v.hi, s.lo + u.lo + v.lo + small);
 }
 
@@ -350,10 +355,8 @@ MA_INLINE double ma_squareplus_d(double x, double b) {
  * r p(r))))), the terms to 1/7! in double words and p (1/8! on, to 1/22!) in double; then
  * (2^k - 1) + 2^k (e^r - 1), 2^k - 1 an exact double word. */
 MA_INLINE ma_dd ma_expm1_precise(double x) {
-    const double shifter = 0x1.8p52;
-    double kd = (x * 1.4426950408889634 + shifter) - shifter;
-    ma_dd p = ma_two_prod(kd, 0x1.62e42fefa39efp-1);
-    ma_dd r = ma_two_sum(x - p.hi, -p.lo - kd * 0x1.abc9e3b39803fp-56);
+    double kd;
+    ma_dd r = ma_reduce_dd(x, -0.0, &kd); /* -0.0 - p.lo is -p.lo, zeros' signs included */
     double t = 8.896791392450574e-22;
     t = t * r.hi + 1.9572941063391263e-20;
     t = t * r.hi + 4.110317623312165e-19;
