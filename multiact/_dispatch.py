@@ -53,7 +53,9 @@ def backend_module(name: str) -> ModuleType:
     except KeyError:
         raise ValueError(f"unknown backend {name!r}; expected one of {tuple(_MODULES)}") from None
     module = sys.modules.get(path)
-    if module is None:
+    # A module another thread is still importing is in sys.modules half made: the import
+    # below waits for it (the import system's per-module lock).
+    if module is None or getattr(module.__spec__, "_initializing", False):
         if name == "torch":
             # An import statement, which torch.compile's dynamo runs when it traces a first
             # call (importlib.import_module it refuses: fullgraph=True would fail).
