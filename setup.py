@@ -1,8 +1,10 @@
-"""The compiled loops (multiact._ufuncs); everything else is declared in pyproject.toml.
+"""The C extensions; everything else is declared in pyproject.toml.
 
-The extension is optional: where it cannot be built (no C compiler, no Python headers) the
-package installs without it and the NumPy backend runs its NumPy kernels instead
-(backends/_compiled.py). Set MULTIACT_NO_EXTENSION=1 to install without it on purpose.
+``multiact._ufuncs``, the compiled loops of the NumPy backend, and ``multiact._dispatcher``, the
+public functions' first step. Both are optional: where one cannot be built (no C compiler, no
+Python headers) the package installs without it, and runs the NumPy backend's generic kernels
+(backends/_compiled.py) or the public functions as Python functions (multiact/_dispatch.py).
+Set MULTIACT_NO_EXTENSION=1 to install without them on purpose.
 """
 
 import os
@@ -18,23 +20,25 @@ class _OptionalBuildExt(build_ext):
         try:
             super().run()
         except Exception as error:  # no compiler at all: distutils raises before compiling
-            print(f"multiact: the compiled loops were not built ({error}); using NumPy kernels")
+            print(f"multiact: the C extensions were not built ({error}); running without them")
 
     def build_extension(self, ext):
         try:
             super().build_extension(ext)
         except Exception as error:
-            print(f"multiact: {ext.name} was not built ({error}); using NumPy kernels")
+            print(f"multiact: {ext.name} was not built ({error}); running without it")
 
 
 def _extensions():
     if os.environ.get("MULTIACT_NO_EXTENSION"):
         return []
+    dispatcher = Extension("multiact._dispatcher", ["multiact/_dispatcher.c"], optional=True)
     try:
         import numpy
     except ImportError:  # pyproject.toml's build requirements provide it; a bare build may not
-        return []
+        return [dispatcher]
     return [
+        dispatcher,
         Extension(
             "multiact._ufuncs",
             ["multiact/_ufuncs.c"],
@@ -48,7 +52,7 @@ def _extensions():
             ),
             define_macros=[("NPY_TARGET_VERSION", "NPY_2_0_API_VERSION")],
             optional=True,
-        )
+        ),
     ]
 
 

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 from ._checks import AxisError, DtypeError, PyTorchRefusedError
 from ._conventions import get
-from ._dispatch import backend_for
+from ._dispatch import backend_for, direct
 from ._functional import *  # noqa: F403
 from ._functional import __all__ as _functions
 from ._registry import ACTIVATIONS, Activation, lookup
 from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0.dev0"
+
+# Each activation behind its Dispatcher (C; the function itself where it is not built): a call
+# with x alone goes to the backend's kernel without the function's Python frame. An alias is
+# the same object.
+for _activation in ACTIVATIONS.values():
+    _public = direct(globals()[_activation.name])
+    for _name in (_activation.name, *_activation.aliases):
+        globals()[_name] = _public
 
 # TensorFlow's AutoGraph rewrites the Python functions that a tf.function calls; it cannot
 # rewrite these (their walrus operators), and says so in a warning before running them as they

@@ -8,11 +8,19 @@ the generated public functions (``_BACKENDS[type(x)]``).
 JAX needs ``isinstance`` rather than ``issubclass``: its tracers (one class per transform:
 ``jit``, ``grad``, ``vmap``...) are ``jax.Array`` instances through a metaclass hook, but not
 subclasses of it. Each tracer class is resolved once and then cached like any other type.
+
+In front of each public function, where the C extension ``multiact._dispatcher`` is built,
+stands a ``Dispatcher`` (:func:`direct`): a call with ``x`` alone whose type and dtype the
+function has seen pass goes from C straight to the backend's kernel at the defaults
+(``Backend.AT_DEFAULTS``), without the function's Python frame and checks.
 """
 
 from __future__ import annotations
 
+import copyreg
+import functools
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -36,7 +44,24 @@ except ModuleNotFoundError as missing:
         f"`python -m pip install -e {_checkout}` (or `pip install multiact`)."
     ) from None
 
-__all__ = ["backend_for", "backend_module", "cast", "check_dtype", "complex_kernel", "resolve"]
+try:
+    # MULTIACT_NO_COMPILED turns off every compiled part (backends/_compiled.py too): the
+    # suite runs the pure-Python package that a machine without a C compiler installs.
+    if os.environ.get("MULTIACT_NO_COMPILED"):
+        raise ImportError("MULTIACT_NO_COMPILED is set")
+    from ._dispatcher import Dispatcher
+except ImportError:
+    Dispatcher = None
+
+__all__ = [
+    "backend_for",
+    "backend_module",
+    "cast",
+    "check_dtype",
+    "complex_kernel",
+    "direct",
+    "resolve",
+]
 
 #: type(x) -> backend. Filled by ``resolve``; bounded by the number of array classes seen.
 _BACKENDS: dict[type, Any] = {}
@@ -157,6 +182,8 @@ def cast(fn: str, x: Any, dtype: object, backend: Backend) -> Any:
 def forget() -> None:
     """Forget every array type and dtype seen (for tests that need cold caches)."""
     _BACKENDS.clear()
+    for table in _DIRECT_TABLES:
+        table.clear()
     for name in _MODULES:
         module = sys.modules.get(_MODULES[name])
         for seen in (getattr(module, "FLOATS", None), getattr(module, "REALS", None)):
@@ -234,3 +261,63 @@ def _scalars(arrays: ModuleType) -> _ScalarBackend:
     if arrays.NAME not in _SCALARS:
         _SCALARS[arrays.NAME] = _ScalarBackend(arrays)
     return _SCALARS[arrays.NAME]
+
+
+#: Each Dispatcher's table (``direct``): type(x) -> None | {dtype: kernel or the function}.
+_DIRECT_TABLES: list[dict[type, dict[Any, Callable[..., Any]] | None]] = []
+
+
+def direct(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, a public activation function, behind a ``Dispatcher`` (C): ``f(x)`` with
+    ``x``'s type and dtype seen before calls the backend's kernel at the defaults directly.
+
+    The Dispatcher learns from the function: after a one-argument call returns, the function
+    has checked ``x``'s dtype, and a float dtype it accepted (``Backend.FLOATS``) gets the
+    kernel the function calls for it: the backend's ``AT_DEFAULTS`` kernel (which gives what
+    the full kernel gives at the defaults), or for an activation without parameters the
+    backend's kernel itself. Any other dtype (integers, promoted; complex), and array types
+    whose backend checks dtypes in its kernels (``FLOATS`` is None: JAX, the generic kernels),
+    keep calling the function. Where ``multiact._dispatcher`` is not built, ``function``
+    itself.
+    """
+    if Dispatcher is None:
+        return function
+    name = function.__name__
+    has_parameters = bool(ACTIVATIONS[name].params)
+    table: dict[type, dict[Any, Callable[..., Any]] | None] = {}
+
+    def learn(x: Any) -> None:
+        array_type = type(x)
+        backend = _BACKENDS.get(array_type)
+        at_defaults = getattr(backend, "AT_DEFAULTS", None)
+        kernel = None if at_defaults is None else getattr(at_defaults, name)
+        if kernel is None and not has_parameters and backend is not None:
+            kernel = getattr(backend, name)  # what the function calls past its dtype check
+        if kernel is None:
+            table[array_type] = None
+            return
+        per_dtype = table.setdefault(array_type, {})
+        if per_dtype is None:  # learned from another thread's call meanwhile
+            return
+        floats = backend.FLOATS
+        passed = floats is not None and x.dtype in floats and backend.dtype_kind(x) == "f"
+        per_dtype[x.dtype] = kernel if passed else function
+
+    dispatcher = Dispatcher(function, learn, table)
+    functools.update_wrapper(dispatcher, function)
+    # torch.compile (dynamo) cannot look into a C callable: a call to one is a graph break.
+    # It traces the Python function of a wrapper marked as torch.jit.script_if_tracing marks
+    # its own (torch/_dynamo/variables/builder.py, WrapperUserFunctionVariable).
+    vars(dispatcher).update({"__script_if_tracing_wrapper": True, "__original_fn": function})
+    _DIRECT_TABLES.append(table)
+    return dispatcher
+
+
+def _public(name: str) -> Any:
+    """``multiact.<name>``: what a pickled Dispatcher is loaded as (this module is imported
+    with its package, so ``multiact`` is in ``sys.modules``)."""
+    return getattr(sys.modules["multiact"], name)
+
+
+if Dispatcher is not None:
+    copyreg.pickle(Dispatcher, lambda dispatcher: (_public, (dispatcher.__name__,)))

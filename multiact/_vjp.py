@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import _checks, _derivatives, _functional
+from . import _checks, _derivatives, _dispatch, _functional
 from ._dispatch import _BACKENDS, resolve
 from ._numerics import FLOAT16_MAX, saturate_float16, widen
 from ._registry import Activation, lookup
@@ -26,6 +26,8 @@ def _activation_of(fn: str | Callable[..., Any]) -> Activation:
     if isinstance(fn, str):
         return lookup(fn)
 
+    if _dispatch.Dispatcher is not None and type(fn) is _dispatch.Dispatcher:
+        fn = fn.__wrapped__  # multiact.<name> where the C dispatcher is built
     name = getattr(fn, "__name__", None)
     if name is None or getattr(_functional, name, None) is not fn:
         raise TypeError(

@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -116,3 +116,20 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = json.loads(outcome.read_text())
     assert result["returncode"] == 0, result["output"]
     return site / "html"
+
+
+@pytest.fixture
+def plant_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Callable[[object, str, object], None]]:
+    """``plant_kernel(module, name, kernel)``: ``monkeypatch.setattr`` for a backend's kernel,
+    which the public functions then reach: their Dispatchers forget the kernels they learned
+    (``multiact._dispatch.direct``) when one is planted and when the test ends."""
+    from multiact import _dispatch
+
+    def setattr(module: object, name: str, kernel: object) -> None:
+        monkeypatch.setattr(module, name, kernel)
+        _dispatch.forget()
+
+    yield setattr
+    _dispatch.forget()  # before monkeypatch puts the kernel back: nothing runs in between

@@ -36,13 +36,13 @@ def test_list_runs_every_activation_on_every_installed_backend(capsys):
         assert row.split()[2:].count("ok") >= 1
 
 
-def test_list_reports_a_failing_backend(capsys, monkeypatch):
+def test_list_reports_a_failing_backend(capsys, plant_kernel):
     from multiact.backends import numpy as numpy_backend
 
     def broken(x):
         raise RuntimeError("planted")
 
-    monkeypatch.setattr(numpy_backend, "sigmoid", broken)
+    plant_kernel(numpy_backend, "sigmoid", broken)
     assert _cli.main(["list"]) == 1
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("sigmoid"))
     assert "FAIL: RuntimeError" in row

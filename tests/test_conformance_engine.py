@@ -120,17 +120,17 @@ def test_activation_without_pytorch_is_judged_against_the_exact_value():
 # -- planted errors ------------------------------------------------------------------------------
 
 
-def _plant_scaled_sigmoid(monkeypatch, factor):
+def _plant_scaled_sigmoid(plant_kernel, factor):
     from multiact.backends import numpy as numpy_backend
 
     original = numpy_backend.sigmoid
-    monkeypatch.setattr(
+    plant_kernel(
         numpy_backend, "sigmoid", lambda x: np.asarray(original(x) * factor, dtype=x.dtype)
     )
 
 
-def test_a_kernel_off_by_more_than_the_tolerance_fails(monkeypatch, tmp_path):
-    _plant_scaled_sigmoid(monkeypatch, np.float32(1 + 1e-4))  # float32 rtol is 1.3e-6
+def test_a_kernel_off_by_more_than_the_tolerance_fails(plant_kernel, tmp_path):
+    _plant_scaled_sigmoid(plant_kernel, np.float32(1 + 1e-4))  # float32 rtol is 1.3e-6
     results = _run(["sigmoid"], ["numpy", "torch"], modes=["forward"])
     failed = {(r.case.target, r.case.kind) for r in _failed(results)}
     assert ("numpy", "grid") in failed
@@ -143,12 +143,12 @@ def test_a_kernel_off_by_more_than_the_tolerance_fails(monkeypatch, tmp_path):
     assert "outside rtol=1.3e-06" in grid["message"]
 
 
-def test_an_error_within_the_tolerance_passes(monkeypatch):
+def test_an_error_within_the_tolerance_passes(plant_kernel):
     # One ULP, the size of a correctly rounded kernel's disagreement with PyTorch's, passes
     # PyTorch's tolerance. (It may exceed sigmoid's accuracy budget, which the quick profile
     # holds kernels to as well: here PyTorch's tolerance alone is judged; the budget is
     # tested below.)
-    _plant_scaled_sigmoid(monkeypatch, np.float32(1 + 2**-23))
+    _plant_scaled_sigmoid(plant_kernel, np.float32(1 + 2**-23))
     tolerance_only = dataclasses.replace(cases.QUICK, truth=False)
     selected = cases.enumerate_cases(
         tolerance_only, activations=["sigmoid"], targets=["numpy"], modes=["forward"]
@@ -156,7 +156,7 @@ def test_an_error_within_the_tolerance_passes(monkeypatch):
     assert not _failed(engine.Engine(tolerance_only).run(selected))
 
 
-def test_nan_where_pytorch_gives_a_number_fails(monkeypatch, tmp_path):
+def test_nan_where_pytorch_gives_a_number_fails(plant_kernel, tmp_path):
     from multiact.backends import numpy as numpy_backend
 
     original = numpy_backend.tanh
@@ -165,7 +165,7 @@ def test_nan_where_pytorch_gives_a_number_fails(monkeypatch, tmp_path):
         y = original(x)
         return np.asarray(np.where(x > 2, np.nan, y), dtype=x.dtype)
 
-    monkeypatch.setattr(numpy_backend, "tanh", nan_above_two)
+    plant_kernel(numpy_backend, "tanh", nan_above_two)
     results = _run(["tanh"], ["numpy"], modes=["forward"])
     grid = next(r for r in results if r.case.kind == "grid")
     assert grid.status == "fail"
@@ -185,7 +185,7 @@ SPECIAL_VALUE_PLANTS = {
 }
 
 
-def _plant(monkeypatch, activation, wrong):
+def _plant(plant_kernel, activation, wrong):
     from multiact.backends import numpy as numpy_backend
 
     original = getattr(numpy_backend, activation)
@@ -194,15 +194,15 @@ def _plant(monkeypatch, activation, wrong):
     def planted(x, *args):
         return np.asarray(wrong(x, original(x, *args)), dtype=x.dtype)
 
-    monkeypatch.setattr(numpy_backend, activation, planted)
+    plant_kernel(numpy_backend, activation, planted)
 
 
 @pytest.mark.parametrize("plant", list(SPECIAL_VALUE_PLANTS))
 def test_a_planted_special_value_error_fails_the_engine_and_the_command(
-    plant, monkeypatch, tmp_path
+    plant, plant_kernel, tmp_path
 ):
     activation, wrong = SPECIAL_VALUE_PLANTS[plant]
-    _plant(monkeypatch, activation, wrong)
+    _plant(plant_kernel, activation, wrong)
     failed = _failed(_run([activation], ["numpy"], modes=["forward"]))
     assert any(r.case.kind == "special" for r in failed), [r.case.id for r in failed]
     assert all("NaN/inf mismatches" in r.message for r in failed)
@@ -258,7 +258,7 @@ def test_a_planted_special_value_error_fails_pytest_conformance(tmp_path):
     assert "NaN/inf mismatches" in run.stdout
 
 
-def test_a_kernel_three_ulp_from_the_exact_value_fails_its_accuracy_budget(monkeypatch, tmp_path):
+def test_a_kernel_three_ulp_from_the_exact_value_fails_its_accuracy_budget(plant_kernel, tmp_path):
     # Well inside PyTorch's float32 tolerance (about 11 ULP): only the budget catches it.
     # softsign (budget 2): not sigmoid, whose budget (3) also covers the NumPy kernels that
     # run where the compiled loops are not built, while the loops are exact, so 3 ULP more
@@ -284,7 +284,7 @@ def test_a_kernel_three_ulp_from_the_exact_value_fails_its_accuracy_budget(monke
     assert all(r.passed for r in clean.values())
     assert clean["grid"].ulp_budget is not None
     assert clean["grid"].ulp_truth_normal <= clean["grid"].ulp_budget
-    monkeypatch.setattr(numpy_backend, "softsign", biased)
+    plant_kernel(numpy_backend, "softsign", biased)
     results = {r.case.kind: r for r in engine.Engine("full").run(selected)}
     for kind in ("grid", "random"):
         assert results[kind].status == "fail", results[kind].message
@@ -293,9 +293,13 @@ def test_a_kernel_three_ulp_from_the_exact_value_fails_its_accuracy_budget(monke
 
 
 def test_a_wrong_default_parameter_fails(monkeypatch, tmp_path):
-    defaults = multiact.leaky_relu.__defaults__
+    # The public function with another default: the Python function (its Dispatcher would
+    # take PyTorch's builtin at the defaults for a call with x alone).
+    function = getattr(multiact.leaky_relu, "__wrapped__", multiact.leaky_relu)
+    defaults = function.__defaults__
     assert defaults[0] == 0.01
-    monkeypatch.setattr(multiact.leaky_relu, "__defaults__", (0.02, *defaults[1:]))
+    monkeypatch.setattr(function, "__defaults__", (0.02, *defaults[1:]))
+    monkeypatch.setattr(multiact, "leaky_relu", function)
     results = _run(["leaky_relu"], ["numpy", "jax", "torch"], modes=["forward"])
     failed = {(r.case.label, r.case.target) for r in _failed(results)}
     # The default parameterisation fails on every target reached through multiact.leaky_relu;
@@ -326,25 +330,23 @@ def test_a_gradient_with_the_wrong_convention_at_a_kink_fails(monkeypatch, tmp_p
     assert any(r["id"] == "relu-numpy-float32-cpu-kinks-vjp" for r in _records(tmp_path))
 
 
-def test_a_result_of_the_wrong_dtype_fails(monkeypatch):
+def test_a_result_of_the_wrong_dtype_fails(plant_kernel):
     from multiact.backends import numpy as numpy_backend
 
     original = numpy_backend.sigmoid
-    monkeypatch.setattr(
-        numpy_backend, "sigmoid", lambda x: np.asarray(original(x), dtype=np.float64)
-    )
+    plant_kernel(numpy_backend, "sigmoid", lambda x: np.asarray(original(x), dtype=np.float64))
     failed = _failed(_run(["sigmoid"], ["numpy"], modes=["forward"]))
     assert failed
     assert all("returned dtype float64 for float32" in r.message for r in failed)
 
 
-def test_a_backend_that_raises_where_pytorch_does_not_fails(monkeypatch):
+def test_a_backend_that_raises_where_pytorch_does_not_fails(plant_kernel):
     from multiact.backends import numpy as numpy_backend
 
     def broken(x):
         raise RuntimeError("planted")
 
-    monkeypatch.setattr(numpy_backend, "sigmoid", broken)
+    plant_kernel(numpy_backend, "sigmoid", broken)
     failed = _failed(_run(["sigmoid"], ["numpy"], modes=["forward"]))
     assert failed
     assert all("raised RuntimeError: planted" in r.message for r in failed)
@@ -409,7 +411,7 @@ def test_the_full_profile_reports_the_distance_from_the_exact_value(tmp_path):
     assert "data:image/png;base64," in (tmp_path / "report.html").read_text()
 
 
-def test_signs_of_zero_are_reported_not_failed(monkeypatch):
+def test_signs_of_zero_are_reported_not_failed(plant_kernel):
     from multiact.backends import numpy as numpy_backend
 
     original = numpy_backend.relu
@@ -418,7 +420,7 @@ def test_signs_of_zero_are_reported_not_failed(monkeypatch):
         y = original(x, inplace)
         return np.asarray(np.where(y == 0, np.zeros_like(y), y))  # relu(-0.0) becomes +0.0
 
-    monkeypatch.setattr(numpy_backend, "relu", positive_zeros)
+    plant_kernel(numpy_backend, "relu", positive_zeros)
     results = _run(["relu"], ["numpy"], modes=["forward"])
     special = next(r for r in results if r.case.kind == "special")
     assert special.status == "pass"

@@ -1,0 +1,181 @@
+"""The public functions' first step in C (``multiact._dispatcher.Dispatcher``): a call with
+``x`` alone whose type and dtype the function has seen pass goes straight to the backend's
+kernel, and gives exactly what the Python function gives; everything else is the function's."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import multiact
+from conftest import DISPATCHED_TARGET_DTYPES
+from multiact import _dispatch, _functional
+from multiact._activation import REQUIRED
+from multiact._registry import ACTIVATIONS
+
+pytestmark = pytest.mark.skipif(
+    _dispatch.Dispatcher is None, reason="multiact._dispatcher is not built (or turned off)"
+)
+
+#: Every activation whose public function takes x alone (the others have required parameters).
+ONE_ARGUMENT = [
+    n for n, a in ACTIVATIONS.items() if all(p.default is not REQUIRED for p in a.params)
+]
+VALUES = [-30.0, -3.0, -1.0, -0.5, -0.0, 0.0, 1e-3, 0.5, 1.0, 3.0, 30.0, np.inf, -np.inf, np.nan]
+
+
+def _bits(target, y: object) -> np.ndarray:
+    """y's values as float64 bits: NaN payloads aside, equal bits are equal values and signs."""
+    array = target.to_numpy(y).astype(np.float64)
+    return np.where(np.isnan(array), np.nan, array).view(np.int64)
+
+
+@pytest.mark.parametrize("name", ONE_ARGUMENT)
+def test_each_activation_is_a_dispatcher_around_its_function(name):
+    public = getattr(multiact, name)
+    function = getattr(_functional, name)
+    assert type(public) is _dispatch.Dispatcher
+    assert public.__wrapped__ is function
+    assert (public.__name__, public.__doc__) == (function.__name__, function.__doc__)
+    assert inspect.signature(public) == inspect.signature(function)
+    assert pickle.loads(pickle.dumps(public)) is public
+
+
+@pytest.mark.parametrize(("target", "dtype"), DISPATCHED_TARGET_DTYPES)
+@pytest.mark.parametrize("name", ONE_ARGUMENT)
+def test_a_learned_call_gives_what_the_function_gives(name, target, dtype):
+    public = getattr(multiact, name)
+    x = target.asarray(np.array(VALUES).reshape(7, 2), dtype)
+    expected = public.__wrapped__(x)
+    first = public(x)  # learns
+    second = public(x)  # from the table where the backend has a direct kernel
+    for y in (first, second):
+        assert type(y) is type(expected)
+        assert y.dtype == expected.dtype
+        assert y.shape == expected.shape
+        np.testing.assert_array_equal(_bits(target, y), _bits(target, expected))
+
+
+def test_torch_float_dtypes_go_to_the_builtins_and_the_rest_to_the_function():
+    torch = pytest.importorskip("torch")
+    table = multiact.sigmoid.table
+    multiact.sigmoid(torch.ones(2))
+    multiact.sigmoid(torch.ones(2, dtype=torch.int64))  # promoted by the function
+    multiact.sigmoid(torch.ones(2, dtype=torch.complex64))  # PyTorch's complex formula
+    learned = table[torch.Tensor]
+    assert learned[torch.float32] is torch.sigmoid
+    assert learned[torch.int64] is multiact.sigmoid.__wrapped__
+    assert learned[torch.complex64] is multiact.sigmoid.__wrapped__
+    np.testing.assert_array_equal(
+        multiact.sigmoid(torch.tensor([0, 2])).numpy(), torch.sigmoid(torch.tensor([0.0, 2.0]))
+    )
+
+
+def test_array_types_whose_kernels_check_dtypes_take_the_function():
+    jnp = pytest.importorskip("jax.numpy")
+    x = jnp.ones(3, jnp.float32)
+    multiact.gelu(x)
+    assert multiact.gelu.table[type(x)] is None
+
+
+def test_bad_input_after_learning_still_gets_multiacts_error():
+    torch = pytest.importorskip("torch")
+    multiact.gelu(torch.ones(2))
+    with pytest.raises(TypeError, match=r"multiact\.gelu: "):
+        multiact.gelu(torch.ones(2, dtype=torch.bool))
+    with pytest.raises(TypeError, match=r"multiact\.gelu: argument 'x' must be an array"):
+        multiact.gelu([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"multiact\.gelu: argument 'approximate'"):
+        multiact.gelu(torch.ones(2), approximate="cubic")
+
+
+def test_keyword_and_parameter_calls_are_the_functions():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([-1.0, 0.5, 2.0])
+    multiact.leaky_relu(x)
+    assert torch.equal(multiact.leaky_relu(x, 0.2), multiact.leaky_relu.__wrapped__(x, 0.2))
+    assert torch.equal(multiact.leaky_relu(x=x), torch.nn.functional.leaky_relu(x))
+    y = x.clone()
+    assert multiact.relu(y, inplace=True) is y
+    assert torch.equal(y, torch.relu(x))
+
+
+def test_a_kernel_that_raises_hands_the_call_to_the_function():
+    torch = pytest.importorskip("torch")
+    calls = []
+
+    def function(x):
+        calls.append(x)
+        return x + 1
+
+    def refuses(x):
+        raise NotImplementedError("no kernel for this dtype")
+
+    table = {torch.Tensor: {torch.float32: refuses}}
+    dispatcher = _dispatch.Dispatcher(function, lambda x: None, table)
+    x = torch.zeros(2)
+    assert torch.equal(dispatcher(x), torch.ones(2))
+    assert table[torch.Tensor][torch.float32] is function  # not tried again
+    assert torch.equal(dispatcher(x), torch.ones(2))
+    assert len(calls) == 2
+
+
+def test_errors_other_than_exceptions_are_not_swallowed():
+    torch = pytest.importorskip("torch")
+
+    def interrupted(x):
+        raise KeyboardInterrupt
+
+    table = {torch.Tensor: {torch.float32: interrupted}}
+    dispatcher = _dispatch.Dispatcher(lambda x: x, lambda x: None, table)
+    with pytest.raises(KeyboardInterrupt):
+        dispatcher(torch.zeros(1))
+
+
+def test_forget_clears_what_was_learned():
+    x = np.ones(3, np.float32)
+    multiact.sigmoid(x)
+    assert np.ndarray in multiact.sigmoid.table
+    _dispatch.forget()
+    assert multiact.sigmoid.table == {}
+    np.testing.assert_array_equal(multiact.sigmoid(x), multiact.sigmoid.__wrapped__(x))
+
+
+def test_inputs_are_not_modified_and_0d_arrays_stay_arrays():
+    x = np.array(-0.5, np.float32)
+    for _ in range(2):
+        y = multiact.sigmoid(x)
+        assert isinstance(y, np.ndarray)
+        assert y.shape == ()
+    assert x == np.float32(-0.5)
+
+
+def test_a_dispatcher_on_a_class_is_not_bound_to_instances():
+    class Block:
+        activation = multiact.relu
+
+    np.testing.assert_array_equal(Block().activation(np.array([-1.0, 2.0])), [0.0, 2.0])
+
+
+def test_torch_compile_traces_through_the_dispatcher():
+    torch = pytest.importorskip("torch")
+
+    def f(x):
+        return multiact.gelu(multiact.sigmoid(x)) * 2
+
+    x = torch.linspace(-3, 3, 7)
+    compiled = torch.compile(f, fullgraph=True, backend="eager")
+    assert torch.equal(compiled(x), f(x))
+
+
+def test_without_the_extension_the_functions_are_python_functions():
+    code = "import multiact, inspect; print(inspect.isfunction(multiact.gelu))"
+    env = {**os.environ, "MULTIACT_NO_COMPILED": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["True"], out.stderr
