@@ -112,6 +112,16 @@ def command_list(args: argparse.Namespace) -> int:
             )
             note = _compiled_note() if target.name == "numpy" else ""
             legend.append((target.name, f"{target.adapter.distribution} {version}, {path}{note}"))
+    from multiact import _dispatch
+
+    legend.append(
+        (
+            "dispatch",
+            "calls with x alone from C to the learned kernel (multiact._dispatcher)"
+            if not _dispatch.DISPATCHER_UNAVAILABLE
+            else f"Python functions only: {_dispatch.DISPATCHER_UNAVAILABLE}",
+        )
+    )
     libraries = sum(installed)
     _heading(
         f"multiact list: multiact {multiact.__version__}, {len(ACTIVATIONS)} activations on "

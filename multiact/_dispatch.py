@@ -50,8 +50,12 @@ try:
     if os.environ.get("MULTIACT_NO_COMPILED"):
         raise ImportError("MULTIACT_NO_COMPILED is set")
     from ._dispatcher import Dispatcher
-except ImportError:
+except ImportError as error:
     Dispatcher = None
+    #: Why the public functions are the Python functions ("" where Dispatchers stand in front).
+    DISPATCHER_UNAVAILABLE = str(error) or type(error).__name__
+else:
+    DISPATCHER_UNAVAILABLE = ""
 
 __all__ = [
     "backend_for",
@@ -263,6 +267,8 @@ def _scalars(arrays: ModuleType) -> _ScalarBackend:
     return _SCALARS[arrays.NAME]
 
 
+_FUNCTION_ATTRIBUTES = ("__code__", "__globals__", "__defaults__", "__kwdefaults__", "__closure__")
+
 #: Each Dispatcher's table (``direct``): type(x) -> None | {dtype: kernel or the function}.
 _DIRECT_TABLES: list[dict[type, dict[Any, Callable[..., Any]] | None]] = []
 
@@ -305,6 +311,8 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
 
     dispatcher = Dispatcher(function, learn, table)
     functools.update_wrapper(dispatcher, function)
+    # It passes for a function (isinstance, its __class__): what a function has, it has too.
+    vars(dispatcher).update({name: getattr(function, name) for name in _FUNCTION_ATTRIBUTES})
     # torch.compile (dynamo) cannot look into a C callable: a call to one is a graph break.
     # It traces the Python function of a wrapper marked as torch.jit.script_if_tracing marks
     # its own (torch/_dynamo/variables/builder.py, WrapperUserFunctionVariable).

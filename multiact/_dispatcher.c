@@ -29,6 +29,7 @@ typedef struct {
     PyObject *learn;    /* learn(x): called after function(x) returned, on a table miss */
     PyObject *table;    /* type -> None | {dtype: kernel} */
     PyObject *dict;
+    PyObject *weakrefs; /* jax.jit and functools caches hold functions weakly */
 } Dispatcher;
 
 static PyObject *dtype_name; /* "dtype", interned */
@@ -150,6 +151,9 @@ static void
 dispatcher_dealloc(Dispatcher *self)
 {
     PyObject_GC_UnTrack(self);
+    if (self->weakrefs != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)self);
+    }
     dispatcher_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -166,8 +170,19 @@ dispatcher_get_table(Dispatcher *self, void *closure)
     return Py_NewRef(self->table);
 }
 
+/* isinstance(dispatcher, types.FunctionType) is True, as for wrapt's ObjectProxy: code that
+   tells functions from other objects (Keras's serialisation saves a function by its name,
+   anything else by its class) takes it for the function it stands in front of. Whatever looks
+   inside it (__code__, __globals__, __defaults__: copied into its dict) finds that function's. */
+static PyObject *
+dispatcher_get_class(Dispatcher *self, void *closure)
+{
+    return Py_NewRef((PyObject *)Py_TYPE(self->function));
+}
+
 static PyGetSetDef dispatcher_getset[] = {
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
+    {"__class__", (getter)dispatcher_get_class, NULL, "the class of the function", NULL},
     {"table", (getter)dispatcher_get_table, NULL, "type -> None | {dtype: kernel}", NULL},
     {NULL},
 };
@@ -185,6 +200,7 @@ static PyTypeObject DispatcherType = {
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(Dispatcher, vectorcall),
     .tp_dictoffset = offsetof(Dispatcher, dict),
+    .tp_weaklistoffset = offsetof(Dispatcher, weakrefs),
     .tp_traverse = (traverseproc)dispatcher_traverse,
     .tp_clear = (inquiry)dispatcher_clear,
     .tp_dealloc = (destructor)dispatcher_dealloc,
