@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, MutableMapping
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -216,6 +217,34 @@ def _with_parameters(
     return kernel
 
 
+def _at_defaults(
+    compiled: dict[str, Callable[..., Any]], ufuncs: dict[str, tuple[Any, frozenset[np.dtype]]]
+) -> ModuleType:
+    """The NumPy backend's kernels at the defaults (``Backend.AT_DEFAULTS``): ``ufunc(x)`` for
+    the dtypes the loop takes (a 0-d array gives a 0-d array, not a scalar), the compiled
+    kernel with every parameter at its default for the others. The public functions'
+    Dispatchers call them for ``x`` alone, without the function's frame and checks."""
+
+    def at_defaults(name: str, ufunc: Any, dtypes: frozenset[np.dtype]) -> Callable[..., Any]:
+        full = compiled[name]
+        defaults = tuple(p.default for p in ACTIVATIONS[name].params)
+
+        def kernel(x: np.ndarray) -> np.ndarray:
+            if x.dtype in dtypes and x.ndim:
+                return ufunc(x)
+            return full(x, *defaults)
+
+        kernel.__name__ = kernel.__qualname__ = name
+        return kernel
+
+    module = ModuleType(f"{__name__}.AT_DEFAULTS")
+    module.__dict__.update(
+        dict.fromkeys(ACTIVATIONS)
+        | {name: at_defaults(name, *entry) for name, entry in ufuncs.items()}
+    )
+    return module
+
+
 def install(namespace: MutableMapping[str, Any]) -> None:
     """Put the compiled loops in front of the kernels of ``namespace`` (backends/numpy.py's
     globals), for the dtypes they have; the other dtypes call the kernels as before."""
@@ -382,6 +411,19 @@ def install(namespace: MutableMapping[str, Any]) -> None:
         return ufunc(x, g) if x.ndim else ufunc(x, g, out=np.empty_like(x))
 
     namespace["vjp"] = vjp
+    namespace["AT_DEFAULTS"] = _at_defaults(
+        compiled,
+        {
+            "relu": (u.relu, exact),
+            "silu": (u.silu, floats),
+            "mish": (u.mish, floats),
+            "gelu": (u.gelu, floats),
+            "softplus": (u.softplus_default, floats),
+            "softmax": (u.softmax, exact),
+            "log_softmax": (u.log_softmax, exact),
+            "softmin": (u.softmin, exact),
+        },
+    )
     for name, kernel in compiled.items():
         original = NUMPY_KERNELS[name] = kernels[name]
         kernel.__name__ = name

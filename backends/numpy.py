@@ -22,7 +22,8 @@ NAME = "numpy"
 #: The dtypes seen to pass the dtype checks (the Backend contract in backends/__init__.py).
 FLOATS: set[np.dtype] = set()
 REALS: set[np.dtype] = set()
-#: No kernels at the defaults (backends.Backend.AT_DEFAULTS): every call takes the kernels below.
+#: No kernels at the defaults (backends.Backend.AT_DEFAULTS) but the compiled loops' (set by
+#: backends/_compiled.py where they are built): every call takes the kernels below.
 AT_DEFAULTS = None
 #: NumPy scalars (np.float32(1.5)) are computed as 0-d arrays of this and returned as scalars.
 asarray_of_scalar = np.asarray

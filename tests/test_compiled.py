@@ -449,3 +449,30 @@ def test_gradients_the_loops_do_not_take_use_the_formulas():
     assert vjp("relu", x, x, g, {"inplace": False}) is NotImplemented
     # and multiact.vjp gives the formulas' result for them
     np.testing.assert_array_equal(multiact.vjp("relu", x, g), (x > 0).astype(np.float32))
+
+
+AT_DEFAULTS = [
+    name
+    for name in ACTIVATIONS
+    if numpy_backend.AT_DEFAULTS is not None and getattr(numpy_backend.AT_DEFAULTS, name)
+]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "longdouble"])
+@pytest.mark.parametrize("shape", [(), (3, 5)])
+@pytest.mark.parametrize("name", AT_DEFAULTS)
+def test_kernels_at_the_defaults_are_the_full_kernels_at_the_defaults(name, shape, dtype):
+    """``Backend.AT_DEFAULTS``, which the Dispatchers call for x alone: the same array (a 0-d
+    array for a 0-d one), bit for bit, as the kernel with every parameter at its default, for
+    the dtypes the loops take and for those they leave to the NumPy kernels."""
+    values = np.array([-30.0, -2.5, -0.0, 0.0, 0.5, 3.0, 40.0, np.inf, -np.inf, np.nan] * 2)
+    x = values[: int(np.prod(shape))].reshape(shape).astype(dtype)
+    defaults = [p.default for p in ACTIVATIONS[name].params]
+    full = getattr(numpy_backend, name)(x, *defaults)
+    fast = getattr(numpy_backend.AT_DEFAULTS, name)(x)
+    assert type(fast) is type(full) is np.ndarray
+    assert fast.dtype == full.dtype
+    assert fast.shape == full.shape
+    np.testing.assert_array_equal(np.signbit(fast), np.signbit(full))
+    np.testing.assert_array_equal(fast, full)
+    assert np.array_equal(getattr(multiact, name)(x), full, equal_nan=True)
