@@ -169,7 +169,7 @@ def test_a_quick_run_ends_with_a_verdict_that_says_how_far_to_trust_it(quick_rep
 
 @pytest.mark.parametrize(("check", "status"), [(False, 0), (True, 1)])
 def test_bench_exits_1_for_a_missed_target_only_with_check(monkeypatch, capsys, check, status):
-    # The timings of the committed run (20 targets missed), not a fresh run's: a missed target
+    # The timings of the committed run (22 targets missed), not a fresh run's: a missed target
     # on demand, whatever this machine's speed.
     report = _committed()
     assert _bench.missed(report)
@@ -178,8 +178,8 @@ def test_bench_exits_1_for_a_missed_target_only_with_check(monkeypatch, capsys, 
     assert main(argv) == status
     captured = capsys.readouterr()
     assert captured.out.startswith("multiact bench: numpy, torch, jax, dask; 1 activations")
-    assert "verdict: 192 of 212 targets met, 20 missed" in captured.out
-    assert ("exit status 1 (--check): 20 targets missed" in captured.err) is check
+    assert "verdict: 190 of 212 targets met, 22 missed" in captured.out
+    assert ("exit status 1 (--check): 22 targets missed" in captured.err) is check
 
 
 # --- Peak memory of the NumPy kernels: the output plus at most 1 MiB of scratch.
@@ -209,6 +209,9 @@ def _kernel(label):
 
 
 def _peak_beyond_output(call):
+    # A first call may fill one-time caches (sqrtsoftplus's float16 kernel, run first in a
+    # process, allocated 5 MB that way): the peak is a warm call's.
+    call()
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
