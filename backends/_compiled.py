@@ -218,7 +218,9 @@ def _with_parameters(
 
 
 def _at_defaults(
-    compiled: dict[str, Callable[..., Any]], ufuncs: dict[str, tuple[Any, frozenset[np.dtype]]]
+    compiled: dict[str, Callable[..., Any]],
+    ufuncs: dict[str, tuple[Any, frozenset[np.dtype]]],
+    complex_kernel: Callable[[str], Callable[..., Any]],
 ) -> ModuleType:
     """The NumPy backend's kernels at the defaults (``Backend.AT_DEFAULTS``): ``ufunc(x)`` for
     the dtypes the loop takes (a 0-d array gives a 0-d array, not a scalar), the compiled
@@ -232,6 +234,8 @@ def _at_defaults(
         def kernel(x: np.ndarray) -> np.ndarray:
             if x.dtype in dtypes and x.ndim:
                 return ufunc(x)
+            if x.dtype.kind == "c":  # past silu's check: PyTorch's complex formula
+                return complex_kernel(name)(x, *defaults)
             return full(x, *defaults)
 
         kernel.__name__ = kernel.__qualname__ = name
@@ -423,6 +427,7 @@ def install(namespace: MutableMapping[str, Any]) -> None:
             "log_softmax": (u.log_softmax, exact),
             "softmin": (u.softmin, exact),
         },
+        namespace["complex_kernel"],
     )
     for name, kernel in compiled.items():
         original = NUMPY_KERNELS[name] = kernels[name]

@@ -123,12 +123,17 @@ def plant_kernel(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[[object, str, object], None]]:
     """``plant_kernel(module, name, kernel)``: ``monkeypatch.setattr`` for a backend's kernel,
-    which the public functions then reach: their Dispatchers forget the kernels they learned
-    (``multiact._dispatch.direct``) when one is planted and when the test ends."""
+    which the public functions then reach: the backend's kernel at the defaults for that
+    activation is turned off (``Backend.AT_DEFAULTS``), and the Dispatchers forget the kernels
+    they learned (``multiact._dispatch.direct``) when one is planted and when the test ends."""
     from multiact import _dispatch
 
     def setattr(module: object, name: str, kernel: object) -> None:
         monkeypatch.setattr(module, name, kernel)
+        # The public functions call a backend's kernel at the defaults in its place.
+        at_defaults = getattr(module, "AT_DEFAULTS", None)
+        if at_defaults is not None and getattr(at_defaults, name, None) is not None:
+            monkeypatch.setattr(at_defaults, name, None)
         _dispatch.forget()
 
     yield setattr

@@ -148,7 +148,8 @@ def test_dynamic_shapes_compile_once():
     # One graph serves every batch size: dispatch adds no guard on the shape. (On a cold
     # dispatch cache the first graph is traced through the cache miss and guards on the
     # cache's contents; the second call, after the miss filled it, traces once more.)
-    multiact.log_softmax(torch.zeros(1, 5))
+    # Warmed as compiled below (a keyword call, the Python function's; the dtype too).
+    multiact.log_softmax(torch.zeros(1, 5, dtype=torch.float64), axis=-1)
     graphs = []
 
     def counting_backend(graph, example_inputs):
