@@ -31,20 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from multiact import _checks, _numerics
+from multiact import _checks, _extensions, _numerics
 from multiact._constants import SELU_ALPHA, SELU_SCALE
 from multiact._registry import ACTIVATIONS
 
-try:
-    if os.environ.get("MULTIACT_NO_COMPILED"):
-        raise ImportError("MULTIACT_NO_COMPILED is set")
-    from multiact import _ufuncs
-except ImportError as error:
-    _ufuncs = None
-    #: Why the compiled loops are not in use ("" where they are).
-    UNAVAILABLE = str(error) or type(error).__name__
-else:
-    UNAVAILABLE = ""
+#: The loops, and why they are not in use ("" where they are).
+_ufuncs, UNAVAILABLE = _extensions.load("_ufuncs")
 
 _FLOAT64 = np.dtype(np.float64)
 _FLOAT32 = np.dtype(np.float32)

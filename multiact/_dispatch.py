@@ -20,13 +20,12 @@ from __future__ import annotations
 import copyreg
 import functools
 import importlib
-import os
 import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from . import _checks
+from . import _checks, _extensions
 from ._registry import ACTIVATIONS
 
 try:
@@ -44,18 +43,9 @@ except ModuleNotFoundError as missing:
         f"`python -m pip install -e {_checkout}` (or `pip install multiact`)."
     ) from None
 
-try:
-    # MULTIACT_NO_COMPILED turns off every compiled part (backends/_compiled.py too): the
-    # suite runs the pure-Python package that a machine without a C compiler installs.
-    if os.environ.get("MULTIACT_NO_COMPILED"):
-        raise ImportError("MULTIACT_NO_COMPILED is set")
-    from ._dispatcher import Dispatcher
-except ImportError as error:
-    Dispatcher = None
-    #: Why the public functions are the Python functions ("" where Dispatchers stand in front).
-    DISPATCHER_UNAVAILABLE = str(error) or type(error).__name__
-else:
-    DISPATCHER_UNAVAILABLE = ""
+#: Why the public functions are the Python functions ("" where Dispatchers stand in front).
+_dispatcher, DISPATCHER_UNAVAILABLE = _extensions.load("_dispatcher")
+Dispatcher: Any = None if _dispatcher is None else _dispatcher.Dispatcher
 
 __all__ = [
     "backend_for",
