@@ -295,14 +295,13 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
         per_dtype = table.setdefault(array_type, {})
         if per_dtype is None:  # learned from another thread's call meanwhile
             return
-        floats = backend.FLOATS
-        passed = floats is not None and x.dtype in floats and backend.dtype_kind(x) == "f"
-        per_dtype[x.dtype] = kernel if passed else function
+        floats = backend.FLOATS  # float dtypes only (check_dtype adds no other kind)
+        per_dtype[x.dtype] = kernel if floats is not None and x.dtype in floats else function
 
     dispatcher = Dispatcher(function, learn, table)
     functools.update_wrapper(dispatcher, function)
     # It passes for a function (isinstance, its __class__): what a function has, it has too.
-    vars(dispatcher).update({name: getattr(function, name) for name in _FUNCTION_ATTRIBUTES})
+    vars(dispatcher).update({a: getattr(function, a) for a in _FUNCTION_ATTRIBUTES})
     # torch.compile (dynamo) cannot look into a C callable: a call to one is a graph break.
     # It traces the Python function of a wrapper marked as torch.jit.script_if_tracing marks
     # its own (torch/_dynamo/variables/builder.py, WrapperUserFunctionVariable).
