@@ -54,10 +54,12 @@ class Backend(Protocol):
     #: The kernels for a call with every parameter left at its default, ``x`` alone, as a
     #: module's attributes (one per activation, ``None`` for those without one), or ``None``:
     #: the library's own builtins where they are the activation at its defaults (PyTorch's),
-    #: called without a kernel's frame, by the generated functions and, for a call with ``x``
-    #: alone, straight from C (``multiact._dispatch.direct``). Each must give what the full
-    #: kernel gives at the defaults for every ``x`` past the dtype check; where one raises,
-    #: the call goes on to the full kernel, which words the error.
+    #: or the kernels compiled with the defaults in them (JAX's), called without a kernel's
+    #: frame, by the generated functions and, for a call with ``x`` alone, straight from C
+    #: (``multiact._dispatch.direct``). Each must give what the full kernel gives at the
+    #: defaults for every ``x`` past the dtype check (with ``FLOATS`` None: for every ``x``
+    #: the function takes, the kernel applying the dtype rules); where one raises, the call
+    #: goes on to the full kernel, which words the error.
     AT_DEFAULTS: Any
 
     def dtype_kind(self, x: Any) -> str:

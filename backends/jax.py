@@ -17,6 +17,7 @@ import functools
 import inspect
 import math
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import jax
@@ -35,8 +36,6 @@ NAME = "jax"
 #: others' dtypes seen to pass, as on every backend (backends/__init__.py's Backend).
 FLOATS = None
 REALS: set[Any] = set()
-#: No kernels at the defaults (backends.Backend.AT_DEFAULTS): every call takes the kernels below.
-AT_DEFAULTS = None
 
 
 def dtype_kind(x: jax.Array) -> str:
@@ -366,25 +365,28 @@ def _torch_convention(name: str, forward: Callable[..., jax.Array]) -> Callable[
     The parameters after ``x`` are static (nondifferentiable, compiled in): for an elementwise
     function the VJP with ``g`` equals the JVP with tangent ``g``, so the one formula serves.
     """
-    derivative = _FAST_DERIVATIVES.get(name) or getattr(_derivatives, name)
     n_params = forward.__code__.co_argcount - 1
-    static = tuple(range(1, 1 + n_params))
+    make = functools.partial(_with_torch_jvp, name, forward)
+    if not n_params:
+        return jax.jit(make())
+    return _bounded(make, n_params)
 
-    def with_torch_jvp() -> Callable[..., jax.Array]:
-        with_jvp = jax.custom_jvp(forward, nondiff_argnums=static)
 
-        def jvp(*args: Any) -> tuple[jax.Array, jax.Array]:
-            *params, (x,), (t,) = args
-            y = with_jvp(x, *params)
-            return y, derivative(x, y, t, jnp, *params)
+def _with_torch_jvp(name: str, forward: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """``forward`` (not compiled) with PyTorch's derivative as its JVP, computed in float32
+    for half precision and with the registry's dtype rules: ``_torch_convention``'s kernel."""
+    derivative = _FAST_DERIVATIVES.get(name) or getattr(_derivatives, name)
+    static = tuple(range(1, forward.__code__.co_argcount))
+    with_jvp = jax.custom_jvp(forward, nondiff_argnums=static)
 
-        with_jvp.defjvp(jvp)
-        in_float32 = with_jvp if name in _OWN_DTYPE else _opmath(with_jvp)
-        return _dtype_rules(name, in_float32) if name in _TRACE_CHECKED else in_float32
+    def jvp(*args: Any) -> tuple[jax.Array, jax.Array]:
+        *params, (x,), (t,) = args
+        y = with_jvp(x, *params)
+        return y, derivative(x, y, t, jnp, *params)
 
-    if not static:
-        return jax.jit(with_torch_jvp())
-    return _bounded(with_torch_jvp, n_params)
+    with_jvp.defjvp(jvp)
+    in_float32 = with_jvp if name in _OWN_DTYPE else _opmath(with_jvp)
+    return _dtype_rules(name, in_float32) if name in _TRACE_CHECKED else in_float32
 
 
 #: Distinct static parameter tuples a kernel keeps compiled before its cache is cleared. Each
@@ -612,7 +614,7 @@ globals().update(
 
 
 def _reducing(name: str, kernel: Callable[..., jax.Array]) -> Callable[[jax.Array, int], jax.Array]:
-    """A softmax-like kernel, compiled per axis, with PyTorch's 0-d and empty cases.
+    """A softmax-like kernel with PyTorch's 0-d and empty cases, to be compiled per axis.
 
     The cases are decided while tracing, where shapes are static: the compiled function is
     the whole kernel, with no Python call in front reading ``x.shape`` (a few hundred ns on
@@ -631,13 +633,19 @@ def _reducing(name: str, kernel: Callable[..., jax.Array]) -> Callable[[jax.Arra
             return jnp.zeros_like(x)
         return in_float32(x, axis)
 
-    return jax.jit(cases, static_argnums=1)
+    return cases
 
 
-_softmax = _reducing("softmax", lambda x, axis: jax.nn.softmax(x, axis=axis))
-_log_softmax = _reducing("log_softmax", lambda x, axis: jax.nn.log_softmax(x, axis=axis))
-_softmin = _reducing("softmin", lambda x, axis: jax.nn.softmax(-x, axis=axis))
-_sparsemax = _reducing("sparsemax", lambda x, axis: _generic.sparsemax(x, axis))
+_REDUCING = {
+    "softmax": _reducing("softmax", lambda x, axis: jax.nn.softmax(x, axis=axis)),
+    "log_softmax": _reducing("log_softmax", lambda x, axis: jax.nn.log_softmax(x, axis=axis)),
+    "softmin": _reducing("softmin", lambda x, axis: jax.nn.softmax(-x, axis=axis)),
+    "sparsemax": _reducing("sparsemax", lambda x, axis: _generic.sparsemax(x, axis)),
+}
+_softmax, _log_softmax, _softmin, _sparsemax = (
+    jax.jit(_REDUCING[name], static_argnums=1)
+    for name in ("softmax", "log_softmax", "softmin", "sparsemax")
+)
 
 
 def _glu_forward(x: jax.Array, axis: int) -> jax.Array:
@@ -738,6 +746,39 @@ def sparsemax(x: jax.Array, axis: int) -> jax.Array:
 
 def identity(x: jax.Array) -> jax.Array:
     return jnp.copy(x)
+
+
+def _at_defaults(name: str) -> Callable[[jax.Array], jax.Array] | None:
+    """``name``'s kernel with every parameter at its registry default, compiled for ``x``
+    alone: the same computation as the kernel above at those values (the same custom JVP and
+    dtype rules), without its Python call in front or its static arguments to hash."""
+    activation = ACTIVATIONS[name]
+    params = [p.name for p in activation.params if p.name != "inplace"]
+    if any(p not in activation.defaults for p in params):
+        return None
+    defaults = tuple(activation.defaults[p] for p in params)
+    if name in _kernels:
+        if not defaults:
+            return _compiled[name]
+        kernel = _with_torch_jvp(name, _kernels[name])
+    elif name in _REDUCING and params == ["axis"]:
+        kernel = _REDUCING[name]
+    else:
+        return None
+
+    def at_defaults(x: jax.Array) -> jax.Array:
+        return kernel(x, *defaults)
+
+    at_defaults.__name__ = at_defaults.__qualname__ = name  # as jaxprs name its call
+    return jax.jit(at_defaults)
+
+
+#: The kernels at the defaults (``Backend.AT_DEFAULTS``). The public functions leave the dtype
+#: rules to the kernels, which apply them while tracing: each gives what the function gives for
+#: every dtype, and a Dispatcher calls it for every dtype the function has taken.
+AT_DEFAULTS = ModuleType(f"{__name__}.AT_DEFAULTS")
+# A module: its attributes are read at a module's speed (a namespace object's: 3x slower).
+AT_DEFAULTS.__dict__.update({name: _at_defaults(name) for name in ACTIVATIONS})
 
 
 # --- Real parameters given as arrays (multiact._traced): JAX arrays and tracers, so that

@@ -271,10 +271,11 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
     has checked ``x``'s dtype, and a float dtype it accepted (``Backend.FLOATS``) gets the
     kernel the function calls for it: the backend's ``AT_DEFAULTS`` kernel (which gives what
     the full kernel gives at the defaults), or for an activation without parameters the
-    backend's kernel itself. Any other dtype (integers, promoted; complex), and array types
-    whose backend checks dtypes in its kernels (``FLOATS`` is None: JAX, the generic kernels),
-    keep calling the function. Where ``multiact._dispatcher`` is not built, ``function``
-    itself.
+    backend's kernel itself. Any other dtype (integers, promoted; complex) keeps calling the
+    function. Where the kernels apply the dtype rules themselves (``FLOATS`` is None), every
+    dtype the function took gets the ``AT_DEFAULTS`` kernel (JAX's, which the function calls
+    with ``x`` as it came), and a backend without them (the generic kernels) keeps the
+    function. Where ``multiact._dispatcher`` is not built, ``function`` itself.
     """
     if Dispatcher is None:
         return function
@@ -287,7 +288,8 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
         backend = _BACKENDS.get(array_type)
         at_defaults = getattr(backend, "AT_DEFAULTS", None)
         kernel = None if at_defaults is None else getattr(at_defaults, name)
-        if kernel is None and not has_parameters and backend is not None:
+        floats = None if backend is None else backend.FLOATS
+        if kernel is None and not has_parameters and floats is not None:
             kernel = getattr(backend, name)  # what the function calls past its dtype check
         if kernel is None:
             table[array_type] = None
@@ -295,8 +297,13 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
         per_dtype = table.setdefault(array_type, {})
         if per_dtype is None:  # learned from another thread's call meanwhile
             return
-        floats = backend.FLOATS  # float dtypes only (check_dtype adds no other kind)
-        per_dtype[x.dtype] = kernel if floats is not None and x.dtype in floats else function
+        if floats is None:
+            # The kernels apply the dtype rules (JAX's, while tracing), and the function
+            # called this one with x as it came, in any dtype it took.
+            per_dtype[x.dtype] = kernel
+            return
+        # float dtypes only (check_dtype adds no other kind); the function converts the others
+        per_dtype[x.dtype] = kernel if x.dtype in floats else function
 
     dispatcher = Dispatcher(function, learn, table)
     functools.update_wrapper(dispatcher, function)

@@ -755,14 +755,24 @@ MA_INLINE double ma_relu(double x) { return x < 0 ? 0.0 : x; } /* -0.0, NaN stay
 MA_INLINE double ma_leaky(double x, double slope) { return x > 0 ? x : x * slope; }
 
 #define MA_EXACT_LOOPS(SUFFIX, TYPE, TO_TYPE)                                                \
+    MA_CLONES static void relu_##SUFFIX##_range(void *context, npy_intp begin, npy_intp end) { \
+        const ma_io *io = (const ma_io *)context;                                            \
+        if (io->in == io->out) { /* in place: no restrict */                                 \
+            TYPE *zs = (TYPE *)io->out;                                                      \
+            for (npy_intp i = begin; i < end; i++) zs[i] = TO_TYPE(ma_relu((double)zs[i]));  \
+        } else {                                                                             \
+            const TYPE *restrict xs = (const TYPE *)io->in;                                  \
+            TYPE *restrict ys = (TYPE *)io->out;                                             \
+            for (npy_intp i = begin; i < end; i++) ys[i] = TO_TYPE(ma_relu((double)xs[i]));  \
+        }                                                                                    \
+    }                                                                                        \
     MA_CLONES static void relu_##SUFFIX(char **args, const npy_intp *dims,                   \
                                         const npy_intp *steps, void *data) {                 \
         npy_intp n = dims[0], is = steps[0], os = steps[1];                                  \
         char *in = args[0], *out = args[1];                                                  \
-        if (is == sizeof(TYPE) && os == sizeof(TYPE) && (void *)in != (void *)out) {         \
-            const TYPE *restrict xs = (const TYPE *)in;                                      \
-            TYPE *restrict ys = (TYPE *)out;                                                 \
-            for (npy_intp i = 0; i < n; i++) ys[i] = TO_TYPE(ma_relu((double)xs[i]));        \
+        if (is == sizeof(TYPE) && os == sizeof(TYPE)) {                                      \
+            ma_io io = {in, out};                                                            \
+            ma_run(relu_##SUFFIX##_range, &io, n); /* threads on large arrays, as torch */    \
         } else {                                                                             \
             for (npy_intp i = 0; i < n; i++, in += is, out += os) {                          \
                 TYPE x;                                                                      \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import types
 import warnings
 
 import pytest
@@ -133,9 +134,9 @@ def test_module_attributes_have_pytorchs_names(activation):
 def test_every_backend_has_the_same_kernel_signature(activation, backend):
     pytest.importorskip({"generic": "array_api_compat"}.get(backend, backend))
     kernel = getattr(backend_module(backend), activation.name)
-    if inspect.isbuiltin(kernel):
-        # The framework's own function bound directly (torch.sigmoid): only for kernels of x
-        # alone, which the public function calls with x alone.
+    if inspect.isbuiltin(kernel) or isinstance(kernel, types.MethodDescriptorType):
+        # The framework's own function or method bound directly (torch.Tensor.sigmoid): only
+        # for kernels of x alone, which the public function calls with x alone.
         assert not activation.params
         return
     names = list(inspect.signature(kernel).parameters)

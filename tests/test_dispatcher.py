@@ -71,12 +71,14 @@ def test_a_learned_call_gives_what_the_function_gives(name, target, dtype):
 
 def test_torch_float_dtypes_go_to_the_builtins_and_the_rest_to_the_function():
     torch = pytest.importorskip("torch")
+    from multiact.backends import torch as torch_backend
+
     table = multiact.sigmoid.table
     multiact.sigmoid(torch.ones(2))
     multiact.sigmoid(torch.ones(2, dtype=torch.int64))  # promoted by the function
     multiact.sigmoid(torch.ones(2, dtype=torch.complex64))  # PyTorch's complex formula
     learned = table[torch.Tensor]
-    assert learned[torch.float32] is torch.sigmoid
+    assert learned[torch.float32] is torch_backend.sigmoid  # torch.Tensor.sigmoid
     assert learned[torch.int64] is multiact.sigmoid.__wrapped__
     assert learned[torch.complex64] is multiact.sigmoid.__wrapped__
     np.testing.assert_array_equal(
@@ -84,9 +86,38 @@ def test_torch_float_dtypes_go_to_the_builtins_and_the_rest_to_the_function():
     )
 
 
-def test_array_types_whose_kernels_check_dtypes_take_the_function():
-    jnp = pytest.importorskip("jax.numpy")
-    x = jnp.ones(3, jnp.float32)
+def test_jax_kernels_apply_the_dtype_rules_so_every_dtype_taken_goes_to_them():
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    from multiact.backends import jax as jax_backend
+
+    _dispatch.forget()  # what other tests' calls taught
+    table = multiact.sigmoid.table
+    x = jnp.array([-1.0, 0.0, 2.0], jnp.float32)
+    for dtype in (jnp.float32, jnp.int32, jnp.complex64):  # promoted, complex in the kernel
+        multiact.sigmoid(x.astype(dtype))
+    learned = table[type(x)]
+    assert learned == dict.fromkeys(
+        [x.dtype, jnp.dtype("int32"), jnp.dtype("complex64")], jax_backend.AT_DEFAULTS.sigmoid
+    )
+    # A kernel with parameters is the one compiled with the defaults in it.
+    multiact.gelu(x)
+    assert multiact.gelu.table[type(x)] == {x.dtype: jax_backend.AT_DEFAULTS.gelu}
+    assert jax_backend.AT_DEFAULTS.gelu is not jax_backend.gelu
+    # A dtype refused is never learned: each call gets multiact's error.
+    for _ in range(2):
+        with pytest.raises(TypeError, match=r"multiact\.gelu: argument 'x'"):
+            multiact.gelu(x > 0)
+    assert jnp.dtype(bool) not in multiact.gelu.table[type(x)]
+    # Tracers are types of their own, learned alike; gradients are PyTorch's convention.
+    grad = jax.jit(jax.grad(lambda v: multiact.relu(v).sum()))
+    for _ in range(2):
+        np.testing.assert_array_equal(grad(jnp.array([-1.0, 0.0, 2.0])), [0.0, 0.0, 1.0])
+
+
+def test_array_types_of_the_generic_kernels_take_the_function():
+    xp = pytest.importorskip("array_api_strict")
+    x = xp.asarray([1.0, -2.0])
     multiact.gelu(x)
     assert multiact.gelu.table[type(x)] is None
 
