@@ -39,7 +39,12 @@ class Backend(Protocol):
     ``vjp(name, x, y, cotangent, params)``, ``multiact.vjp`` built by the backend once its
     arguments are checked (``y`` the forward result, ``params`` every parameter validated by
     name), or ``NotImplemented``; without it, or where it returns that,
-    ``multiact._derivatives``' formulas run with the array's namespace.
+    ``multiact._derivatives``' formulas run with the array's namespace; and
+    ``kernel_at(name, arguments)``, a faster call than the kernel's for ``x`` alone with
+    these parameters (all of them, in registry order, checked), which a Dispatcher learns
+    (``multiact._dispatch.direct``): a callable of ``x``, or ``(callable, arguments)`` or
+    ``(callable, arguments, keywords)`` (called with ``x`` and the arguments, the last
+    ``len(keywords)`` of them by keyword); None where the kernel is the call.
     """
 
     #: The backend's name: ``numpy``, ``torch``, ``jax``, ``dask``, ``tensorflow``, ``mlx`` or

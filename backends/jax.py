@@ -765,12 +765,43 @@ def _at_defaults(name: str) -> Callable[[jax.Array], jax.Array] | None:
         kernel = _REDUCING[name]
     else:
         return None
+    return _compiled_with(name, kernel, defaults)
 
-    def at_defaults(x: jax.Array) -> jax.Array:
-        return kernel(x, *defaults)
 
-    at_defaults.__name__ = at_defaults.__qualname__ = name  # as jaxprs name its call
-    return jax.jit(at_defaults)
+#: (name, arguments) -> the kernel compiled with them (``kernel_at``), at most
+#: MAX_COMPILED_VARIANTS of them: each holds its compiled code.
+_KERNELS_AT: dict[tuple[str, tuple[Any, ...]], Callable[[jax.Array], jax.Array]] = {}
+
+
+def kernel_at(name: str, arguments: tuple[Any, ...]) -> Callable[[jax.Array], jax.Array] | None:
+    """``name``'s kernel compiled with these parameters in it, for ``x`` alone
+    (``Backend.kernel_at``): the same computation as the kernel above with them, without its
+    Python call and static arguments (a tenth of a one-element call). None past
+    MAX_COMPILED_VARIANTS kernels, in place, and for the kernels that are not elementwise."""
+    key = (name, arguments)
+    kernel = _KERNELS_AT.get(key)
+    if kernel is not None or name not in _kernels or len(_KERNELS_AT) >= MAX_COMPILED_VARIANTS:
+        return kernel
+    if ACTIVATIONS[name].supports_inplace:
+        if arguments[-1] is not False:
+            return None
+        arguments = arguments[:-1]
+    # JAX's caches compare static values with ==, for which -0.0 is 0.0: not with a zero.
+    if any(a in _ZERO for a in arguments):
+        return None
+    kernel = _compiled_with(name, _with_torch_jvp(name, _kernels[name]), arguments)
+    _KERNELS_AT[key] = kernel
+    return kernel
+
+
+def _compiled_with(
+    name: str, kernel: Callable[..., jax.Array], arguments: tuple[Any, ...]
+) -> Callable[[jax.Array], jax.Array]:
+    def with_arguments(x: jax.Array) -> jax.Array:
+        return kernel(x, *arguments)
+
+    with_arguments.__name__ = with_arguments.__qualname__ = name  # as jaxprs name its call
+    return jax.jit(with_arguments)
 
 
 #: The kernels at the defaults (``Backend.AT_DEFAULTS``). The public functions leave the dtype

@@ -9,6 +9,7 @@ stay PyTorch operations (autograd and devices included).
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -385,6 +386,21 @@ AT_DEFAULTS.__dict__.update(
         "softmin": _softmin_at_defaults,
     }
 )
+
+
+def kernel_at(name: str, arguments: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """PyTorch's builtin with these parameters (``Backend.kernel_at``), where it takes them as
+    multiact passes them: without the frame of the kernels above (a tenth of a one-element
+    call)."""
+    if name == "gelu":
+        return (F.gelu, arguments, ("approximate",))  # a keyword-only argument of the builtin
+    if name in _WITH_PARAMETER and arguments[-1] is False:  # not in place
+        return (_WITH_PARAMETER[name], arguments[:-1])
+    return None
+
+
+#: The builtins computing an activation with its one parameter, positional, out of place.
+_WITH_PARAMETER = {"leaky_relu": _nn.leaky_relu, "elu": _nn.elu}
 
 
 logsigmoid = F.logsigmoid  # a builtin (torch._C._nn.log_sigmoid)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copyreg
 import functools
 import importlib
+import math
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -259,13 +260,36 @@ def _scalars(arrays: ModuleType) -> _ScalarBackend:
 
 _FUNCTION_ATTRIBUTES = ("__code__", "__globals__", "__defaults__", "__kwdefaults__", "__closure__")
 
-#: Each Dispatcher's table (``direct``): type(x) -> None | {dtype: kernel or the function}.
-_DIRECT_TABLES: list[dict[type, dict[Any, Callable[..., Any]] | None]] = []
+#: Each Dispatcher's tables (``direct``): for calls with x alone, type(x) -> None | {dtype:
+#: kernel or the function}; for calls with one parameter, keyword -> None | {value: ...}.
+_DIRECT_TABLES: list[dict[Any, Any]] = []
+
+#: The parameter kinds whose values a Dispatcher learns calls for: numbers and choices, which the
+#: public functions pass to the kernels as they came once checked. An activation with a
+#: parameter of another kind (an axis, normalised against x.ndim; an array; a generator) is
+#: left to its function whatever the parameter given.
+_LEARNED_KINDS = frozenset({"real", "choice"})
+_KINDS_PASSED_AS_GIVEN = _LEARNED_KINDS | {"flag"}
+#: The most values of one parameter a Dispatcher learns (a sweep over a slope would otherwise
+#: grow its table without end); values past them take the function.
+MAX_LEARNED_VALUES = 64
+#: The types of the values a Dispatcher keeps (learned, or marked for the function).
+_VALUE_TYPES = frozenset({float, int, bool, str, type(None)})
+
+
+def _learned_value(kind: str, value: object) -> bool:
+    """Whether a call with ``value`` is learned: a finite nonzero float (0.0 and -0.0 are
+    equal keys, which give different signs of zero), or a choice's string."""
+    if kind == "real":
+        return type(value) is float and value != 0 and math.isfinite(value)
+    return type(value) is str
 
 
 def direct(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function``, a public activation function, behind a ``Dispatcher`` (C): ``f(x)`` with
-    ``x``'s type and dtype seen before calls the backend's kernel at the defaults directly.
+    ``x``'s type and dtype seen before calls the backend's kernel at the defaults directly,
+    and ``f(x, value)`` or ``f(x, keyword=value)`` seen before the backend's kernel with that
+    parameter.
 
     The Dispatcher learns from the function: after a one-argument call returns, the function
     has checked ``x``'s dtype, and a float dtype it accepted (``Backend.FLOATS``) gets the
@@ -275,26 +299,32 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
     function. Where the kernels apply the dtype rules themselves (``FLOATS`` is None), every
     dtype the function took gets the ``AT_DEFAULTS`` kernel (JAX's, which the function calls
     with ``x`` as it came), and a backend without them (the generic kernels) keeps the
-    function. Where ``multiact._dispatcher`` is not built, ``function`` itself.
+    function. A call with one number or choice besides ``x`` is learned alike, per value:
+    the backend's full kernel with that value and the other parameters' defaults, which is
+    what the function calls once the value has passed its checks, or the faster call the
+    backend gives for them (``kernel_at``); so is a call with x alone of an activation
+    without a kernel at the defaults. Where ``multiact._dispatcher`` is not built,
+    ``function`` itself.
     """
     if Dispatcher is None:
         return function
     name = function.__name__
-    has_parameters = bool(ACTIVATIONS[name].params)
-    table: dict[type, dict[Any, Callable[..., Any]] | None] = {}
+    params = ACTIVATIONS[name].params
+    has_parameters = bool(params)
+    defaults = tuple(p.default for p in params)
+    learns_calls = all(p.kind in _KINDS_PASSED_AS_GIVEN for p in params)
+    table: dict[type, dict[Any, Any] | None] = {}
+    calls: dict[str | None, dict[Any, tuple[type, dict[type, Any] | None]] | None] = {}
 
-    def learn(x: Any) -> None:
+    def record(into: dict[type, Any], x: Any, kernel: Any, backend: Any) -> None:
+        """What the function called for x: ``kernel``, where the backend computes x with it
+        as the function did (else x's dtype keeps the function)."""
         array_type = type(x)
-        backend = _BACKENDS.get(array_type)
-        at_defaults = getattr(backend, "AT_DEFAULTS", None)
-        kernel = None if at_defaults is None else getattr(at_defaults, name)
         floats = None if backend is None else backend.FLOATS
-        if kernel is None and not has_parameters and floats is not None:
-            kernel = getattr(backend, name)  # what the function calls past its dtype check
-        if kernel is None:
-            table[array_type] = None
+        if kernel is None or (floats is None and backend.AT_DEFAULTS is None):
+            into[array_type] = None
             return
-        per_dtype = table.setdefault(array_type, {})
+        per_dtype = into.setdefault(array_type, {})
         if per_dtype is None:  # learned from another thread's call meanwhile
             return
         if floats is None:
@@ -305,7 +335,48 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
         # float dtypes only (check_dtype adds no other kind); the function converts the others
         per_dtype[x.dtype] = kernel if x.dtype in floats else function
 
-    dispatcher = Dispatcher(function, learn, table)
+    def learn(x: Any, *call: Any) -> None:
+        backend = _BACKENDS.get(type(x))
+        if call:
+            learn_call(x, backend, *call)
+            return
+        at_defaults = getattr(backend, "AT_DEFAULTS", None)
+        kernel = None if at_defaults is None else getattr(at_defaults, name)
+        if kernel is None and backend is not None:
+            if not has_parameters:
+                kernel = getattr(backend, name)  # what the function calls past its dtype check
+            elif learns_calls:
+                kernel = kernel_with(backend, defaults)
+        record(table, x, kernel, backend)
+
+    def kernel_with(backend: Any, arguments: tuple[Any, ...]) -> Any:
+        """The call of the backend's kernel with every parameter (``arguments``), as the
+        function makes it past its checks, or the backend's faster call for them."""
+        kernel_at = getattr(backend, "kernel_at", None)
+        faster = None if kernel_at is None else kernel_at(name, arguments)
+        return (getattr(backend, name), arguments) if faster is None else faster
+
+    def learn_call(x: Any, backend: Any, value: Any, keyword: str | None) -> None:
+        names = [p.name for p in params]
+        position = 0 if keyword is None else names.index(keyword) if keyword in names else None
+        if not learns_calls or position is None or params[position].kind not in _LEARNED_KINDS:
+            calls[keyword] = None  # this keyword always takes the function
+            return
+        by_value = calls.setdefault(keyword, {})
+        if by_value is None or type(value) not in _VALUE_TYPES:
+            return  # an array (hashable, as tensors are) would be kept alive by the table
+        if value not in by_value and len(by_value) >= MAX_LEARNED_VALUES:
+            return
+        if value not in by_value:
+            learned = _learned_value(params[position].kind, value)
+            by_value[value] = (type(value), {} if learned else None)
+        value_type, per_type = by_value[value]
+        if value_type is not type(value) or per_type is None:
+            return
+        arguments = (*defaults[:position], value, *defaults[position + 1 :])
+        record(per_type, x, None if backend is None else kernel_with(backend, arguments), backend)
+
+    dispatcher = Dispatcher(function, learn, table, calls)
     functools.update_wrapper(dispatcher, function)
     # It passes for a function (isinstance, its __class__): what a function has, it has too.
     vars(dispatcher).update({a: getattr(function, a) for a in _FUNCTION_ATTRIBUTES})
@@ -313,7 +384,7 @@ def direct(function: Callable[..., Any]) -> Callable[..., Any]:
     # It traces the Python function of a wrapper marked as torch.jit.script_if_tracing marks
     # its own (torch/_dynamo/variables/builder.py, WrapperUserFunctionVariable).
     vars(dispatcher).update({"__script_if_tracing_wrapper": True, "__original_fn": function})
-    _DIRECT_TABLES.append(table)
+    _DIRECT_TABLES.extend((table, calls))
     return dispatcher
 
 

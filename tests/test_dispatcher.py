@@ -69,6 +69,169 @@ def test_a_learned_call_gives_what_the_function_gives(name, target, dtype):
         np.testing.assert_array_equal(_bits(target, y), _bits(target, expected))
 
 
+#: (activation, parameter) for every parameter whose calls a Dispatcher learns.
+LEARNED_PARAMETERS = [
+    (name, p.name)
+    for name, a in ACTIVATIONS.items()
+    if all(p.kind in ("real", "choice", "flag") for p in a.params)
+    for p in a.params
+    if p.kind in ("real", "choice") and p.default is not REQUIRED
+]
+
+
+def _outcome(call):
+    """call()'s result, or the type and message of what it raised."""
+    try:
+        return call()
+    except Exception as error:  # the dispatcher must raise the function's error, every time
+        return (type(error), str(error))
+
+
+@pytest.mark.parametrize(("target", "dtype"), DISPATCHED_TARGET_DTYPES)
+@pytest.mark.parametrize(("name", "parameter"), LEARNED_PARAMETERS)
+def test_a_learned_parameter_call_gives_what_the_function_gives(name, parameter, target, dtype):
+    public = getattr(multiact, name)
+    activation = ACTIVATIONS[name]
+    param = next(p for p in activation.params if p.name == parameter)
+    values = param.choices if param.kind == "choice" else (0.5, 2.0, -0.25, 7.0, 1, -0.0)
+    x = target.asarray(np.array(VALUES).reshape(7, 2), dtype)
+    first = activation.params[0].name == parameter
+    for value in values:
+        calls = [lambda v=value: public(x, **{parameter: v})]
+        if first:
+            calls.append(lambda v=value: public(x, v))
+        expected = _outcome(lambda v=value: public.__wrapped__(x, **{parameter: v}))
+        for call in calls:
+            for _ in range(3):  # learns, then from the table where the backend has a kernel
+                y = _outcome(call)
+                if isinstance(expected, tuple):
+                    assert y == expected, (value, y)
+                    continue
+                assert type(y) is type(expected)
+                assert (y.dtype, y.shape) == (expected.dtype, expected.shape)
+                np.testing.assert_array_equal(_bits(target, y), _bits(target, expected))
+
+
+def test_parameter_calls_are_learned_per_keyword_value_and_type():
+    from multiact.backends import numpy as numpy_backend
+
+    _dispatch.forget()
+    x = np.array([-1.0, 0.5, 2.0], np.float32)
+    calls = multiact.leaky_relu.calls
+    for _ in range(2):
+        multiact.leaky_relu(x, 0.2)
+        multiact.leaky_relu(x, negative_slope=0.3)
+    assert calls[None][0.2] == (
+        float,
+        {np.ndarray: {x.dtype: (numpy_backend.leaky_relu, (0.2, False))}},
+    )
+    assert calls["negative_slope"][0.3][1][np.ndarray][x.dtype][1] == (0.3, False)
+    # 1 == 1.0 == True: a value of another type is not the call learned; an int is
+    # converted by the function, and inplace=1 refused by it.
+    np.testing.assert_array_equal(multiact.leaky_relu(x, 2), [-2.0, 0.5, 2.0])
+    multiact.leaky_relu(x, 1.0)
+    assert calls[None][2] == (int, None)
+    with pytest.raises(TypeError, match=r"multiact\.relu: argument 'inplace'"):
+        multiact.relu(x, inplace=1)
+    # 0.0 and -0.0 are equal keys, with results of different signs: never learned.
+    for v in (np.float32([-1.0]), np.float32([1.0])):
+        for slope in (0.0, -0.0, 0.0, -0.0):
+            y, expected = multiact.leaky_relu(v, slope), multiact.leaky_relu.__wrapped__(v, slope)
+            assert np.signbit(y) == np.signbit(expected)
+    assert calls[None][0.0] == (float, None)
+    # Calls whose parameter is not learned (an axis; in place) keep the function.
+    multiact.softmax(x.reshape(3, 1), 0)
+    assert multiact.softmax.calls == {None: None}
+    y = x.copy()
+    assert multiact.relu(y, inplace=True) is y
+    assert multiact.relu.calls == {"inplace": None}
+
+
+def test_array_parameters_are_not_kept():
+    torch = pytest.importorskip("torch")
+    _dispatch.forget()
+    x = torch.tensor([-1.0, 2.0])
+    slope = torch.tensor(0.5)  # hashable: a table would keep it alive
+    for _ in range(2):
+        assert torch.equal(multiact.leaky_relu(x, slope), torch.tensor([-0.5, 2.0]))
+    assert multiact.leaky_relu.calls == {None: {}}
+    assert torch.equal(multiact.leaky_relu(x, np.float32(0.5)), torch.tensor([-0.5, 2.0]))
+
+
+def test_a_bounded_number_of_values_is_learned():
+    x = np.array([-1.0, 2.0], np.float32)
+    for k in range(_dispatch.MAX_LEARNED_VALUES + 10):
+        slope = 0.5 + k / 1024
+        np.testing.assert_array_equal(multiact.leaky_relu(x, slope), np.float32([-slope, 2.0]))
+    assert len(multiact.leaky_relu.calls[None]) == _dispatch.MAX_LEARNED_VALUES
+
+
+def test_torch_parameter_calls_go_to_the_builtins():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    x = torch.tensor([-1.0, 0.5, 2.0])
+    multiact.gelu(x, approximate="tanh")
+    multiact.leaky_relu(x, negative_slope=0.2)
+    learned = multiact.gelu.calls["approximate"]["tanh"][1][torch.Tensor][torch.float32]
+    assert learned == (F.gelu, ("tanh",), ("approximate",))
+    learned = multiact.leaky_relu.calls["negative_slope"][0.2][1][torch.Tensor][torch.float32]
+    assert learned == (torch._C._nn.leaky_relu, (0.2,))
+    assert torch.equal(multiact.gelu(x, approximate="tanh"), F.gelu(x, approximate="tanh"))
+
+
+def test_jax_parameter_calls_are_compiled_with_the_value(monkeypatch):
+    jax = pytest.importorskip("jax")
+    from multiact.backends import jax as jax_backend
+
+    monkeypatch.setattr(jax_backend, "_KERNELS_AT", {})  # other tests' may have filled it
+    _dispatch.forget()
+    x = jax.numpy.array([-1.0, 0.5, 2.0])
+    for _ in range(2):
+        y = multiact.elu(x, alpha=0.5)
+    learned = multiact.elu.calls["alpha"][0.5][1][type(x)][x.dtype]
+    assert learned is jax_backend.kernel_at("elu", (0.5, False))
+    np.testing.assert_array_equal(y, jax_backend.elu(x, 0.5, False))
+    grad = jax.grad(lambda v: multiact.elu(v, alpha=0.5).sum())(x)
+    np.testing.assert_allclose(grad, [0.5 * np.exp(-1.0), 1.0, 1.0], rtol=1e-6)
+    assert jax_backend.kernel_at("elu", (0.5, True)) is None  # in place: refused by the function
+    # At most MAX_COMPILED_VARIANTS kernels are kept; past them, the kernel with arguments.
+    for k in range(jax_backend.MAX_COMPILED_VARIANTS):
+        jax_backend.kernel_at("elu", (1.0 + k, False))
+    assert jax_backend.kernel_at("elu", (0.25, False)) is None
+    assert len(jax_backend._KERNELS_AT) == jax_backend.MAX_COMPILED_VARIANTS
+
+
+def test_learned_calls_with_keywords():
+    """A learned (kernel, arguments, keywords) is called with x, the arguments, and the last
+    len(keywords) of them by keyword; a kernel raising there hands the call on too."""
+    seen = []
+
+    def kernel(x, a, *, b):
+        seen.append((a, b))
+        return x + a + b
+
+    def refuses(x, a):
+        raise ValueError("no")
+
+    calls = {
+        "b": {3.0: (float, {np.ndarray: {np.dtype("float64"): (kernel, (1.0, 3.0), ("b",))}})},
+        None: {2.0: (float, {np.ndarray: {np.dtype("float64"): (refuses, (2.0,))}})},
+    }
+
+    def function(x, *args, **kwargs):
+        return "function"
+
+    dispatcher = _dispatch.Dispatcher(function, lambda *a: None, {}, calls)
+    x = np.zeros(2)
+    np.testing.assert_array_equal(dispatcher(x, b=3.0), [4.0, 4.0])
+    assert seen == [(1.0, 3.0)]
+    assert dispatcher(x, b=3) == "function"  # an int: not the float learned
+    assert dispatcher(x, 2.0) == "function"
+    assert calls[None][2.0][1][np.ndarray][np.dtype("float64")] is function  # not tried again
+    assert dispatcher(x, [1]) == "function"  # unhashable: the function's
+    assert dispatcher.calls is calls
+
+
 def test_torch_float_dtypes_go_to_the_builtins_and_the_rest_to_the_function():
     torch = pytest.importorskip("torch")
     from multiact.backends import torch as torch_backend
@@ -119,7 +282,11 @@ def test_array_types_of_the_generic_kernels_take_the_function():
     xp = pytest.importorskip("array_api_strict")
     x = xp.asarray([1.0, -2.0])
     multiact.gelu(x)
-    assert multiact.gelu.table[type(x)] is None
+    multiact.gelu(x, approximate="tanh")
+    learned = multiact.gelu.table[type(x)]
+    assert set(learned.values()) == {multiact.gelu.__wrapped__}  # its dtypes are never FLOATS
+    learned = multiact.gelu.calls["approximate"]["tanh"][1][type(x)]
+    assert set(learned.values()) == {multiact.gelu.__wrapped__}
 
 
 def test_bad_input_after_learning_still_gets_multiacts_error():
@@ -133,11 +300,12 @@ def test_bad_input_after_learning_still_gets_multiacts_error():
         multiact.gelu(torch.ones(2), approximate="cubic")
 
 
-def test_keyword_and_parameter_calls_are_the_functions():
+def test_keyword_and_parameter_calls_give_the_functions_results():
     torch = pytest.importorskip("torch")
     x = torch.tensor([-1.0, 0.5, 2.0])
     multiact.leaky_relu(x)
-    assert torch.equal(multiact.leaky_relu(x, 0.2), multiact.leaky_relu.__wrapped__(x, 0.2))
+    for _ in range(2):
+        assert torch.equal(multiact.leaky_relu(x, 0.2), multiact.leaky_relu.__wrapped__(x, 0.2))
     assert torch.equal(multiact.leaky_relu(x=x), torch.nn.functional.leaky_relu(x))
     y = x.clone()
     assert multiact.relu(y, inplace=True) is y
