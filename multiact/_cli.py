@@ -117,7 +117,8 @@ def command_list(args: argparse.Namespace) -> int:
     legend.append(
         (
             "dispatch",
-            "calls with x alone from C to the learned kernel (multiact._dispatcher)"
+            "calls with x alone or one parameter from C to the learned kernel "
+            "(multiact._dispatcher)"
             if not _dispatch.DISPATCHER_UNAVAILABLE
             else f"Python functions only: {_dispatch.DISPATCHER_UNAVAILABLE}",
         )

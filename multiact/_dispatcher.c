@@ -77,10 +77,22 @@ call_kernel(PyObject *kernel, PyObject *x)
     if (!PyTuple_CheckExact(kernel)) {
         return PyObject_CallOneArg(kernel, x);
     }
+    Py_ssize_t size = PyTuple_GET_SIZE(kernel);
+    PyObject *arguments = size >= 2 ? PyTuple_GET_ITEM(kernel, 1) : NULL;
+    PyObject *kwnames = size == 3 ? PyTuple_GET_ITEM(kernel, 2) : NULL;
+    if ((size != 2 && size != 3) || !PyTuple_CheckExact(arguments) ||
+        PyTuple_GET_SIZE(arguments) > MAX_CALL_ARGUMENTS ||
+        (kwnames != NULL && (!PyTuple_CheckExact(kwnames) ||
+                             PyTuple_GET_SIZE(kwnames) > PyTuple_GET_SIZE(arguments)))) {
+        PyErr_SetString(PyExc_ValueError, "Dispatcher: a learned call is (kernel, arguments) "
+                                          "or (kernel, arguments, keywords)");
+        return NULL; /* an Exception: the call goes to the function */
+    }
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) == 0) {
+        kwnames = NULL; /* vectorcall's "no keywords" */
+    }
     PyObject *callable = PyTuple_GET_ITEM(kernel, 0);
-    PyObject *arguments = PyTuple_GET_ITEM(kernel, 1);
-    PyObject *kwnames = PyTuple_GET_SIZE(kernel) > 2 ? PyTuple_GET_ITEM(kernel, 2) : NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(arguments); /* learn() keeps it to MAX_CALL_ARGUMENTS */
+    Py_ssize_t n = PyTuple_GET_SIZE(arguments);
     PyObject *stack[1 + MAX_CALL_ARGUMENTS];
     stack[0] = x;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -99,7 +111,7 @@ table_call(Dispatcher *self, PyObject *table, PyObject *const *args, size_t narg
     if (per_dtype == NULL) {
         return PyErr_Occurred() ? NULL : full_call(self, args, nargsf, kwnames, 1);
     }
-    if (per_dtype == Py_None) {
+    if (!PyDict_CheckExact(per_dtype)) { /* None: this type takes the function */
         return full_call(self, args, nargsf, kwnames, 0);
     }
     Py_INCREF(per_dtype); /* x.dtype and the kernel may run Python code that clears the table */
@@ -147,7 +159,10 @@ parameter_call(Dispatcher *self, PyObject *const *args, size_t nargsf, PyObject 
         return full_call(self, args, nargsf, kwnames, 0);
     }
     PyObject *value = args[1];
+    Py_INCREF(by_value); /* the value's __hash__ and __eq__ may run Python code */
     PyObject *entry = PyDict_GetItemWithError(by_value, value);
+    Py_XINCREF(entry);
+    Py_DECREF(by_value);
     if (entry == NULL) {
         if (!PyErr_Occurred()) {
             return full_call(self, args, nargsf, kwnames, 1);
@@ -158,13 +173,15 @@ parameter_call(Dispatcher *self, PyObject *const *args, size_t nargsf, PyObject 
         PyErr_Clear(); /* unhashable (an array): the function's, every time */
         return full_call(self, args, nargsf, kwnames, 0);
     }
+    PyObject *result;
     if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 2 ||
         PyTuple_GET_ITEM(entry, 0) != (PyObject *)Py_TYPE(value) ||
-        PyTuple_GET_ITEM(entry, 1) == Py_None) {
-        return full_call(self, args, nargsf, kwnames, 0);
+        !PyDict_CheckExact(PyTuple_GET_ITEM(entry, 1))) {
+        result = full_call(self, args, nargsf, kwnames, 0); /* 1 for 1.0, True for 1... */
     }
-    Py_INCREF(entry); /* the value's __eq__ and the kernel may run Python code */
-    PyObject *result = table_call(self, PyTuple_GET_ITEM(entry, 1), args, nargsf, kwnames);
+    else {
+        result = table_call(self, PyTuple_GET_ITEM(entry, 1), args, nargsf, kwnames);
+    }
     Py_DECREF(entry);
     return result;
 }

@@ -216,6 +216,7 @@ def test_learned_calls_with_keywords():
     calls = {
         "b": {3.0: (float, {np.ndarray: {np.dtype("float64"): (kernel, (1.0, 3.0), ("b",))}})},
         None: {2.0: (float, {np.ndarray: {np.dtype("float64"): (refuses, (2.0,))}})},
+        "c": {1.0: (float, {np.ndarray: {np.dtype("float64"): (kernel, (1.0,) * 9)}})},
     }
 
     def function(x, *args, **kwargs):
@@ -229,6 +230,7 @@ def test_learned_calls_with_keywords():
     assert dispatcher(x, 2.0) == "function"
     assert calls[None][2.0][1][np.ndarray][np.dtype("float64")] is function  # not tried again
     assert dispatcher(x, [1]) == "function"  # unhashable: the function's
+    assert dispatcher(x, c=1.0) == "function"  # more arguments than a call passes
     assert dispatcher.calls is calls
 
 
