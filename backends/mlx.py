@@ -250,11 +250,6 @@ def _with_torch_gradient(name: str, forward: Callable[..., mx.array]) -> Callabl
 
         @differentiable.vjp
         def vjp(x: mx.array, g: mx.array, y: mx.array) -> mx.array:
-            if 0 in x.shape:
-                # Empty, of x's shape, as PyTorch's gradient is, without the softmaxes' sums:
-                # MLX 0.32's CPU sum over an empty array sometimes never returns (its stream
-                # thread spins in nd_loop; 2 runs in 10 of vjp(log_softmax) on shape (0,)).
-                return mx.zeros_like(x)
             wide = mx.float32 if x.dtype in _HALVES else x.dtype
             return _formulas.derivative(name, x, y, g, params, xp, wide)
 

@@ -17,8 +17,10 @@ elementwise activation the VJP with ``g`` is the JVP with tangent ``g``).
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from . import _numerics, _special
@@ -238,10 +240,27 @@ def gelu(x: Any, y: Any, g: Any, xp: Any, approximate: str) -> Any:
     return g * _nan_at_inf(x, d, xp)
 
 
+def _summing(formula: Callable[..., Any]) -> Callable[..., Any]:
+    """``formula``, which sums along ``axis``, with the empty gradient of an empty ``x``
+    computed without the sum, as the forward kernels skip it (``_numerics.rowwise``): MLX
+    0.32's CPU sum over an empty array sometimes never returns (its stream thread spins in
+    nd_loop; 2 runs in 10 of a gradient of log_softmax on shape (0,))."""
+
+    @functools.wraps(formula)
+    def call(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
+        if 0 in tuple(x.shape):
+            return xp.zeros_like(x)
+        return formula(x, y, g, xp, axis)
+
+    return call
+
+
+@_summing
 def softmax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
     return y * (g - xp.sum(g * y, axis=axis, keepdims=True))
 
 
+@_summing
 def log_softmax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
     return g - xp.exp(y) * xp.sum(g, axis=axis, keepdims=True)
 
@@ -299,6 +318,7 @@ def sparse_sigmoid(x: Any, y: Any, g: Any, xp: Any) -> Any:
     return xp.where((x > -1.0) & (x < 1.0), g * 0.5, _zeros(g, xp))
 
 
+@_summing
 def sparsemax(x: Any, y: Any, g: Any, xp: Any, axis: int) -> Any:
     # On the support S (y > 0): g - mean(g over S); 0 elsewhere.
     support = y > 0

@@ -123,10 +123,6 @@ def vjp(fn: str | Callable[..., Any], x: ArrayT, cotangent: ArrayT, **params: An
         if grad is not NotImplemented:  # NotImplemented: the formulas below (NumPy's, mostly)
             return grad
     xp, quiet = _namespace(x)
-    if a.reduces and 0 in tuple(x.shape):
-        # Nothing to reduce, as in the forward kernels (rowwise): an empty gradient, where
-        # MLX 0.32's CPU sum over an empty array sometimes never returns.
-        return xp.zeros_like(x)
     operands = [widen(v, xp) for v in (x, y, cotangent)]
     # Array parameters (prelu's weight) in the dtype x is computed in: TensorFlow refuses to
     # multiply a float32 by a float16 tensor, where the other libraries promote.
